@@ -1,0 +1,50 @@
+import {Command} from '@oclif/core'
+import {CliError, oneLine} from './core/errors.js'
+import {ExitCode} from './core/exit-codes.js'
+import {oclifHookSource, type HookSource} from './core/extensions.js'
+import {cliHome} from './core/paths.js'
+import {scrubTokens} from './core/redact.js'
+
+/**
+ * What every entra-auth-cli command shares: where the data lives, how flows and stores are found, Ctrl-C handling,
+ * and the error contract (one line on stderr, a documented exit code, never a stack trace for a known failure).
+ */
+export abstract class BaseCommand extends Command {
+  private interruptController = new AbortController()
+
+  protected get home(): string {
+    return cliHome()
+  }
+
+  protected get hooks(): HookSource {
+    return oclifHookSource(this.config)
+  }
+
+  /** Aborted on the first Ctrl-C so a waiting flow can clean up (close its listener) and exit 130. */
+  protected get interrupt(): AbortSignal {
+    return this.interruptController.signal
+  }
+
+  public override async init(): Promise<void> {
+    await super.init()
+    process.once('SIGINT', () => this.interruptController.abort(new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')))
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (error instanceof CliError) {
+      process.stderr.write(`Error: ${error.message}\n`)
+      process.exitCode = error.exitCode
+      return
+    }
+    if (error.name === 'ExitPromptError' || error.name === 'AbortPromptError') {
+      process.stderr.write('Cancelled; nothing was changed.\n')
+      process.exitCode = ExitCode.Interrupted
+      return
+    }
+    // oclif's own errors (bad flags: exit 2) keep oclif's formatting and exit codes.
+    if (error.oclif?.exit !== undefined) throw error
+    process.stderr.write(`Error: ${scrubTokens(oneLine(error.message || String(error)))}\n`)
+    if (process.env.DEBUG) process.stderr.write(`${scrubTokens(error.stack ?? '')}\n`)
+    process.exitCode = ExitCode.Failure
+  }
+}

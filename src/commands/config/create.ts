@@ -1,0 +1,75 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../command-base.js'
+import {UsageError} from '../../core/errors.js'
+import {AUTH_METHODS, CLOUDS, parseScopes} from '../../core/profile.js'
+import {ProfileService, type ProfileInput} from '../../core/profile-service.js'
+import {isInteractive} from '../../core/prompts.js'
+import {readStdin} from '../../core/stdin.js'
+
+export default class ConfigCreate extends BaseCommand {
+  static override summary = 'Create a profile (interactive on a terminal when flags are missing).'
+
+  static override description = `A profile holds what is needed to ask Microsoft Entra ID for tokens: tenant, client id, authority, scopes and default flow. Secrets (client secret, certificate password) go to the secret store (the OS keyring, or an encrypted file), never into profiles.json.
+
+Without a terminal every required value must be given as a flag; secrets are read from stdin so they never appear in the process list or shell history.`
+
+  static override examples = [
+    {command: '<%= config.bin %> config create', description: 'Answer a few questions'},
+    {
+      command: `printf '%s' "$CLIENT_SECRET" | <%= config.bin %> config create --name myapp --tenant-id contoso.onmicrosoft.com --client-id 00000000-0000-0000-0000-000000000000 --client-secret-stdin`,
+      description: 'Client secret, for scripts',
+    },
+    {
+      command: '<%= config.bin %> config create --name gov --tenant-id <tenant-guid> --client-id <client-guid> --cloud AzureUSGovernment --certificate ./app.pfx --certificate-password-stdin < pfx-password.txt',
+      description: 'Certificate in the US Government cloud',
+    },
+    {command: '<%= config.bin %> config create --name me --tenant-id <tenant> --client-id <client> --auth-method None --flow DeviceCode --scope User.Read', description: 'User sign-in'},
+  ]
+
+  static override flags = {
+    authority: Flags.string({description: 'Authority host (https://login.microsoftonline.us) or full authority https://host/<tenant>; custom hosts allowed.', exclusive: ['cloud'], helpValue: 'URL'}),
+    'auth-method': Flags.string({description: `How the app authenticates: ${AUTH_METHODS.join(', ')}.`, helpValue: 'METHOD'}),
+    certificate: Flags.string({description: 'Client certificate: .pfx/.p12, or .pem with certificate and private key.', helpValue: 'PATH'}),
+    'certificate-password-stdin': Flags.boolean({description: 'Read the certificate password from stdin.', exclusive: ['client-secret-stdin']}),
+    'client-id': Flags.string({description: 'Application (client) ID, a GUID.'}),
+    'client-secret-stdin': Flags.boolean({description: 'Read the client secret from stdin.'}),
+    cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')} (default AzurePublic).`, helpValue: 'CLOUD'}),
+    flow: Flags.string({description: 'Default flow for get-token (ClientCredentials, AuthorizationCode, DeviceCode, InteractiveBrowser, ...).', helpValue: 'FLOW'}),
+    name: Flags.string({char: 'n', description: 'Profile name: letters, digits, ".", "_" or "-".'}),
+    'redirect-uri': Flags.string({description: 'Redirect URI for AuthorizationCode (default http://localhost:8080).', helpValue: 'URI'}),
+    scope: Flags.string({description: 'Default scope(s), space- or comma-separated; repeatable.', multiple: true}),
+    'tenant-id': Flags.string({description: 'Directory (tenant) ID or a verified domain.'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ConfigCreate)
+    const service = new ProfileService(this.home, this.hooks, (m) => process.stderr.write(`Warning: ${m}\n`))
+    let input: Partial<ProfileInput> = {
+      authMethod: flags['auth-method'],
+      authority: flags.authority,
+      certificatePath: flags.certificate,
+      clientId: flags['client-id'],
+      cloud: flags.cloud,
+      flow: flags.flow,
+      name: flags.name,
+      redirectUri: flags['redirect-uri'],
+      scopes: flags.scope ? parseScopes(flags.scope) : undefined,
+      tenantId: flags['tenant-id'],
+    }
+    if (flags['client-secret-stdin']) input.clientSecret = await readStdin('The client secret')
+    if (flags['certificate-password-stdin']) input.certificatePassword = await readStdin('The certificate password')
+
+    const missing = (['name', 'tenantId', 'clientId'] as const).filter((key) => !input[key])
+    if (missing.length > 0) {
+      if (!isInteractive()) {
+        const names = missing.map((m) => ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m])
+        throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.`)
+      }
+      const {askForProfile} = await import('../../core/profile-wizard.js')
+      input = await askForProfile(input, service.flowNames())
+    }
+    const {profile, secretLocation} = await service.create(input as ProfileInput)
+    process.stderr.write(`✓ Profile '${profile.name}' created${secretLocation ? `; secret stored in ${secretLocation}` : ''}.\n`)
+    process.stderr.write(`  Next: entra-auth-cli get-token -p ${profile.name}\n`)
+  }
+}

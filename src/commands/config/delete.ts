@@ -1,0 +1,30 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../command-base.js'
+import {UsageError} from '../../core/errors.js'
+import {ProfileService} from '../../core/profile-service.js'
+import {isInteractive, terminalPrompts} from '../../core/prompts.js'
+
+export default class ConfigDelete extends BaseCommand {
+  static override summary = 'Delete a profile with its stored secrets and cached tokens.'
+  static override examples = ['<%= config.bin %> config delete -p myapp', '<%= config.bin %> config delete -p myapp --yes']
+  static override flags = {
+    profile: Flags.string({char: 'p', description: 'Profile name.', required: true}),
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal).'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ConfigDelete)
+    const service = new ProfileService(this.home, this.hooks, (m) => process.stderr.write(`Warning: ${m}\n`))
+    await service.profiles.get(flags.profile)
+    if (!flags.yes) {
+      if (!isInteractive()) throw new UsageError(`Refusing to delete '${flags.profile}' without confirmation; add --yes.`)
+      const sure = await terminalPrompts().confirm(`Delete profile '${flags.profile}', its secrets and cached tokens?`)
+      if (!sure) {
+        process.stderr.write('Nothing was deleted.\n')
+        return
+      }
+    }
+    await service.delete(flags.profile)
+    process.stderr.write(`✓ Profile '${flags.profile}' deleted, with its secrets and cached tokens.\n`)
+  }
+}

@@ -1,0 +1,27 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../command-base.js'
+import {DEFAULT_FLOW} from '../../core/profile.js'
+import {ProfileStore} from '../../core/profile-store.js'
+import {profileSummary, secretWhere} from '../../core/profile-view.js'
+import {renderTable} from '../../core/table.js'
+
+export default class ConfigList extends BaseCommand {
+  static override summary = 'List profiles.'
+  static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json | jq -r ".[].name"']
+  static override flags = {json: Flags.boolean({description: 'Print the profiles as a JSON array.'})}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ConfigList)
+    const profiles = await new ProfileStore(this.home).list()
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(profiles.map((p) => profileSummary(p)), null, 2) + '\n')
+      return
+    }
+    if (profiles.length === 0) {
+      process.stderr.write("No profiles yet. Create one with 'entra-auth-cli config create'.\n")
+      return
+    }
+    const rows = profiles.map((p) => [p.name, p.tenantId, p.clientId, p.authMethod, p.defaultFlow ?? DEFAULT_FLOW, secretWhere(p)])
+    process.stdout.write(renderTable(['NAME', 'TENANT', 'CLIENT ID', 'AUTH', 'FLOW', 'SECRET'], rows))
+  }
+}

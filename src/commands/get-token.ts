@@ -1,0 +1,58 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../command-base.js'
+import {parseDuration} from '../core/duration.js'
+import {parseScopes} from '../core/profile.js'
+import {terminalPrompts} from '../core/prompts.js'
+import {createReporter} from '../core/reporter.js'
+import {tokenOutputFlags} from '../core/token-flags.js'
+import {emitToken, messages} from '../core/token-output.js'
+import {TokenService} from '../core/token-service.js'
+
+export default class GetToken extends BaseCommand {
+  static override summary = 'Get an access token for a profile.'
+
+  static override description = `Serves a cached token when it is valid for at least 5 more minutes, otherwise runs the profile's flow (or -f FLOW) against Microsoft Entra ID and caches the result, encrypted.
+
+The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(entra-auth-cli get-token -p NAME) works with or without --silent.`
+
+  static override examples = [
+    {command: '<%= config.bin %> get-token -p myapp', description: 'Print a token for profile myapp'},
+    {command: 'TOKEN=$(<%= config.bin %> get-token -p myapp --silent)', description: 'Capture the token in a script'},
+    {command: '<%= config.bin %> get-token -p myapp --scope "api://my-api/.default"', description: 'Token for another API'},
+    {command: '<%= config.bin %> get-token -p myapp --json', description: 'JSON with accessToken, expiresOn, tokenType, scopes'},
+    {command: '<%= config.bin %> get-token -p myapp -o token.txt', description: 'Save the token to a file (mode 0600)'},
+    {command: '<%= config.bin %> get-token -p me -f DeviceCode', description: 'Sign in with a device code on a headless machine'},
+  ]
+
+  static override flags = {
+    ...tokenOutputFlags,
+    account: Flags.string({description: 'Account (UPN) to use when the profile has signed in several; default: the last used.'}),
+    flow: Flags.string({
+      char: 'f',
+      description: 'Flow to use instead of the profile\'s: ClientCredentials, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds.',
+      helpValue: 'FLOW',
+    }),
+    force: Flags.boolean({description: 'Skip the cache and get a new token from the identity provider.'}),
+    'login-hint': Flags.string({description: 'Pre-fill this account (UPN) on the sign-in page.'}),
+    'no-browser': Flags.boolean({description: 'Do not open a browser; print the sign-in URL instead.'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(GetToken)
+    const reporter = createReporter({silent: flags.silent})
+    const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
+    const timeoutMs = parseDuration(flags.timeout, '--timeout')
+    const {fromCache, result} = await service.getToken({
+      account: flags.account,
+      flow: flags.flow,
+      force: flags.force,
+      loginHint: flags['login-hint'],
+      noBrowser: flags['no-browser'],
+      profile: flags.profile,
+      scopes: parseScopes(flags.scope),
+      timeoutMs,
+    })
+    reporter.status(fromCache ? messages.cached : messages.acquired)
+    await emitToken(result, {json: flags.json, output: flags.output}, reporter)
+  }
+}

@@ -1,0 +1,34 @@
+import {canonicalName} from './extensions.js'
+import {DEFAULT_FLOW, type Profile} from './profile.js'
+import {findAccessToken, TokenCacheFile, type CacheLoad, type OpenStore} from './token-cache.js'
+import type {TokenResult} from '../plugin.js'
+
+/** A token must outlive this to be served from the cache; the same offset msal-node uses before it renews. */
+export const MIN_VALID_SECONDS = 300
+
+export interface CacheLookup {
+  home: string
+  profile: Profile
+  scopes: string[]
+  flow?: string
+  openStore: OpenStore
+}
+
+/**
+ * The one cache-hit rule, used by both the full get-token command and the fast path in bin/run.js, so the two can
+ * never disagree on what counts as a hit. App-only flows (ClientCredentials) match tokens with no account; the
+ * others match the account used last.
+ */
+export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad}> {
+  const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore)
+  if (load.state !== 'ok') return {load}
+  const flow = lookup.flow ?? lookup.profile.defaultFlow ?? DEFAULT_FLOW
+  const appOnly = canonicalName(flow) === canonicalName(DEFAULT_FLOW)
+  const hit = findAccessToken(load.payload.msal, {
+    clientId: lookup.profile.clientId,
+    homeAccountId: appOnly ? '' : (load.payload.lastAccount ?? ''),
+    minValidSeconds: MIN_VALID_SECONDS,
+    scopes: lookup.scopes,
+  })
+  return {hit, load}
+}

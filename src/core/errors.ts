@@ -1,0 +1,53 @@
+import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+
+/**
+ * An error meant for the person at the terminal: one line that says what went wrong and how to fix it.
+ * Everything the product raises on purpose is a CliError; anything else is a bug and is reported as such.
+ * Messages must never contain a secret or a token (use `redact` from ./redact.js when echoing input).
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.Failure,
+    readonly code = 'ERROR',
+  ) {
+    super(message)
+    this.name = 'CliError'
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage, 'USAGE')
+  }
+}
+
+export class ConfigError extends CliError {
+  constructor(message: string, code = 'CONFIG') {
+    super(message, ExitCode.Config, code)
+  }
+}
+
+export class AuthError extends CliError {
+  constructor(message: string, code = 'AUTH_REFUSED') {
+    super(message, ExitCode.AuthRefused, code)
+  }
+}
+
+export class NetworkError extends CliError {
+  constructor(message: string, code = 'NETWORK') {
+    super(message, ExitCode.Network, code)
+  }
+}
+
+export function profileNotFound(name: string): ConfigError {
+  return new ConfigError(
+    `Profile '${name}' not found. Run 'entra-auth-cli config list' to see profiles, or 'entra-auth-cli config create' to add one.`,
+    'PROFILE_NOT_FOUND',
+  )
+}
+
+/** Keeps a one-line contract: multi-line causes (stack traces, Entra's trace ids) are folded away. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+}

@@ -1,0 +1,65 @@
+import {ConfigError, UsageError} from './errors.js'
+import {findExtension, loadAllStores, register, type HookSource} from './extensions.js'
+import type {SecretStore, StoreRegistration} from '../plugin.js'
+
+export const STORE_ENV = 'ENTRA_AUTH_CLI_STORE'
+
+/**
+ * Picks and opens secret stores. The user's choice (ENTRA_AUTH_CLI_STORE) wins; otherwise the first available store
+ * by priority. There is no plaintext fallback: when nothing is available the user is told what to install or set.
+ */
+export class SecretStores {
+  private readonly opened = new Map<string, Promise<SecretStore>>()
+  private selection: Promise<SecretStore> | undefined
+
+  constructor(
+    private readonly hooks: HookSource,
+    private readonly warn: (message: string) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** A store by name, without probing it: its first operation reports why it is unusable, if it is. */
+  open = (name: string): Promise<SecretStore> => {
+    let store = this.opened.get(name)
+    if (!store) {
+      store = register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', name)).then((r) => r.create())
+      this.opened.set(name, store)
+    }
+    return store
+  }
+
+  /** The store new secrets go to. */
+  selected(): Promise<SecretStore> {
+    this.selection ??= this.select()
+    return this.selection
+  }
+
+  private async select(): Promise<SecretStore> {
+    const chosen = this.env[STORE_ENV]
+    if (chosen) {
+      let registration: StoreRegistration
+      try {
+        registration = await register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', chosen))
+      } catch (error) {
+        if (error instanceof UsageError) throw new UsageError(`${STORE_ENV}=${chosen}: ${error.message}`)
+        throw error
+      }
+      const availability = await registration.isAvailable()
+      if (!availability.available) {
+        throw new ConfigError(`The secret store '${chosen}' chosen by ${STORE_ENV} is unavailable: ${availability.reason}.`, 'NO_SECRET_STORE')
+      }
+      return this.open(registration.name)
+    }
+    const registrations = await loadAllStores(this.hooks, this.warn)
+    const reasons: string[] = []
+    for (const registration of registrations) {
+      const availability = await registration.isAvailable()
+      if (availability.available) return this.open(registration.name)
+      reasons.push(`${registration.name}: ${availability.reason}`)
+    }
+    throw new ConfigError(
+      `No secret store is available (${reasons.join('; ') || 'none installed'}). Install and unlock an OS keyring (e.g. gnome-keyring), or set ENTRA_AUTH_CLI_PASSPHRASE to use the encrypted file store.`,
+      'NO_SECRET_STORE',
+    )
+  }
+}

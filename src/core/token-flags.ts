@@ -1,0 +1,15 @@
+import {Flags} from '@oclif/core'
+
+/** Output flags shared by get-token and refresh: the token alone on stdout unless told otherwise. */
+export const tokenOutputFlags = {
+  json: Flags.boolean({description: 'Print {accessToken, expiresOn, tokenType, scopes} as JSON instead of the bare token.'}),
+  output: Flags.string({char: 'o', description: 'Write the token to this file (mode 0600, atomically) instead of stdout.', helpValue: 'FILE'}),
+  profile: Flags.string({char: 'p', description: 'Profile to use (see: entra-auth-cli config list).', required: true}),
+  scope: Flags.string({
+    char: 's',
+    description: 'Scope(s) to request, space- or comma-separated; repeatable. Default: the profile\'s scopes, else https://graph.microsoft.com/.default.',
+    multiple: true,
+  }),
+  silent: Flags.boolean({description: 'Print nothing but the token (errors and what you must act on still go to stderr).'}),
+  timeout: Flags.string({default: '120', description: 'Give up after this long: seconds or a duration such as 90s, 5m.', helpValue: 'DURATION'}),
+}

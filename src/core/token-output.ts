@@ -1,0 +1,35 @@
+import type {TextSink} from './reporter.js'
+import {writeFileAtomic} from './fs-atomic.js'
+import type {Reporter, TokenResult} from '../plugin.js'
+
+/** How a token leaves the program. Shared by the get-token/refresh commands and the get-token fast path. */
+export interface TokenOutputOptions {
+  json: boolean
+  /** Write to this file (0600, atomically) instead of stdout. */
+  output?: string
+}
+
+export function tokenJson(result: TokenResult): string {
+  return JSON.stringify({
+    accessToken: result.accessToken,
+    expiresOn: result.expiresOn.toISOString(),
+    scopes: result.scopes,
+    tokenType: result.tokenType,
+  }, null, 2)
+}
+
+export async function emitToken(result: TokenResult, options: TokenOutputOptions, reporter: Reporter, stdout: TextSink = process.stdout): Promise<void> {
+  const text = options.json ? tokenJson(result) : result.accessToken
+  if (options.output) {
+    await writeFileAtomic(options.output, `${text}\n`)
+    reporter.status(`✓ Token saved to ${options.output}`)
+    return
+  }
+  stdout.write(`${text}\n`)
+}
+
+export const messages = {
+  authenticating: (profile: string) => `Authenticating with profile '${profile}'...`,
+  acquired: '✓ Token acquired successfully',
+  cached: '✓ Token acquired successfully (from cache)',
+}

@@ -1,0 +1,117 @@
+/**
+ * The get-token fast path: serve a cache hit without loading oclif.
+ *
+ * Scripts and kubectl exec plugins call get-token before every request, and oclif's start-up alone costs ~2.5x a
+ * bare `node -e 0`. This module handles exactly one case — `get-token` with plain output flags and a cached token
+ * valid for 5 more minutes — with the same code the full command uses (profile store, cache lookup, output), and
+ * answers "not handled" for anything else: a miss, an unknown flag, --help, a plugin store, any error. Nothing is
+ * written until the answer is complete, so falling through never prints anything twice.
+ */
+import {readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {lookupCachedToken} from '../core/cached-token.js'
+import {findExtension, register, rootPackageHookSource} from '../core/extensions.js'
+import {cliHome} from '../core/paths.js'
+import {effectiveScopes, parseScopes} from '../core/profile.js'
+import {ProfileStore} from '../core/profile-store.js'
+import {createReporter} from '../core/reporter.js'
+import {emitToken, messages} from '../core/token-output.js'
+import type {SecretStore, StoreRegistration} from '../plugin.js'
+
+interface FastFlags {
+  profile?: string
+  scopes: string[]
+  silent: boolean
+  json: boolean
+  output?: string
+}
+
+/** Only the flags whose meaning needs no oclif; `undefined` means "let oclif handle this command line". */
+export function parseFastArgs(argv: string[]): FastFlags | undefined {
+  const flags: FastFlags = {json: false, scopes: [], silent: false}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    const value = () => (eq > 0 ? arg.slice(eq + 1) : argv[++i])
+    switch (name) {
+      case '-p':
+      case '--profile': {
+        if (flags.profile !== undefined) return undefined
+        flags.profile = value()
+        break
+      }
+      case '-s':
+      case '--scope': {
+        flags.scopes.push(value() ?? '')
+        break
+      }
+      case '-o':
+      case '--output': {
+        if (flags.output !== undefined) return undefined
+        flags.output = value()
+        break
+      }
+      case '--silent': {
+        if (eq > 0) return undefined
+        flags.silent = true
+        break
+      }
+      case '--json': {
+        if (eq > 0) return undefined
+        flags.json = true
+        break
+      }
+      default: {
+        return undefined
+      }
+    }
+  }
+  if (!flags.profile || flags.output === '' || flags.scopes.some((s) => !s || s.startsWith('-'))) return undefined
+  if (flags.profile.startsWith('-') || flags.output?.startsWith('-')) return undefined
+  return flags
+}
+
+/** Installed or linked plugins could register stores or flows the root package does not know: let oclif decide. */
+function hasUserPlugins(env: NodeJS.ProcessEnv): boolean {
+  const dataDir = env.ENTRA_AUTH_CLI_DATA_DIR || join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'entra-auth-cli')
+  try {
+    const pjson = JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as {oclif?: {plugins?: unknown[]}}
+    return (pjson.oclif?.plugins?.length ?? 0) > 0
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT'
+  }
+}
+
+export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const flags = parseFastArgs(argv)
+  if (!flags || hasUserPlugins(env)) return false
+  const home = cliHome(env)
+  const profile = await new ProfileStore(home).find(flags.profile!)
+  if (!profile) return false
+  const hooks = rootPackageHookSource(root)
+  const openStore = async (name: string): Promise<SecretStore> =>
+    (await register<StoreRegistration>(hooks, findExtension(hooks, 'store', name))).create()
+  const {hit} = await lookupCachedToken({home, openStore, profile, scopes: effectiveScopes(profile, parseScopes(flags.scopes))})
+  if (!hit) return false
+
+  // Buffer both streams so that a late failure (say, -o into a missing folder) falls through with nothing printed.
+  const stderr = new BufferedStream()
+  const stdout = new BufferedStream()
+  const reporter = createReporter({silent: flags.silent, stderr})
+  reporter.status(messages.authenticating(profile.name))
+  reporter.status(messages.cached)
+  await emitToken(hit, {json: flags.json, output: flags.output}, reporter, stdout)
+  process.stderr.write(stderr.text)
+  process.stdout.write(stdout.text)
+  return true
+}
+
+class BufferedStream {
+  text = ''
+  write(chunk: string): boolean {
+    this.text += chunk
+    return true
+  }
+}

@@ -1,0 +1,11 @@
+import {defineFlow} from '../plugin.js'
+
+export default defineFlow({
+  interactive: false,
+  name: 'ClientCredentials',
+  summary: 'App-only token for a service principal, with a client secret or a certificate',
+  supportsRefresh: false,
+  async create() {
+    return new (await import('../flows/client-credentials.js')).ClientCredentialsFlow()
+  },
+})

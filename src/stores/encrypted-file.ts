@@ -1,0 +1,117 @@
+import {readFile} from 'node:fs/promises'
+import {deriveKey, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from '../core/crypto.js'
+import {ConfigError} from '../core/errors.js'
+import {withLock} from '../core/file-lock.js'
+import {writeFileAtomic} from '../core/fs-atomic.js'
+import type {Availability, SecretStore} from '../plugin.js'
+
+export const PASSPHRASE_ENV = 'ENTRA_AUTH_CLI_PASSPHRASE'
+const AAD = 'entra-auth-cli:secrets:v1'
+
+interface SecretsFile extends SealedBox {
+  version: 1
+  kdf: KdfParams
+}
+
+export type PassphraseSource = () => Promise<string>
+
+/**
+ * Secrets in one AES-256-GCM file whose key is scrypt(passphrase), for hosts with no OS keyring (headless Linux,
+ * containers, CI). The passphrase comes from ENTRA_AUTH_CLI_PASSPHRASE or a prompt; it is never stored.
+ * The key is derived once per process (scrypt is deliberately slow) and reused for every read and write.
+ */
+export class EncryptedFileStore implements SecretStore {
+  readonly name = 'encrypted-file'
+  private key: Promise<{key: Buffer; kdf: KdfParams}> | undefined
+
+  constructor(
+    readonly file: string,
+    private readonly passphrase: PassphraseSource,
+  ) {}
+
+  get location(): string {
+    return `encrypted file ${this.file}`
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.readAll())[key]
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.modify((secrets) => {
+      secrets[key] = value
+    })
+  }
+
+  async delete(key: string): Promise<boolean> {
+    let existed = false
+    await this.modify((secrets) => {
+      existed = key in secrets
+      delete secrets[key]
+    })
+    return existed
+  }
+
+  private async modify(change: (secrets: Record<string, string>) => void): Promise<void> {
+    await withLock(`${this.file}.lock`, {timeoutMs: 10_000}, async () => {
+      const secrets = await this.readAll()
+      change(secrets)
+      const {key, kdf} = await this.keyFor(await this.readFile())
+      const box = seal(key, JSON.stringify(secrets), AAD)
+      const file: SecretsFile = {kdf, version: 1, ...box}
+      await writeFileAtomic(this.file, JSON.stringify(file) + '\n')
+    })
+  }
+
+  private async readFile(): Promise<SecretsFile | undefined> {
+    let text: string
+    try {
+      text = await readFile(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+    let data: SecretsFile
+    try {
+      data = JSON.parse(text) as SecretsFile
+    } catch {
+      throw new ConfigError(`${this.file} is damaged (not JSON); restore it from a backup or move it away.`, 'SECRETS_CORRUPT')
+    }
+    if (data.version !== 1 || !isSealedBox(data) || data.kdf?.name !== 'scrypt') {
+      throw new ConfigError(`${this.file} has an unknown format; upgrade entra-auth-cli or move the file away.`, 'SECRETS_CORRUPT')
+    }
+    return data
+  }
+
+  private async readAll(): Promise<Record<string, string>> {
+    const file = await this.readFile()
+    if (!file) return {}
+    const {key} = await this.keyFor(file)
+    try {
+      return JSON.parse(open(key, file, AAD)) as Record<string, string>
+    } catch {
+      this.key = undefined
+      throw new ConfigError(
+        `Cannot decrypt ${this.file}: wrong passphrase, or the file was modified. Check ${PASSPHRASE_ENV}.`,
+        'SECRETS_DECRYPT',
+      )
+    }
+  }
+
+  /** The key for an existing file uses that file's salt and parameters; a new file gets fresh ones. */
+  private keyFor(file: SecretsFile | undefined): Promise<{key: Buffer; kdf: KdfParams}> {
+    if (!this.key) {
+      this.key = (async () => {
+        const kdf = file?.kdf ?? newKdfParams()
+        return {kdf, key: await deriveKey(await this.passphrase(), kdf)}
+      })()
+    }
+    return this.key
+  }
+}
+
+export function encryptedFileAvailability(env: NodeJS.ProcessEnv, interactive: boolean): Availability {
+  if (env[PASSPHRASE_ENV]) return {available: true}
+  if (interactive) return {available: true}
+  return {available: false, reason: `${PASSPHRASE_ENV} is not set and there is no terminal to ask for a passphrase`}
+}

@@ -1,0 +1,84 @@
+import type {Entry as EntryType} from '@napi-rs/keyring'
+import type {Availability, SecretStore} from '../plugin.js'
+
+/** All our entries live under one service name, so `secret-tool search service entra-auth-cli` finds them. */
+export const KEYRING_SERVICE = 'entra-auth-cli'
+
+type EntryConstructor = typeof EntryType
+
+let cachedEntry: EntryConstructor | undefined
+function entryClass(): EntryConstructor {
+  // Loaded on first use: the native module is not on the path of commands that never touch a secret.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cachedEntry ??= (require('@napi-rs/keyring') as {Entry: EntryConstructor}).Entry
+  return cachedEntry
+}
+
+/**
+ * On Linux the store is pinned to the Secret Service: left to itself @napi-rs/keyring falls back to the kernel
+ * keyring when D-Bus is missing, which forgets everything at logout and then fails with AccessDenied.
+ */
+function entry(key: string): EntryType {
+  const Entry = entryClass()
+  return new Entry(KEYRING_SERVICE, key, {linux: {store: 'secret-service'}})
+}
+
+/** Turns the library's errors (no D-Bus, no Secret Service, locked collection, dismissed prompt) into one reason. */
+export function keyringFailureReason(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error)
+  if (/dbus|D-Bus|org\.freedesktop|ServiceUnknown|NoReply|session bus|DBUS_SESSION/i.test(message)) {
+    return 'no Secret Service on the D-Bus session bus (install and start gnome-keyring or KeePassXC, or log in to a desktop session)'
+  }
+  if (/locked|prompt|dismiss|cancel/i.test(message)) return 'the keyring is locked; unlock it and try again'
+  return `the OS keyring failed (${message.split('\n')[0]})`
+}
+
+export class KeyringUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`The OS keyring is unavailable: ${reason}.`)
+    this.name = 'KeyringUnavailableError'
+  }
+}
+
+function guard<T>(action: () => T): T {
+  try {
+    return action()
+  } catch (error) {
+    throw new KeyringUnavailableError(keyringFailureReason(error))
+  }
+}
+
+export class KeyringStore implements SecretStore {
+  readonly name = 'keyring'
+  readonly location =
+    process.platform === 'darwin'
+      ? 'macOS Keychain'
+      : process.platform === 'win32'
+        ? 'Windows Credential Manager'
+        : 'OS keyring (Secret Service)'
+
+  async get(key: string): Promise<string | undefined> {
+    return guard(() => entry(key).getPassword()) ?? undefined
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    guard(() => entry(key).setPassword(value))
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return guard(() => entry(key).deletePassword())
+  }
+}
+
+/** A read of an entry that never exists: proves the store answers without creating anything or prompting twice. */
+export async function probeKeyring(): Promise<Availability> {
+  try {
+    entry('__entra-auth-cli-probe__').getPassword()
+    return {available: true}
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      return {available: false, reason: '@napi-rs/keyring has no native build for this platform'}
+    }
+    return {available: false, reason: keyringFailureReason(error)}
+  }
+}
