@@ -10,12 +10,9 @@ export interface TokenOutputOptions {
 }
 
 export function tokenJson(result: TokenResult): string {
-  return JSON.stringify({
-    accessToken: result.accessToken,
-    expiresOn: result.expiresOn.toISOString(),
-    scopes: result.scopes,
-    tokenType: result.tokenType,
-  }, null, 2)
+  // Key order is part of the documented output: {accessToken, expiresOn, tokenType, scopes}.
+  const json = {accessToken: result.accessToken, expiresOn: result.expiresOn.toISOString(), tokenType: result.tokenType, scopes: result.scopes}
+  return JSON.stringify(json, null, 2)
 }
 
 export async function emitToken(result: TokenResult, options: TokenOutputOptions, reporter: Reporter, stdout: TextSink = process.stdout): Promise<void> {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the mocha suite inside a private D-Bus session with a freshly created, unlocked gnome-keyring, so the keyring
+# store is tested against a real Secret Service and never touches the developer's own keyring.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${ENTRA_TEST_DBUS_SESSION:-}" ]; then
+  for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
+    if ! command -v "$tool" >/dev/null; then
+      echo "The tests need $tool: run scripts/install-system-deps.sh (as root) first." >&2
+      exit 1
+    fi
+  done
+  export ENTRA_TEST_DBUS_SESSION=1
+  # dbus-daemon complains on stderr when it cannot raise its fd limit in a container; that is harmless.
+  exec dbus-run-session -- bash "$0" "$@"
+fi
+
+# gnome-keyring keeps its files under $HOME: give it a throwaway home for this run.
+keyring_home=$(mktemp -d)
+trap 'kill "${GNOME_KEYRING_PID:-0}" 2>/dev/null || true; rm -rf "$keyring_home"' EXIT
+export XDG_RUNTIME_DIR="$keyring_home/run"
+mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+eval "$(printf 'entra-test-keyring' | HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/share" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
+# Proves the Secret Service answers before any test relies on it.
+for _ in $(seq 1 50); do
+  secret-tool search --all service entra-auth-cli-probe >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+npx mocha "$@"
