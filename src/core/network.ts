@@ -1,4 +1,5 @@
 import type {INetworkModule, NetworkRequestOptions, NetworkResponse} from '@azure/msal-node'
+import {deadline} from './abort.js'
 import {NetworkError} from './errors.js'
 
 /**
@@ -96,20 +97,29 @@ export class HttpClient implements INetworkModule {
 
   private async once(method: string, url: string, options: NetworkRequestOptions | undefined, timeout?: number) {
     const {dispatcher, undici} = agent()
-    const signals = [this.options.signal, timeout ? AbortSignal.timeout(timeout) : undefined].filter(Boolean) as AbortSignal[]
-    const response = await undici.request(url, {
-      body: options?.body,
-      dispatcher,
-      headers: {'user-agent': this.options.userAgent ?? 'entra-auth-cli', ...options?.headers},
-      method: method as 'GET' | 'POST',
-      signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
-    })
-    const text = await response.body.text()
+    const limit = deadline(timeout, [this.options.signal])
+    let status: number
+    let rawHeaders: Record<string, string | string[] | undefined>
+    let text: string
+    try {
+      const response = await undici.request(url, {
+        body: options?.body,
+        dispatcher,
+        headers: {'user-agent': this.options.userAgent ?? 'entra-auth-cli', ...options?.headers},
+        method: method as 'GET' | 'POST',
+        signal: limit.signal,
+      })
+      status = response.statusCode
+      rawHeaders = response.headers
+      text = await response.body.text()
+    } finally {
+      limit.clear()
+    }
     const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(response.headers)) {
+    for (const [name, value] of Object.entries(rawHeaders)) {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value)
     }
-    return {headers, status: response.statusCode, text}
+    return {headers, status, text}
   }
 
   private describe(error: unknown, host: string): NetworkError {

@@ -1,4 +1,5 @@
 import type {ICachePlugin, TokenCacheContext} from '@azure/msal-node'
+import {deadline} from './abort.js'
 import {resolveAuthorityMetadata} from './authority-metadata.js'
 import {lookupCachedToken} from './cached-token.js'
 import {toCliError} from './entra-errors.js'
@@ -59,9 +60,9 @@ export class TokenService {
 
   async getToken(request: TokenRequest): Promise<TokenResponse> {
     const profile = await this.profiles.get(request.profile)
-    this.deps.reporter.status(messages.authenticating(profile.name))
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     const flowInfo = findExtension(this.deps.hooks, 'flow', flowName)
+    this.deps.reporter.status(messages.authenticating(profile.name))
     const scopes = effectiveScopes(profile, request.scopes)
     const refreshing = request.mode === 'refresh'
     const useCache = !request.force && !refreshing
@@ -171,10 +172,9 @@ export class TokenService {
     await cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected())
   }
 
+  /** One signal for "stop now": the --timeout deadline or Ctrl-C. */
   private signal(timeoutMs: number): AbortSignal {
-    const signals = [AbortSignal.timeout(timeoutMs)]
-    if (this.deps.interrupt) signals.push(this.deps.interrupt)
-    return AbortSignal.any(signals)
+    return deadline(timeoutMs, [this.deps.interrupt]).signal
   }
 
   private explain(error: unknown, signal: AbortSignal, http: HttpClient, request: TokenRequest, profile: Profile): CliError {
