@@ -18,16 +18,27 @@ fi
 
 # gnome-keyring keeps its files under $HOME: give it a throwaway home for this run.
 keyring_home=$(mktemp -d)
-trap 'kill "${GNOME_KEYRING_PID:-0}" 2>/dev/null || true; rm -rf "$keyring_home"' EXIT
+# (The daemon leaves with the D-Bus session; kill it early only when it told us its pid: `kill 0` would take
+# down our whole process group.)
+trap '[ -n "${GNOME_KEYRING_PID:-}" ] && kill "$GNOME_KEYRING_PID" 2>/dev/null; rm -rf "$keyring_home"' EXIT
 export XDG_RUNTIME_DIR="$keyring_home/run"
 mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 eval "$(printf 'entra-test-keyring' | HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/share" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
 export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
-# Proves the Secret Service answers before any test relies on it.
-for _ in $(seq 1 50); do
-  secret-tool search --all service entra-auth-cli-probe >/dev/null 2>&1 && break
+# The default collection appears a moment after the daemon starts: wait until a secret can really be stored.
+ready=""
+for _ in $(seq 1 100); do
+  if printf probe | secret-tool store --label=probe service entra-auth-cli-probe username probe >/dev/null 2>&1; then
+    secret-tool clear service entra-auth-cli-probe username probe >/dev/null 2>&1 || true
+    ready=1
+    break
+  fi
   sleep 0.1
 done
+if [ -z "$ready" ]; then
+  echo "gnome-keyring did not come up on the test D-Bus session" >&2
+  exit 1
+fi
 
 # No arguments: the whole suite. Arguments: just those files (mocha would otherwise add them to the config's list).
 if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi

@@ -1,4 +1,4 @@
-import {ConfigError, UsageError} from './errors.js'
+import {CliError, ConfigError, oneLine, UsageError} from './errors.js'
 import {findExtension, loadAllStores, register, type HookSource} from './extensions.js'
 import type {SecretStore, StoreRegistration} from '../plugin.js'
 
@@ -22,10 +22,20 @@ export class SecretStores {
   open = (name: string): Promise<SecretStore> => {
     let store = this.opened.get(name)
     if (!store) {
-      store = register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', name)).then((r) => r.create())
+      store = register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', name)).then(async (r) => explainFailures(await r.create()))
       this.opened.set(name, store)
     }
     return store
+  }
+
+  /** The store a profile's secrets were saved in, checked first so the user hears why it cannot be used. */
+  async openFor(profile: string, name: string): Promise<SecretStore> {
+    const registration = await register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', name))
+    const availability = await registration.isAvailable()
+    if (!availability.available) {
+      throw new ConfigError(`Profile '${profile}' keeps its secrets in the '${name}' store, which is unavailable: ${availability.reason}.`, 'SECRET_STORE_UNAVAILABLE')
+    }
+    return this.open(name)
   }
 
   /** The store new secrets go to. */
@@ -62,4 +72,19 @@ export class SecretStores {
       'NO_SECRET_STORE',
     )
   }
+}
+
+/** A store plugin may throw anything; the user gets one line naming the store, never a stack trace. */
+function explainFailures(store: SecretStore): SecretStore {
+  const wrap =
+    <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await operation.apply(store, args)
+      } catch (error) {
+        if (error instanceof CliError) throw error
+        throw new ConfigError(`The '${store.name}' secret store failed: ${oneLine((error as Error).message ?? String(error))}`, 'SECRET_STORE_FAILED')
+      }
+    }
+  return {delete: wrap(store.delete), get: wrap(store.get), location: store.location, name: store.name, set: wrap(store.set)}
 }

@@ -61,7 +61,8 @@ export class TokenService {
   async getToken(request: TokenRequest): Promise<TokenResponse> {
     const profile = await this.profiles.get(request.profile)
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
-    const flowInfo = findExtension(this.deps.hooks, 'flow', flowName)
+    // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
+    const registration = await register<FlowRegistration>(this.deps.hooks, findExtension(this.deps.hooks, 'flow', flowName))
     this.deps.reporter.status(messages.authenticating(profile.name))
     const scopes = effectiveScopes(profile, request.scopes)
     const refreshing = request.mode === 'refresh'
@@ -80,7 +81,6 @@ export class TokenService {
         const hit = await this.cached(profile, scopes, flowName)
         if (hit) return {fromCache: true, profile, result: hit}
       }
-      const registration = await register<FlowRegistration>(this.deps.hooks, flowInfo)
       if (refreshing && !registration.supportsRefresh) {
         throw new ConfigError(
           `The ${registration.name} flow has no refresh token to redeem; run 'entra-auth-cli get-token -p ${profile.name}' to get a new token.`,
@@ -116,7 +116,7 @@ export class TokenService {
   private context(profile: Profile, scopes: string[], http: HttpClient, signal: AbortSignal, request: TokenRequest): FlowContext {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     let setup: Promise<MsalSetup> | undefined
-    const secretStore = () => (typeof profile.secretStore === 'string' ? this.stores.open(profile.secretStore) : this.stores.selected())
+    const secretStore = () => (typeof profile.secretStore === 'string' ? this.stores.openFor(profile.name, profile.secretStore) : this.stores.selected())
     return {
       msal: () => {
         setup ??= resolveAuthorityMetadata(this.deps.home, authorityUrl(profile), http).then((metadata) => ({

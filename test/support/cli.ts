@@ -1,6 +1,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, mkdirSync, rmSync} from 'node:fs'
 import {join, resolve} from 'node:path'
+import {findPlaintext, registerSensitive, registerTokensIn} from './plaintext-scan.js'
 
 /** The built CLI, exactly as users run it. Tests never import command classes: they drive this binary. */
 export const ROOT = resolve(__dirname, '..', '..')
@@ -57,8 +58,11 @@ export class TestHome {
     return env
   }
 
+  /** Fails the test if any secret or token it used is readable in a file under HOME, then removes everything. */
   cleanup(): void {
+    const leaks = findPlaintext(this.home)
     rmSync(this.root, {force: true, recursive: true})
+    if (leaks.length > 0) throw new Error(`Plaintext secrets or tokens at rest:\n${leaks.join('\n')}`)
   }
 }
 
@@ -77,8 +81,10 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      registerTokensIn(stdout)
       resolvePromise({code, signal, stderr, stdout})
     })
+    registerSensitive(options.input)
     child.stdin!.end(options.input ?? '')
   })
 }

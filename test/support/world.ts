@@ -1,5 +1,6 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 import {startIdp, type Idp} from './idp/index.js'
+import {registerSensitive} from './plaintext-scan.js'
 import {runCli, TestHome, type CliResult, type RunOptions} from './cli.js'
 
 /**
@@ -30,6 +31,7 @@ export async function startWorld(options: {store?: StoreChoice; idp?: Idp} = {})
   const clientSecret = `${randomBytes(24).toString('base64url')}~S`
   idp.registerTenant(tenantId, [`t${tenantId.slice(0, 8)}.example`])
   idp.registerApp({clientId, clientSecret, roles: ['Data.Read'], tenantId})
+  registerSensitive(clientSecret, PASSPHRASE)
   const home = new TestHome()
   const store = options.store ?? 'encrypted-file'
   const env = (extra: NodeJS.ProcessEnv = {}) =>

@@ -1,0 +1,72 @@
+import {expect} from 'chai'
+import {randomBytes} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {ROOT} from '../support/cli.js'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {registerSensitive} from '../support/plaintext-scan.js'
+import {startWorld, type World} from '../support/world.js'
+
+/**
+ * External plugins go through `entra-auth-cli plugins link`, the same path `plugins install` takes, and register
+ * their flows and stores through the same hooks the built-ins use.
+ */
+describe('plugins: flows and stores from other packages', () => {
+  let idp: Idp
+  let world: World
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(() => idp.stop())
+  beforeEach(async () => {
+    world = await startWorld({idp})
+  })
+  afterEach(() => world.home.cleanup())
+
+  const link = async (dir: string) => {
+    const result = await world.cli(['plugins', 'link', dir, '--no-install'])
+    expect(result.code, result.stderr).to.equal(0)
+  }
+
+  it('the example env-key store plugin stores secrets and backs get-token', async () => {
+    await link(join(ROOT, 'examples', 'store-env-key'))
+    const key = randomBytes(32).toString('hex')
+    registerSensitive(key)
+    const env = {ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'env-key', ENTRA_STORE_KEY: key}
+    const created = await world.createProfile('ci', [], {extraEnv: env})
+    expect(created.code, created.stderr).to.equal(0)
+    expect(created.stderr).to.include('encrypted with ENTRA_STORE_KEY')
+    expect(existsSync(join(world.home.cliHome, 'env-key-secrets.json'))).to.equal(true)
+    const first = await world.cli(['get-token', '-p', 'ci', '--silent'], {extraEnv: env})
+    expect(first.code, first.stderr).to.equal(0)
+    const second = await world.cli(['get-token', '-p', 'ci', '--silent'], {extraEnv: env})
+    expect(second.stdout).to.equal(first.stdout)
+    const missingKey = await world.cli(['get-token', '-p', 'ci', '--force'], {extraEnv: {...env, ENTRA_STORE_KEY: undefined}})
+    expect(missingKey.code).to.equal(3)
+    expect(missingKey.stderr).to.equal("Authenticating with profile 'ci'...\nError: Profile 'ci' keeps its secrets in the 'env-key' store, which is unavailable: ENTRA_STORE_KEY is not set to 64 hex characters (openssl rand -hex 32).\n")
+  })
+
+  it('two plugins claiming one store name: reported with both names; the other stores keep working', async () => {
+    await link(join(ROOT, 'test', 'fixtures', 'plugins', 'conflicting-store'))
+    const chosen = await world.createProfile('a', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'keyring'}})
+    expect(chosen.code).to.equal(3)
+    expect(chosen.stderr).to.include("The store 'keyring' is registered by more than one plugin (entra-auth-cli, fixture-conflicting-store)")
+    const fallback = await world.createProfile('b')
+    expect(fallback.code, fallback.stderr).to.equal(0)
+    expect((await world.cli(['get-token', '-p', 'b', '--silent'])).code).to.equal(0)
+    const auto = await world.createProfile('c', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
+    expect(auto.stderr).to.include("Warning: Skipping secret store 'keyring': registered by more than one plugin (entra-auth-cli, fixture-conflicting-store)")
+  })
+
+  it('a flow plugin whose hook throws is reported by name; built-in flows keep working', async () => {
+    await link(join(ROOT, 'test', 'fixtures', 'plugins', 'broken-flow'))
+    await world.createProfile('app')
+    const broken = await world.cli(['get-token', '-p', 'app', '-f', 'broken'])
+    expect(broken.code).to.equal(3)
+    expect(broken.stderr).to.equal("Error: The plugin 'fixture-broken-flow' failed to register flow 'broken': registration exploded\n")
+    const unknown = await world.cli(['get-token', '-p', 'app', '-f', 'nope'])
+    expect(unknown.stderr).to.match(/Installed flows: .*Broken.*ClientCredentials/)
+    const ok = await world.cli(['get-token', '-p', 'app', '--silent'])
+    expect(ok.code, ok.stderr).to.equal(0)
+  })
+})

@@ -1,0 +1,109 @@
+import {expect} from 'chai'
+import {execFile} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {registerSensitive} from '../support/plaintext-scan.js'
+import {startWorld, type World} from '../support/world.js'
+
+const execFileAsync = promisify(execFile)
+
+/** Reads a secret back from the Secret Service through libsecret's own tool: a second, independent client. */
+async function secretTool(...args: string[]): Promise<string> {
+  try {
+    return (await execFileAsync('secret-tool', args)).stdout
+  } catch (error) {
+    return (error as {stdout?: string}).stdout ?? ''
+  }
+}
+
+describe('secret stores', () => {
+  let idp: Idp
+  let world: World
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(() => idp.stop())
+  afterEach(() => world.home.cleanup())
+
+  describe('keyring (real Secret Service: gnome-keyring on the test D-Bus session)', () => {
+    beforeEach(async () => {
+      expect(process.env.DBUS_SESSION_BUS_ADDRESS, 'run the suite through scripts/test.sh').to.be.a('string')
+      world = await startWorld({idp, store: 'keyring'})
+    })
+
+    it('is chosen by default, and the secret lands in the Secret Service, readable by secret-tool', async () => {
+      const name = `kr-${randomBytes(4).toString('hex')}`
+      const created = await world.createProfile(name, [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
+      expect(created.code, created.stderr).to.equal(0)
+      expect(created.stderr).to.include('secret stored in OS keyring (Secret Service)')
+      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', `profile:${name}:client-secret`)).to.equal(world.clientSecret)
+      expect(existsSync(join(world.home.cliHome, 'secrets.enc'))).to.equal(false)
+
+      const token = await world.cli(['get-token', '-p', name, '--silent'], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
+      expect(token.code, token.stderr).to.equal(0)
+      // The cache key went to the keyring too; the cache file on disk is sealed.
+      const cacheKey = await secretTool('lookup', 'service', 'entra-auth-cli', 'username', `profile:${name}:token-cache-key`)
+      expect(Buffer.from(cacheKey, 'base64')).to.have.length(32)
+      registerSensitive(cacheKey)
+
+      const deleted = await world.cli(['config', 'delete', '-p', name, '--yes'])
+      expect(deleted.code).to.equal(0)
+      expect(await secretTool('search', '--all', 'service', 'entra-auth-cli', 'username', `profile:${name}:client-secret`)).to.equal('')
+      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', `profile:${name}:token-cache-key`)).to.equal('')
+    })
+  })
+
+  describe('when no store is usable', () => {
+    beforeEach(async () => {
+      world = await startWorld({idp, store: 'keyring'})
+    })
+
+    it('says what to install or set, in one line, exit 3, and writes nothing', async () => {
+      const env = {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined}
+      const result = await world.createProfile('nostore', [], {extraEnv: env})
+      expect(result.code).to.equal(3)
+      expect(result.stderr).to.match(/^Error: No secret store is available \(keyring: no Secret Service on the D-Bus session bus .*; encrypted-file: ENTRA_AUTH_CLI_PASSPHRASE is not set.*\)\. Install and unlock an OS keyring \(e\.g\. gnome-keyring\), or set ENTRA_AUTH_CLI_PASSPHRASE to use the encrypted file store\.\n$/)
+      expect(existsSync(world.home.cliHome)).to.equal(false)
+    })
+
+    it('falls back to the encrypted file when the keyring is missing but a passphrase is set', async () => {
+      const result = await world.createProfile('fallback', [], {extraEnv: {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: 'a passphrase for the file', ENTRA_AUTH_CLI_STORE: undefined}})
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stderr).to.include('secret stored in encrypted file')
+      registerSensitive('a passphrase for the file')
+    })
+
+    it('names the variable when ENTRA_AUTH_CLI_STORE picks an unknown or unusable store', async () => {
+      const unknown = await world.createProfile('x', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'vault'}})
+      expect(unknown.code).to.equal(2)
+      expect(unknown.stderr).to.include("ENTRA_AUTH_CLI_STORE=vault: Unknown store 'vault'. Installed stores: encrypted-file, keyring")
+      const unusable = await world.createProfile('x', [], {extraEnv: {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_STORE: 'keyring'}})
+      expect(unusable.code).to.equal(3)
+      expect(unusable.stderr).to.include("The secret store 'keyring' chosen by ENTRA_AUTH_CLI_STORE is unavailable")
+    })
+  })
+
+  describe('encrypted-file', () => {
+    beforeEach(async () => {
+      world = await startWorld({idp, store: 'encrypted-file'})
+    })
+
+    it('serves get-token end to end and keeps secrets and cache sealed', async () => {
+      expect((await world.createProfile('ef')).code).to.equal(0)
+      const token = await world.cli(['get-token', '-p', 'ef', '--silent'])
+      expect(token.code, token.stderr).to.equal(0)
+      const cached = await world.cli(['get-token', '-p', 'ef', '--silent'])
+      expect(cached.stdout).to.equal(token.stdout)
+      expect(idp.tokenRequests().filter((r) => r.client_id === world.clientId)).to.have.length(1)
+    })
+
+    it('without a passphrase or a terminal, names ENTRA_AUTH_CLI_PASSPHRASE', async () => {
+      const result = await world.createProfile('np', [], {extraEnv: {ENTRA_AUTH_CLI_PASSPHRASE: undefined}})
+      expect(result.code).to.equal(3)
+      expect(result.stderr).to.include('ENTRA_AUTH_CLI_PASSPHRASE')
+    })
+  })
+})
