@@ -1,0 +1,118 @@
+import {expect} from 'chai'
+import {spawn} from 'node:child_process'
+import {existsSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {ROOT, type CliResult} from '../support/cli.js'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {startWorld, type World} from '../support/world.js'
+
+const FULL_PATH_BIN = join(ROOT, 'test', 'support', 'oclif-only.js')
+const RECORDER = join(ROOT, 'test', 'support', 'record-modules.mjs')
+
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
+  })
+}
+
+/** Every module file a run loaded (CommonJS and ESM), via a preloaded recorder. */
+async function loadedModules(world: World, args: string[], env: NodeJS.ProcessEnv = world.env()): Promise<{result: CliResult; modules: string[]}> {
+  const file = join(world.home.root, `modules-${Date.now()}.txt`)
+  const result = await run(join(ROOT, 'bin', 'run.js'), args, {...env, RECORD_MODULES_FILE: file}, ['--import', RECORDER])
+  const modules = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
+  rmSync(file, {force: true})
+  return {modules, result}
+}
+
+const HEAVY = /node_modules\/(@azure\/msal|jose|@inquirer|inquirer|undici|node-forge|playwright|open)\//
+
+describe('start-up: the get-token fast path and what commands load', () => {
+  let idp: Idp
+  let world: World
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(() => idp.stop())
+  beforeEach(async () => {
+    world = await startWorld({idp})
+    const created = await world.createProfile('app')
+    expect(created.code, created.stderr).to.equal(0)
+    const first = await world.cli(['get-token', '-p', 'app', '--silent'])
+    expect(first.code, first.stderr).to.equal(0)
+  })
+  afterEach(() => world.home.cleanup())
+
+  const cases: Array<{name: string; args: string[]; fresh?: boolean}> = [
+    {args: ['get-token', '-p', 'app'], name: 'plain'},
+    {args: ['get-token', '--profile', 'app', '--silent'], name: '--silent'},
+    {args: ['get-token', '-p', 'app', '--json'], name: '--json'},
+    {args: ['get-token', '--profile=app', '--scope', 'https://graph.microsoft.com/.default'], name: 'explicit scope'},
+    {args: ['get-token', '-p', 'missing'], name: 'unknown profile'},
+    {args: ['get-token', '-p', 'app', '--scope', 'api://other/.default'], fresh: true, name: 'a cache miss (the provider answers)'},
+  ]
+  for (const {args, fresh, name} of cases) {
+    it(`fast path and oclif give the same stdout, stderr and exit code: ${name}`, async () => {
+      const cacheFile = join(world.home.cliHome, 'cache', 'app.cache')
+      if (fresh) rmSync(cacheFile)
+      const fast = await run(join(ROOT, 'bin', 'run.js'), args, world.env())
+      if (fresh) rmSync(cacheFile)
+      const full = await run(FULL_PATH_BIN, args, world.env())
+      expect(fast.code).to.equal(full.code)
+      expect(fast.stderr).to.equal(full.stderr)
+      if (fresh) {
+        // Both fetched a new token; tokens differ by their unique id, the shape does not.
+        expect(fast.stdout.split('.')).to.have.length(3)
+        expect(full.stdout.split('.')).to.have.length(3)
+      } else {
+        expect(fast.stdout).to.equal(full.stdout)
+      }
+    })
+  }
+
+  it('-o FILE: same file content and mode on both paths', async () => {
+    const fastFile = join(world.home.root, 'fast.txt')
+    const fullFile = join(world.home.root, 'full.txt')
+    const fast = await run(join(ROOT, 'bin', 'run.js'), ['get-token', '-p', 'app', '-o', fastFile], world.env())
+    const full = await run(FULL_PATH_BIN, ['get-token', '-p', 'app', '-o', fullFile], world.env())
+    expect([fast.code, full.code]).to.deep.equal([0, 0])
+    expect(fast.stderr.replace(fastFile, 'FILE')).to.equal(full.stderr.replace(fullFile, 'FILE'))
+    expect(readFileSync(fastFile, 'utf8')).to.equal(readFileSync(fullFile, 'utf8'))
+    expect(statSync(fastFile).mode & 0o777).to.equal(0o600)
+  })
+
+  it('a cache hit loads neither oclif nor msal, jose, inquirer, undici or node-forge', async () => {
+    const {modules, result} = await loadedModules(world, ['get-token', '-p', 'app', '--silent'])
+    expect(result.code).to.equal(0)
+    expect(modules.length).to.be.greaterThan(5)
+    expect(modules.filter((m) => m.includes('@oclif/core'))).to.deep.equal([])
+    expect(modules.filter((m) => HEAVY.test(m))).to.deep.equal([])
+  })
+
+  it('a cache miss falls through to oclif (and only then loads msal)', async () => {
+    const {modules, result} = await loadedModules(world, ['get-token', '-p', 'app', '--silent', '--force'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(modules.some((m) => m.includes('@oclif/core'))).to.equal(true)
+    expect(modules.some((m) => m.includes('@azure/msal-node'))).to.equal(true)
+  })
+
+  for (const args of [['--version'], ['--help'], ['config', 'list']]) {
+    it(`${args.join(' ')} loads no msal, jose, inquirer or keyring module`, async () => {
+      const {modules, result} = await loadedModules(world, args)
+      expect(result.code).to.equal(0)
+      expect(modules.filter((m) => HEAVY.test(m) || m.includes('@napi-rs/keyring'))).to.deep.equal([])
+    })
+  }
+
+  it('no warning or stray output on stderr for --version and --help', async () => {
+    for (const args of [['--version'], ['--help'], ['get-token', '--help']]) {
+      const result = await run(join(ROOT, 'bin', 'run.js'), args, world.env())
+      expect(result.stderr, args.join(' ')).to.equal('')
+    }
+  })
+})
