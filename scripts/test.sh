@@ -1,45 +1,10 @@
 #!/usr/bin/env bash
-# Runs the mocha suite inside a private D-Bus session with a freshly created, unlocked gnome-keyring, so the keyring
-# store is tested against a real Secret Service and never touches the developer's own keyring.
+# The test suite, inside a private D-Bus session with an unlocked gnome-keyring (see with-keyring.sh), so the
+# keyring store is tested against a real Secret Service.
+#   scripts/test.sh                       # everything
+#   scripts/test.sh test/e2e/x.test.ts    # just those files
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-if [ -z "${ENTRA_TEST_DBUS_SESSION:-}" ]; then
-  for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
-    if ! command -v "$tool" >/dev/null; then
-      echo "The tests need $tool: run scripts/install-system-deps.sh (as root) first." >&2
-      exit 1
-    fi
-  done
-  export ENTRA_TEST_DBUS_SESSION=1
-  # dbus-daemon complains on stderr when it cannot raise its fd limit in a container; that is harmless.
-  exec dbus-run-session -- bash "$0" "$@"
-fi
-
-# gnome-keyring keeps its files under $HOME: give it a throwaway home for this run.
-keyring_home=$(mktemp -d)
-# (The daemon leaves with the D-Bus session; kill it early only when it told us its pid: `kill 0` would take
-# down our whole process group.)
-trap '[ -n "${GNOME_KEYRING_PID:-}" ] && kill "$GNOME_KEYRING_PID" 2>/dev/null; rm -rf "$keyring_home"' EXIT
-export XDG_RUNTIME_DIR="$keyring_home/run"
-mkdir -m 700 -p "$XDG_RUNTIME_DIR"
-eval "$(printf 'entra-test-keyring' | HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/share" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
-export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
-# The default collection appears a moment after the daemon starts: wait until a secret can really be stored.
-ready=""
-for _ in $(seq 1 100); do
-  if printf probe | secret-tool store --label=probe service entra-auth-cli-probe username probe >/dev/null 2>&1; then
-    secret-tool clear service entra-auth-cli-probe username probe >/dev/null 2>&1 || true
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-if [ -z "$ready" ]; then
-  echo "gnome-keyring did not come up on the test D-Bus session" >&2
-  exit 1
-fi
-
 # No arguments: the whole suite. Arguments: just those files (mocha would otherwise add them to the config's list).
 if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi
-npx mocha "$@"
+exec bash scripts/with-keyring.sh npx mocha "$@"
