@@ -1,0 +1,79 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../command-base.js'
+import {parseDuration} from '../core/duration.js'
+import {claimDate, decodeJwt, printable} from '../core/jwt-read.js'
+import {createReporter} from '../core/reporter.js'
+import {readToken} from '../core/token-input.js'
+import {summarizeToken} from '../core/token-summary.js'
+
+export default class Inspect extends BaseCommand {
+  static override summary = 'Show the claims of a token (JWT); optionally verify it against its issuer.'
+
+  static override description = `Reads the token from the argument, -t, -f FILE or stdin ('-' or a pipe). Surrounding whitespace, line breaks, quotes, a leading "Bearer " and the JSON of get-token --json are tolerated.
+
+stdout gets exactly the payload claims as pretty JSON (for jq); stderr gets a short summary: header alg/kid/typ, issuer, audience, app and user, scopes or roles, and when it was issued and expires, in local time. The token and its signature are never printed.
+
+--verify fetches the issuer's OpenID metadata (<iss>/.well-known/openid-configuration), then checks the signature against its JWKS, exp and nbf (allowing 5 min of clock skew), and --audience / --issuer when given; claims are printed only if every check passes. Without --issuer, the token's own issuer is trusted to publish the right keys; pin it with --issuer. HTTPS_PROXY and NODE_EXTRA_CA_CERTS apply.
+
+Encrypted (JWE) and opaque tokens (Microsoft account tokens, some Microsoft Graph tokens) cannot be read by anyone but the API they are for; they are reported as "not a readable JWT".
+
+Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet valid (with --verify); 8 not a readable JWT (or no token); 9 signature, key, algorithm, audience or issuer check failed.`
+
+  static override examples = [
+    {command: '<%= config.bin %> get-token -p myapp --silent | <%= config.bin %> inspect', description: 'Claims of a fresh token'},
+    {command: '<%= config.bin %> inspect "$TOKEN" | jq -r .roles[]', description: 'Read one claim in a script'},
+    {command: '<%= config.bin %> inspect -f token.txt --silent', description: 'Claims only, no summary'},
+    {
+      command: '<%= config.bin %> inspect "$TOKEN" --verify --audience api://my-api --issuer https://login.microsoftonline.com/<tenant-id>/v2.0',
+      description: 'Check signature, lifetime, audience and issuer',
+    },
+  ]
+
+  static override args = {
+    token: Args.string({description: "The token, or '-' to read it from stdin (the default when nothing else is given)."}),
+  }
+
+  static override flags = {
+    audience: Flags.string({dependsOn: ['verify'], description: "With --verify: the 'aud' the token must carry (e.g. api://my-api or a client id).", helpValue: 'AUD'}),
+    file: Flags.string({char: 'f', description: "Read the token from this file ('-' for stdin).", helpValue: 'FILE'}),
+    issuer: Flags.string({dependsOn: ['verify'], description: "With --verify: the 'iss' the token must carry; checked before any request is made.", helpValue: 'URL'}),
+    json: Flags.boolean({description: 'Print {header, claims, expiresOn, secondsLeft, verified} instead of the claims alone.'}),
+    silent: Flags.boolean({description: 'No summary on stderr (errors still go there).'}),
+    timeout: Flags.string({default: '10s', description: 'With --verify: give up on the metadata and JWKS requests after this long.', helpValue: 'DURATION'}),
+    token: Flags.string({char: 't', description: "The token ('-' for stdin).", helpValue: 'TOKEN'}),
+    verify: Flags.boolean({description: "Verify the signature against the issuer's published keys, and exp/nbf (plus --audience/--issuer)."}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Inspect)
+    const reporter = createReporter({silent: flags.silent})
+    const timeoutMs = parseDuration(flags.timeout, '--timeout')
+    const token = await readToken({argument: args.token, file: flags.file, token: flags.token})
+    const decoded = await decodeJwt(token)
+    // Verification comes first: a token that fails it gets the one-line error alone, and no claims on stdout.
+    let verified: string | undefined
+    if (flags.verify) {
+      const {verifyJwt} = await import('../core/jwt-verify.js')
+      const result = await verifyJwt(token, decoded, {audience: flags.audience, issuer: flags.issuer, timeoutMs})
+      const audience = result.audience ? `, audience '${printable(result.audience)}'` : ''
+      const issuer = flags.issuer ? 'issuer as given' : 'issuer not pinned (pass --issuer)'
+      verified = `✓ Verified: signature (kid ${printable(result.kid ?? 'none')}), lifetime${audience}; ${issuer}.`
+    }
+    for (const line of summarizeToken(decoded)) reporter.status(line)
+    if (verified) reporter.status(verified)
+
+    if (flags.json) {
+      const expiresOn = claimDate(decoded.claims.exp)
+      const envelope = {
+        header: decoded.header,
+        claims: decoded.claims,
+        expiresOn: expiresOn?.toISOString() ?? null,
+        secondsLeft: expiresOn ? Math.floor((expiresOn.getTime() - Date.now()) / 1000) : null,
+        verified: flags.verify === true,
+      }
+      process.stdout.write(`${JSON.stringify(envelope, null, 2)}\n`)
+    } else {
+      process.stdout.write(`${JSON.stringify(decoded.claims, null, 2)}\n`)
+    }
+  }
+}
