@@ -12,7 +12,7 @@ import {paths} from './paths.js'
 import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} from './profile.js'
 import {ProfileStore} from './profile-store.js'
 import {SecretStores} from './secret-stores.js'
-import {TokenCacheFile, type CachePayload} from './token-cache.js'
+import {accountUsername, TokenCacheFile, type CachePayload} from './token-cache.js'
 import {messages} from './token-output.js'
 import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../plugin.js'
 
@@ -52,6 +52,7 @@ export class TokenService {
   readonly stores: SecretStores
   private readonly profiles: ProfileStore
   private warnedUnreadable = false
+  private warnedUncached = false
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.stores = new SecretStores(deps.hooks, (m) => deps.reporter.warn(m))
@@ -63,13 +64,13 @@ export class TokenService {
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
     const registration = await register<FlowRegistration>(this.deps.hooks, findExtension(this.deps.hooks, 'flow', flowName))
-    this.deps.reporter.status(messages.authenticating(profile.name))
-    const scopes = effectiveScopes(profile, request.scopes)
     const refreshing = request.mode === 'refresh'
+    this.deps.reporter.status(refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name))
+    const scopes = effectiveScopes(profile, request.scopes)
     const useCache = !request.force && !refreshing
 
     if (useCache) {
-      const hit = await this.cached(profile, scopes, flowName)
+      const hit = await this.cached(profile, scopes, flowName, request.account)
       if (hit) return {fromCache: true, profile, result: hit}
     }
 
@@ -78,7 +79,7 @@ export class TokenService {
     return withLock(lockPath, {signal, timeoutMs: request.timeoutMs + 5000}, async () => {
       // Another process may have filled the cache while we waited for the lock.
       if (useCache) {
-        const hit = await this.cached(profile, scopes, flowName)
+        const hit = await this.cached(profile, scopes, flowName, request.account)
         if (hit) return {fromCache: true, profile, result: hit}
       }
       if (refreshing && !registration.supportsRefresh) {
@@ -89,7 +90,9 @@ export class TokenService {
       }
       const flow = await registration.create()
       const http = new HttpClient({signal})
-      const context = this.context(profile, scopes, http, signal, request)
+      // Delegated flows sign in as --account, else as the account the profile used last.
+      const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
+      const context = this.context(profile, scopes, http, signal, {...request, account})
       try {
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         const result = await abortable(work, signal)
@@ -101,8 +104,8 @@ export class TokenService {
     })
   }
 
-  async cached(profile: Profile, scopes: string[], flow?: string): Promise<TokenResult | undefined> {
-    const {hit, load} = await lookupCachedToken({flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
+  async cached(profile: Profile, scopes: string[], flow?: string, account?: string): Promise<TokenResult | undefined> {
+    const {hit, load} = await lookupCachedToken({account, flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
     if (load.state === 'unreadable') this.warnUnreadable(profile, load.reason)
     return hit
   }
@@ -139,6 +142,8 @@ export class TokenService {
       reporter: this.deps.reporter,
       scopes,
       async secret(kind) {
+        // A profile that never stored a secret has none in any store (it relies on AZURE_CLIENT_SECRET & co.).
+        if (typeof profile.secretStore !== 'string') return undefined
         const key = kind === 'client-secret' ? secretKeys.clientSecret(profile.name) : secretKeys.certificatePassword(profile.name)
         return (await secretStore()).get(key)
       },
@@ -154,7 +159,18 @@ export class TokenService {
       afterCacheAccess: async (context: TokenCacheContext) => {
         if (!context.cacheHasChanged) return
         payload = {...payload, msal: context.tokenCache.serialize()}
-        await cacheFile.save(payload, await this.stores.selected())
+        let store
+        try {
+          store = await this.stores.selected()
+        } catch (error) {
+          // No store for the cache key (a CI runner with AZURE_CLIENT_SECRET and no keyring): hand out the token
+          // uncached rather than fail, and never fall back to plaintext.
+          if (!(error instanceof CliError) || error.code !== 'NO_SECRET_STORE') throw error
+          if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${error.message}`)
+          this.warnedUncached = true
+          return
+        }
+        await cacheFile.save(payload, store)
       },
       beforeCacheAccess: async (context: TokenCacheContext) => {
         const load = await cacheFile.load(this.stores.open)
@@ -163,6 +179,12 @@ export class TokenService {
         if (payload.msal) context.tokenCache.deserialize(payload.msal)
       },
     }
+  }
+
+  private async lastAccountName(profile: Profile): Promise<string | undefined> {
+    const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open)
+    if (load.state !== 'ok' || !load.payload.lastAccount) return undefined
+    return accountUsername(load.payload.msal, load.payload.lastAccount)
   }
 
   private async rememberAccount(profile: Profile, homeAccountId: string) {
@@ -179,17 +201,22 @@ export class TokenService {
 
   private explain(error: unknown, signal: AbortSignal, http: HttpClient, request: TokenRequest, profile: Profile): CliError {
     if (this.deps.interrupt?.aborted) return new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')
-    if (signal.aborted && !(error instanceof CliError && error.exitCode !== ExitCode.Network)) {
+    // A flow that was waiting for the user explains its own timeout (code SIGNIN_TIMEOUT): what it waited for, what to do.
+    if (signal.aborted && !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))) {
       return new NetworkError(`Timed out after ${Math.round(request.timeoutMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
     }
     return toCliError(error, {networkFailure: http.lastFailure, profile: profile.name})
   }
 }
 
+/**
+ * Settles with `work`, or with the signal's reason once it fires. The reason waits one macrotask, so a flow that
+ * honours the signal (closes its listener, stops polling) rejects first with an error saying what it waited for.
+ */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
+    const onAbort = () => setImmediate(() => reject(signal.reason))
     signal.addEventListener('abort', onAbort, {once: true})
     work.then(
       (value) => {

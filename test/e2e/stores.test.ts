@@ -76,6 +76,18 @@ describe('secret stores', () => {
       registerSensitive('a passphrase for the file')
     })
 
+    it('with AZURE_CLIENT_SECRET and no store at all, still hands out a token, uncached, with a warning', async () => {
+      const noStore = {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined}
+      const created = await world.cli(['config', 'create', '--name', 'ci', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId)], {extraEnv: noStore})
+      expect(created.code, created.stderr).to.equal(0)
+      const env = {...noStore, AZURE_CLIENT_SECRET: world.clientSecret}
+      const result = await world.cli(['get-token', '-p', 'ci', '--silent'], {extraEnv: env})
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stdout.split('.')).to.have.length(3)
+      expect(result.stderr).to.match(/^Warning: The token was not cached: No secret store is available/)
+      expect(existsSync(join(world.home.cliHome, 'cache', 'ci.cache'))).to.equal(false)
+    })
+
     it('names the variable when ENTRA_AUTH_CLI_STORE picks an unknown or unusable store', async () => {
       const unknown = await world.createProfile('x', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'vault'}})
       expect(unknown.code).to.equal(2)
