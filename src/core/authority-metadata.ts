@@ -50,7 +50,7 @@ export async function resolveAuthorityMetadata(home: string, authority: string, 
     fetchedAt: Date.now(),
     knownAuthorities: [host],
   }
-  await writeFileAtomic(file, JSON.stringify(metadata))
+  await writeFileAtomic(file, JSON.stringify(metadata), {privateDir: true})
   return metadata
 }
 

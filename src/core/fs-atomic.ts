@@ -14,9 +14,12 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 /**
  * Writes a file so that a reader sees either the old content or the new one, never half of it, and nobody but the
  * owner can read it at any moment: the temp file is created 0600 in the same folder, synced, then renamed over.
+ *
+ * `privateDir` creates (and tightens to 0700) the parent folder: only for our own folders under
+ * ENTRA_AUTH_CLI_HOME, never for a path the user gave (`-o ./token.txt` must not chmod the working directory).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await ensurePrivateDir(dirname(path))
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: {privateDir?: boolean} = {}): Promise<void> {
+  if (options.privateDir) await ensurePrivateDir(dirname(path))
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const handle = await open(tmp, 'wx', PRIVATE_FILE_MODE)
   try {

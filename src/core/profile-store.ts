@@ -43,7 +43,7 @@ export class ProfileStore {
     return withLock(`${this.file}.lock`, {timeoutMs: 10_000}, async () => {
       const file = await this.read()
       const result = await change(file.profiles)
-      await writeFileAtomic(this.file, JSON.stringify(file, null, 2) + '\n')
+      await writeFileAtomic(this.file, JSON.stringify(file, null, 2) + '\n', {privateDir: true})
       return result
     })
   }

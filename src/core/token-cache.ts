@@ -87,7 +87,7 @@ export class TokenCacheFile {
       await store.set(keyName, keyText)
     }
     const envelope: CacheEnvelope = {store: store.name, version: 1, ...seal(Buffer.from(keyText, 'base64'), JSON.stringify(payload), aad(this.profile))}
-    await writeFileAtomic(this.file, JSON.stringify(envelope))
+    await writeFileAtomic(this.file, JSON.stringify(envelope), {privateDir: true})
   }
 
   /** Removes the file and its key (profile deleted, or its tenant/client changed). */
@@ -120,8 +120,35 @@ interface MsalAccessToken {
   token_type?: string
 }
 
+interface MsalAccount {
+  home_account_id?: string
+  username?: string
+}
+
 interface MsalCacheJson {
   AccessToken?: Record<string, MsalAccessToken>
+  Account?: Record<string, MsalAccount>
+}
+
+function parseMsalCache(msalCache: string): MsalCacheJson | undefined {
+  try {
+    return JSON.parse(msalCache) as MsalCacheJson
+  } catch {
+    return undefined
+  }
+}
+
+/** The user name (UPN) of a cached account, by msal home account id. */
+export function accountUsername(msalCache: string, homeAccountId: string): string | undefined {
+  const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
+  return accounts.find((a) => a.home_account_id === homeAccountId)?.username
+}
+
+/** The home account id of a cached account, by user name (UPN, any case). */
+export function accountHomeId(msalCache: string, username: string): string | undefined {
+  const wanted = username.toLowerCase()
+  const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
+  return accounts.find((a) => a.username?.toLowerCase() === wanted)?.home_account_id
 }
 
 /** OIDC scopes are never in an access token's target; msal adds them to every delegated request. */

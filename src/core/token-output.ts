@@ -1,4 +1,5 @@
 import type {TextSink} from './reporter.js'
+import {UsageError} from './errors.js'
 import {writeFileAtomic} from './fs-atomic.js'
 import type {Reporter, TokenResult} from '../plugin.js'
 
@@ -18,7 +19,13 @@ export function tokenJson(result: TokenResult): string {
 export async function emitToken(result: TokenResult, options: TokenOutputOptions, reporter: Reporter, stdout: TextSink = process.stdout): Promise<void> {
   const text = options.json ? tokenJson(result) : result.accessToken
   if (options.output) {
-    await writeFileAtomic(options.output, `${text}\n`)
+    try {
+      await writeFileAtomic(options.output, `${text}\n`)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message
+      throw new UsageError(`Cannot write the token to ${options.output}: ${why}.`)
+    }
     reporter.status(`✓ Token saved to ${options.output}`)
     return
   }

@@ -11,9 +11,9 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {lookupCachedToken} from '../core/cached-token.js'
-import {findExtension, register, rootPackageHookSource} from '../core/extensions.js'
+import {canonicalName, findExtension, listExtensions, register, rootPackageHookSource} from '../core/extensions.js'
 import {cliHome} from '../core/paths.js'
-import {effectiveScopes, parseScopes} from '../core/profile.js'
+import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../core/profile.js'
 import {ProfileStore} from '../core/profile-store.js'
 import {createReporter} from '../core/reporter.js'
 import {emitToken, messages} from '../core/token-output.js'
@@ -91,6 +91,9 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   const profile = await new ProfileStore(home).find(flags.profile!)
   if (!profile) return false
   const hooks = rootPackageHookSource(root)
+  // A flow this package does not declare (a removed plugin, a typo) is for oclif to report, not for us to paper over.
+  const flow = profile.defaultFlow ?? DEFAULT_FLOW
+  if (!listExtensions(hooks, 'flow').some((e) => canonicalName(e.id) === canonicalName(flow))) return false
   const openStore = async (name: string): Promise<SecretStore> =>
     (await register<StoreRegistration>(hooks, findExtension(hooks, 'store', name))).create()
   const {hit} = await lookupCachedToken({home, openStore, profile, scopes: effectiveScopes(profile, parseScopes(flags.scopes))})

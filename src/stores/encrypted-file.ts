@@ -59,7 +59,7 @@ export class EncryptedFileStore implements SecretStore {
       const {key, kdf} = await this.keyFor(await this.readFile())
       const box = seal(key, JSON.stringify(secrets), AAD)
       const file: SecretsFile = {kdf, version: 1, ...box}
-      await writeFileAtomic(this.file, JSON.stringify(file) + '\n')
+      await writeFileAtomic(this.file, JSON.stringify(file) + '\n', {privateDir: true})
     })
   }
 

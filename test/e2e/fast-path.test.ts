@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
-import {existsSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT, type CliResult} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -84,6 +84,29 @@ describe('start-up: the get-token fast path and what commands load', () => {
     expect(fast.stderr.replace(fastFile, 'FILE')).to.equal(full.stderr.replace(fullFile, 'FILE'))
     expect(readFileSync(fastFile, 'utf8')).to.equal(readFileSync(fullFile, 'utf8'))
     expect(statSync(fastFile).mode & 0o777).to.equal(0o600)
+  })
+
+  it('-o into a missing folder: the same one-line usage error on both paths; the working directory is not touched', async () => {
+    const target = join(world.home.root, 'no-such-dir', 'token.txt')
+    const modeBefore = statSync(world.home.root).mode
+    const fast = await run(join(ROOT, 'bin', 'run.js'), ['get-token', '-p', 'app', '-o', target], world.env())
+    const full = await run(FULL_PATH_BIN, ['get-token', '-p', 'app', '-o', target], world.env())
+    expect(fast).to.deep.equal(full)
+    expect(fast.code).to.equal(2)
+    expect(fast.stderr).to.equal(`Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\nError: Cannot write the token to ${target}: its folder does not exist.\n`)
+    expect(statSync(world.home.root).mode).to.equal(modeBefore)
+  })
+
+  it('a profile whose flow is not installed: the cached token is not served on either path', async () => {
+    const file = join(world.home.cliHome, 'profiles.json')
+    const data = JSON.parse(readFileSync(file, 'utf8'))
+    data.profiles[0].defaultFlow = 'RemovedPluginFlow'
+    writeFileSync(file, JSON.stringify(data))
+    const fast = await run(join(ROOT, 'bin', 'run.js'), ['get-token', '-p', 'app'], world.env())
+    const full = await run(FULL_PATH_BIN, ['get-token', '-p', 'app'], world.env())
+    expect(fast).to.deep.equal(full)
+    expect(fast.code).to.equal(2)
+    expect(fast.stderr).to.match(/^Error: Unknown flow 'RemovedPluginFlow'/)
   })
 
   it('a cache hit loads neither oclif nor msal, jose, inquirer, undici or node-forge', async () => {
