@@ -1,5 +1,5 @@
-import {access, constants} from 'node:fs/promises'
-import {resolve} from 'node:path'
+import {access, constants, rm} from 'node:fs/promises'
+import {join, relative, resolve, isAbsolute} from 'node:path'
 import {loadClientCertificate} from './certificate.js'
 import {ConfigError, UsageError} from './errors.js'
 import {canonicalName, displayName, listExtensions, type HookSource} from './extensions.js'
@@ -17,6 +17,7 @@ import {
 import {ProfileStore} from './profile-store.js'
 import {SecretStores} from './secret-stores.js'
 import {TokenCacheFile} from './token-cache.js'
+import type {SecretStore} from '../plugin.js'
 
 export interface ProfileInput {
   name: string
@@ -39,6 +40,55 @@ export interface SecretStatus {
   location?: string
 }
 
+export type SecretKind = SecretStatus['kind']
+export const SECRET_KINDS: readonly SecretKind[] = ['client-secret', 'certificate-password']
+
+export function secretKey(kind: SecretKind, profile: string): string {
+  return kind === 'client-secret' ? secretKeys.clientSecret(profile) : secretKeys.certificatePassword(profile)
+}
+
+/** The store a profile's secrets live in, when it has any. */
+export function profileStoreName(profile: Profile): string | undefined {
+  return typeof profile.secretStore === 'string' && profile.secretStore ? profile.secretStore : undefined
+}
+
+/** Certificates restored by `config import` are kept here (0600 files in the 0700 home), one per profile. */
+export function importedCertificatesDir(home: string): string {
+  return join(home, 'certificates')
+}
+
+/**
+ * Changes that must be undone when a later step fails: each `do` registers its inverse, `rollback()` runs them
+ * newest first and never throws (the original error is what the user must see).
+ */
+export class UndoLog {
+  private readonly steps: Array<() => Promise<unknown>> = []
+
+  push(step: () => Promise<unknown>): void {
+    this.steps.push(step)
+  }
+
+  async rollback(): Promise<string[]> {
+    const failures: string[] = []
+    for (const step of this.steps.reverse()) {
+      try {
+        await step()
+      } catch (error) {
+        failures.push((error as Error).message)
+      }
+    }
+    this.steps.length = 0
+    return failures
+  }
+
+  /** Writes `value` under `key`, remembering what was there before. */
+  async putSecret(store: SecretStore, key: string, value: string): Promise<void> {
+    const previous = await store.get(key)
+    await store.set(key, value)
+    this.push(() => (previous === undefined ? store.delete(key) : store.set(key, previous)))
+  }
+}
+
 /**
  * Profile life cycle: validate everything first, then write secrets, then the profile, so bad input changes
  * nothing and a failure half-way leaves no orphan behind.
@@ -50,7 +100,7 @@ export class ProfileService {
   constructor(
     readonly home: string,
     private readonly hooks: HookSource,
-    warn: (message: string) => void,
+    readonly warn: (message: string) => void,
   ) {
     this.profiles = new ProfileStore(home)
     this.stores = new SecretStores(hooks, warn)
@@ -58,6 +108,41 @@ export class ProfileService {
 
   flowNames(): string[] {
     return listExtensions(this.hooks, 'flow').map((e) => displayName(e.id))
+  }
+
+  /** Flows that sign a user in (everything but the app-only ClientCredentials): what a profile without a credential can use. */
+  userFlowNames(): string[] {
+    return this.flowNames().filter((f) => canonicalName(f) !== canonicalName(DEFAULT_FLOW))
+  }
+
+  /** The installed flow's own spelling for what the user typed (`device-code` → `DeviceCode`). */
+  matchFlow(name: string): string {
+    const flows = this.flowNames()
+    const flow = flows.find((f) => canonicalName(f) === canonicalName(name))
+    if (!flow) throw new UsageError(`Unknown flow '${name}'. Installed flows: ${flows.join(', ')}.`)
+    return flow
+  }
+
+  matchAuthMethod(name: string): AuthMethod {
+    const method = AUTH_METHODS.find((m) => m.toLowerCase() === name.toLowerCase())
+    if (!method) throw new UsageError(`Unknown auth method '${name}': use ${AUTH_METHODS.join(', ')}.`)
+    return method
+  }
+
+  /** Checks a certificate file opens with the password; returns its absolute path. Throws a UsageError saying why not. */
+  async checkCertificate(path: string, password: string | undefined): Promise<string> {
+    const absolute = resolve(path)
+    try {
+      await access(absolute, constants.R_OK)
+    } catch {
+      throw new UsageError(`Cannot read the certificate file ${absolute}; check the path and its permissions.`)
+    }
+    try {
+      await loadClientCertificate(absolute, password)
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+    return absolute
   }
 
   /** Validates and normalizes; throws a UsageError naming the first bad field. */
@@ -86,12 +171,8 @@ export class ProfileService {
       check(validate.redirectUri(input.redirectUri))
       profile.redirectUri = input.redirectUri
     }
-    const flows = this.flowNames()
-    const flow = input.flow ? flows.find((f) => canonicalName(f) === canonicalName(input.flow!)) : undefined
-    if (input.flow && !flow) throw new UsageError(`Unknown flow '${input.flow}'. Installed flows: ${flows.join(', ')}.`)
-
-    const method = input.authMethod ? AUTH_METHODS.find((m) => m.toLowerCase() === input.authMethod!.toLowerCase()) : undefined
-    if (input.authMethod && !method) throw new UsageError(`Unknown auth method '${input.authMethod}': use ${AUTH_METHODS.join(', ')}.`)
+    const flow = input.flow ? this.matchFlow(input.flow) : undefined
+    const method = input.authMethod ? this.matchAuthMethod(input.authMethod) : undefined
     profile.authMethod = method ?? (input.certificatePath ? 'Certificate' : input.clientSecret || !flow || canonicalName(flow) === canonicalName(DEFAULT_FLOW) ? 'ClientSecret' : 'None')
     profile.defaultFlow = flow ?? (profile.authMethod === 'None' ? 'InteractiveBrowser' : DEFAULT_FLOW)
     await this.checkCredentials(profile, input)
@@ -103,18 +184,7 @@ export class ProfileService {
     if (method === 'Certificate') {
       if (!input.certificatePath) throw new UsageError('Auth method Certificate needs --certificate PATH (.pfx, .p12 or .pem with its key).')
       if (input.clientSecret) throw new UsageError('Give a client secret or a certificate, not both.')
-      const path = resolve(input.certificatePath)
-      try {
-        await access(path, constants.R_OK)
-      } catch {
-        throw new UsageError(`Cannot read the certificate file ${path}; check the path and its permissions.`)
-      }
-      try {
-        await loadClientCertificate(path, input.certificatePassword)
-      } catch (error) {
-        throw new UsageError((error as Error).message)
-      }
-      profile.certificatePath = path
+      profile.certificatePath = await this.checkCertificate(input.certificatePath, input.certificatePassword)
       profile.useCertificate = true
     } else {
       if (input.certificatePath || input.certificatePassword) throw new UsageError(`--certificate goes with --auth-method Certificate, not ${method}.`)
@@ -123,6 +193,58 @@ export class ProfileService {
         throw new UsageError('ClientCredentials needs a credential: use --auth-method ClientSecret or Certificate, or pick a sign-in flow with --flow.')
       }
     }
+  }
+
+  /**
+   * The rules of buildProfile applied to a stored profile record (what `config import` brings in): returns the first
+   * problem, or undefined. Fields this version does not know are left alone.
+   */
+  checkStoredProfile(profile: Profile): string | undefined {
+    if (!profile || typeof profile !== 'object') return 'not a profile object'
+    for (const field of ['name', 'tenantId', 'clientId', 'authMethod'] as const) {
+      if (typeof profile[field] !== 'string' || !profile[field]) return `the field '${field}' is missing`
+    }
+    const message =
+      validate.name(profile.name) ??
+      validate.tenantId(profile.tenantId) ??
+      validate.clientId(profile.clientId) ??
+      (profile.redirectUri === undefined ? undefined : typeof profile.redirectUri === 'string' ? validate.redirectUri(profile.redirectUri) : 'redirectUri must be a string')
+    if (message) return message
+    if (!AUTH_METHODS.includes(profile.authMethod)) return `unknown auth method '${String(profile.authMethod)}'`
+    if (profile.authority !== undefined) {
+      if (typeof profile.authority !== 'string') return 'authority must be a string'
+      const {error, host} = normalizeAuthority(profile.authority, profile.tenantId)
+      if (error) return error
+      if (host !== profile.authority.replace(/\/+$/, '')) return `authority '${profile.authority}' should be a bare host such as ${host}`
+    }
+    if (profile.cloud !== undefined && !(typeof profile.cloud === 'string' && profile.cloud in CLOUDS)) {
+      return `unknown cloud '${String(profile.cloud)}': use ${Object.keys(CLOUDS).join(', ')}`
+    }
+    if (profile.scopes !== undefined) {
+      if (!Array.isArray(profile.scopes) || profile.scopes.some((s) => typeof s !== 'string')) return 'scopes must be a list of strings'
+      for (const scope of profile.scopes) {
+        const bad = validate.scope(scope)
+        if (bad) return bad
+      }
+    }
+    if (profile.defaultFlow !== undefined) {
+      if (typeof profile.defaultFlow !== 'string') return 'defaultFlow must be a string'
+      const flows = this.flowNames()
+      if (!flows.some((f) => canonicalName(f) === canonicalName(profile.defaultFlow!))) {
+        return `its default flow '${profile.defaultFlow}' is not installed here (installed: ${flows.join(', ')}); install the plugin that provides it first`
+      }
+    }
+    if (profile.authMethod === 'Certificate' && typeof profile.certificatePath !== 'string') return 'auth method Certificate needs a certificatePath'
+    if (profile.authMethod === 'None' && canonicalName(profile.defaultFlow ?? DEFAULT_FLOW) === canonicalName(DEFAULT_FLOW)) {
+      return 'auth method None cannot use the ClientCredentials flow'
+    }
+    return undefined
+  }
+
+  /** The store new secrets of this profile go to: the one already holding its secrets, else the selected store. */
+  async storeFor(profile: Profile): Promise<SecretStore> {
+    const name = profileStoreName(profile)
+    return name ? this.stores.open(name) : this.stores.selected()
   }
 
   async create(input: ProfileInput): Promise<{profile: Profile; secretLocation?: string}> {
@@ -135,26 +257,27 @@ export class ProfileService {
     if (input.certificatePassword) secrets.push([secretKeys.certificatePassword(profile.name), input.certificatePassword])
     let secretLocation: string | undefined
     const store = secrets.length > 0 ? await this.stores.selected() : undefined
-    if (store) {
-      for (const [key, value] of secrets) await store.set(key, value)
-      profile.secretStore = store.name
-      secretLocation = store.location
-    }
+    const undo = new UndoLog()
     try {
+      if (store) {
+        for (const [key, value] of secrets) await undo.putSecret(store, key, value)
+        profile.secretStore = store.name
+        secretLocation = store.location
+      }
       await this.profiles.update((profiles) => {
         if (profiles.some((p) => p.name === profile.name)) throw new UsageError(`Profile '${profile.name}' already exists.`)
         profiles.push(profile)
       })
     } catch (error) {
-      if (store) for (const [key] of secrets) await store.delete(key).catch(() => false)
+      await undo.rollback()
       throw error
     }
     return {profile, secretLocation}
   }
 
   async secretStatus(profile: Profile): Promise<SecretStatus[]> {
-    const kinds: SecretStatus['kind'][] = profile.authMethod === 'Certificate' ? ['certificate-password'] : profile.authMethod === 'ClientSecret' ? ['client-secret'] : []
-    const storeName = typeof profile.secretStore === 'string' ? profile.secretStore : undefined
+    const kinds: SecretKind[] = profile.authMethod === 'Certificate' ? ['certificate-password'] : profile.authMethod === 'ClientSecret' ? ['client-secret'] : []
+    const storeName = profileStoreName(profile)
     const result: SecretStatus[] = []
     for (const kind of kinds) {
       if (!storeName) {
@@ -162,20 +285,18 @@ export class ProfileService {
         continue
       }
       const store = await this.stores.open(storeName)
-      const key = kind === 'client-secret' ? secretKeys.clientSecret(profile.name) : secretKeys.certificatePassword(profile.name)
-      result.push({kind, location: store.location, stored: (await store.get(key)) !== undefined})
+      result.push({kind, location: store.location, stored: (await store.get(secretKey(kind, profile.name))) !== undefined})
     }
     return result
   }
 
-  /** Removes the profile, its secrets and its cached tokens. */
+  /** Removes the profile, its secrets, its cached tokens and the certificate copy `config import` made for it. */
   async delete(name: string): Promise<void> {
     const profile = await this.profiles.get(name)
-    const storeName = typeof profile.secretStore === 'string' ? profile.secretStore : undefined
+    const storeName = profileStoreName(profile)
     if (storeName) {
       const store = await this.stores.open(storeName)
-      await store.delete(secretKeys.clientSecret(name))
-      await store.delete(secretKeys.certificatePassword(name))
+      for (const kind of SECRET_KINDS) await store.delete(secretKey(kind, name))
     }
     await new TokenCacheFile(this.home, name).clear(this.stores.open)
     await this.profiles.update((profiles) => {
@@ -183,5 +304,14 @@ export class ProfileService {
       if (index < 0) throw new ConfigError(`Profile '${name}' disappeared while deleting it.`)
       profiles.splice(index, 1)
     })
+    if (typeof profile.certificatePath === 'string' && this.ownsCertificate(profile.certificatePath)) {
+      await rm(profile.certificatePath, {force: true}).catch(() => {})
+    }
+  }
+
+  /** True for certificate copies kept under ENTRA_AUTH_CLI_HOME/certificates (never a user's own file). */
+  ownsCertificate(path: string): boolean {
+    const inside = relative(importedCertificatesDir(this.home), resolve(path))
+    return Boolean(inside) && !inside.startsWith('..') && !isAbsolute(inside)
   }
 }

@@ -1,15 +1,19 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../command-base.js'
 import {UsageError} from '../../core/errors.js'
-import {AUTH_METHODS, CLOUDS, parseScopes} from '../../core/profile.js'
+import {canonicalName} from '../../core/extensions.js'
+import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, parseScopes} from '../../core/profile.js'
 import {ProfileService, type ProfileInput} from '../../core/profile-service.js'
 import {isInteractive} from '../../core/prompts.js'
+import {profileSummary} from '../../core/profile-view.js'
 import {readStdin} from '../../core/stdin.js'
 
 export default class ConfigCreate extends BaseCommand {
-  static override summary = 'Create a profile (interactive on a terminal when flags are missing).'
+  static override summary = 'Create a profile (asks on a terminal for whatever the flags leave out).'
 
   static override description = `A profile holds what is needed to ask Microsoft Entra ID for tokens: tenant, client id, authority, scopes and default flow. Secrets (client secret, certificate password) go to the secret store (the OS keyring, or an encrypted file), never into profiles.json.
+
+On a terminal, missing values are asked for one by one, each checked as it is typed, with the usual answer as the default; secrets are typed masked. Nothing is written until the last answer, so Ctrl-C leaves nothing behind. A summary and the next command to run are printed at the end.
 
 Without a terminal every required value must be given as a flag; secrets are read from stdin so they never appear in the process list or shell history.`
 
@@ -59,17 +63,52 @@ Without a terminal every required value must be given as a flag; secrets are rea
     if (flags['client-secret-stdin']) input.clientSecret = await readStdin('The client secret')
     if (flags['certificate-password-stdin']) input.certificatePassword = await readStdin('The certificate password')
 
+    if (input.name && (await service.profiles.find(input.name))) {
+      throw new UsageError(`Profile '${input.name}' already exists; change it with 'entra-auth-cli config edit -p ${input.name}' or delete it first.`)
+    }
     const missing = (['name', 'tenantId', 'clientId'] as const).filter((key) => !input[key])
     if (missing.length > 0) {
       if (!isInteractive()) {
         const names = missing.map((m) => ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m])
         throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.`)
       }
-      const {askForProfile} = await import('../../core/profile-wizard.js')
-      input = await askForProfile(input, service.flowNames())
+      input = await this.ask(service, input, false)
+    } else if (isInteractive() && needsCredential(input)) {
+      // Every id came as a flag but the credential did not: ask for it (masked) rather than store a profile that cannot work.
+      input = await this.ask(service, input, true)
     }
     const {profile, secretLocation} = await service.create(input as ProfileInput)
+    const summary = profileSummary(profile)
+    const rows: Array<[string, string]> = [
+      ['Tenant', profile.tenantId],
+      ['Client ID', profile.clientId],
+      ['Authority', summary.authority],
+      ['Auth method', profile.authMethod + (profile.certificatePath ? ` (${String(profile.certificatePath)})` : '')],
+      ['Default flow', summary.defaultFlow],
+      ['Scopes', summary.scopes.join(' ')],
+    ]
+    if (profile.redirectUri) rows.push(['Redirect URI', profile.redirectUri])
+    if (secretLocation) rows.push(['Secret', `stored in ${secretLocation}`])
+    else if (profile.authMethod === 'ClientSecret') rows.push(['Secret', `none stored (add one with: entra-auth-cli config edit -p ${profile.name} --client-secret-stdin)`])
     process.stderr.write(`✓ Profile '${profile.name}' created${secretLocation ? `; secret stored in ${secretLocation}` : ''}.\n`)
+    process.stderr.write(rows.map(([k, v]) => `  ${k.padEnd(14)}${v}`).join('\n') + '\n')
     process.stderr.write(`  Next: entra-auth-cli get-token -p ${profile.name}\n`)
   }
+
+  private async ask(service: ProfileService, input: Partial<ProfileInput>, credentialOnly: boolean): Promise<ProfileInput> {
+    const {askForProfile} = await import('../../core/profile-wizard.js')
+    return askForProfile(input, {
+      checkCertificate: (path, password) => service.checkCertificate(path, password),
+      credentialOnly,
+      existingNames: (await service.profiles.list()).map((p) => p.name),
+      flows: service.flowNames(),
+    })
+  }
+}
+
+function needsCredential(input: Partial<ProfileInput>): boolean {
+  if (input.clientSecret) return false
+  if (input.certificatePath) return input.certificatePassword === undefined
+  if (input.authMethod) return input.authMethod.toLowerCase() === 'clientsecret'
+  return !input.flow || canonicalName(input.flow) === canonicalName(DEFAULT_FLOW)
 }

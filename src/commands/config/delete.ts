@@ -6,7 +6,12 @@ import {isInteractive, terminalPrompts} from '../../core/prompts.js'
 
 export default class ConfigDelete extends BaseCommand {
   static override summary = 'Delete a profile with its stored secrets and cached tokens.'
-  static override examples = ['<%= config.bin %> config delete -p myapp', '<%= config.bin %> config delete -p myapp --yes']
+  static override description =
+    'Removes the profile from profiles.json, its client secret or certificate password from the secret store, its cached tokens, and the certificate copy that config import made for it (never a certificate file of your own). On a terminal it asks first; scripts must add --yes.'
+  static override examples = [
+    {command: '<%= config.bin %> config delete -p myapp', description: 'Asks for confirmation'},
+    {command: '<%= config.bin %> config delete -p myapp --yes', description: 'In a script'},
+  ]
   static override flags = {
     profile: Flags.string({char: 'p', description: 'Profile name.', required: true}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal).'}),

@@ -7,7 +7,12 @@ import {renderTable} from '../../core/table.js'
 
 export default class ConfigList extends BaseCommand {
   static override summary = 'List profiles.'
-  static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json | jq -r ".[].name"']
+  static override description =
+    'A table of name, tenant, client id, auth method, default flow and the secret store holding the secret (never the secret). --json prints every setting of every profile as a JSON array on stdout.'
+  static override examples = [
+    {command: '<%= config.bin %> config list', description: 'A table'},
+    {command: '<%= config.bin %> config list --json | jq -r ".[].name"', description: 'Profile names, for scripts'},
+  ]
   static override flags = {json: Flags.boolean({description: 'Print the profiles as a JSON array.'})}
 
   async run(): Promise<void> {

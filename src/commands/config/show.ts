@@ -1,11 +1,18 @@
+import {access} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../command-base.js'
+import {paths} from '../../core/paths.js'
 import {ProfileService} from '../../core/profile-service.js'
 import {profileSummary} from '../../core/profile-view.js'
 
 export default class ConfigShow extends BaseCommand {
   static override summary = 'Show a profile and where its secrets are stored (never the secrets).'
-  static override examples = ['<%= config.bin %> config show -p myapp', '<%= config.bin %> config show -p myapp --json']
+  static override description =
+    'Prints every setting of the profile as "key: value" lines, where its secrets live (and whether they are there), and whether tokens are cached for it. --json prints the profile as one JSON object.'
+  static override examples = [
+    {command: '<%= config.bin %> config show -p myapp', description: 'Settings, one per line'},
+    {command: '<%= config.bin %> config show -p myapp --json | jq -r .authority', description: 'One setting, for scripts'},
+  ]
   static override flags = {
     json: Flags.boolean({description: 'Print the profile as JSON.'}),
     profile: Flags.string({char: 'p', description: 'Profile name.', required: true}),
@@ -22,8 +29,13 @@ export default class ConfigShow extends BaseCommand {
     }
     const lines = Object.entries(summary).flatMap(([key, value]) => {
       if (key === 'secrets') return Object.entries(value as Record<string, string>).map(([k, v]) => `${k}: ${v}`)
-      return [`${key}: ${Array.isArray(value) ? value.join(' ') : String(value)}`]
+      return [`${key}: ${Array.isArray(value) ? value.join(' ') : typeof value === 'object' ? JSON.stringify(value) : String(value)}`]
     })
+    const cached = await access(paths.tokenCache(this.home, profile.name)).then(
+      () => 'yes (encrypted)',
+      () => 'none',
+    )
+    lines.push(`cachedTokens: ${cached}`)
     process.stdout.write(lines.join('\n') + '\n')
   }
 }
