@@ -18,14 +18,19 @@ import type {JWTPayload} from 'jose'
 import {createCertificateAuthority, issueServerCertificate} from '../certs.js'
 import {issuerFor, tokenEndpointFor, type IdpContext} from './context.js'
 import {FaultQueue, type FaultSpec} from './faults.js'
+import {DelegatedState, type AuthorizeRecord, type DeviceCodeSettings} from './delegated-state.js'
+import {AUTHORIZATION_CODE, authorizationCodeGrant} from './grants/authorization-code.js'
 import {CLIENT_CREDENTIALS, clientCredentialsGrant} from './grants/client-credentials.js'
+import {DEVICE_CODE_MSAL, DEVICE_CODE_URN, deviceCodeGrant} from './grants/device-code.js'
+import {REFRESH_TOKEN, refreshTokenGrant} from './grants/refresh-token.js'
 import {SigningKeys, type Jwks, type SignOptions} from './keys.js'
 import {metadataRoutes, openIdConfiguration} from './metadata.js'
-import {Registry, type AppRegistration, type AppRegistrationInput, type Tenant} from './registry.js'
+import {Directory, Registry, type AppRegistration, type AppRegistrationInput, type Tenant, type User, type UserInput} from './registry.js'
 import {IdpServer, type TokenRequestRecord} from './server.js'
+import {signInRoutes} from './sign-in.js'
 import {tokenEndpointRoutes, type GrantHandler} from './token-endpoint.js'
 
-export type {AppRegistration, AppRegistrationInput, FaultSpec, Jwks, SignOptions, Tenant, TokenRequestRecord}
+export type {AppRegistration, AppRegistrationInput, AuthorizeRecord, DeviceCodeSettings, FaultSpec, Jwks, SignOptions, Tenant, TokenRequestRecord, User, UserInput}
 
 export interface StartIdpOptions {
   /** Lifetime of issued access tokens (default 3599 s, Entra's usual `expires_in`). */
@@ -57,12 +62,30 @@ export interface Idp {
 
   registerTenant(tenantId: string, domains?: string[]): Tenant
   registerApp(app: AppRegistrationInput): AppRegistration
+  /** A user who can sign in on the provider's pages (delegated flows). */
+  registerUser(user: UserInput): User
+
+  // --- delegated flows
+  /** Query parameters of every `/authorize` request, oldest first, since start or the last resetCounts(). */
+  authorizeRequests(): AuthorizeRecord[]
+  /** Every authorization code, device code and token issued so far (tests look for leaks of them). */
+  issuedSecrets(): string[]
+  /** Timing of device codes issued from now on (default: expires in 900 s, interval 5 s, no slow_down). */
+  setDeviceCodeSettings(settings: Partial<DeviceCodeSettings>): void
+  /** Conditional Access blocks device code sign-in in this tenant (AADSTS53003). */
+  blockDeviceCode(tenantId: string, blocked?: boolean): void
+  /** Refresh-token grants for this user answer AADSTS50076 (MFA required). */
+  requireMfa(username: string, tenantId: string, required?: boolean): void
+  /** Every refresh token issued so far answers AADSTS700082 (expired after inactivity). */
+  expireRefreshTokens(): void
+  /** The user's consents to an app are forgotten: the next sign-in asks again, refreshes answer AADSTS65001. */
+  revokeConsent(username: string, tenantId: string, clientId: string): void
 
   /** Number of requests whose `"METHOD /path"` ends with `pathSuffix` (all requests without it). */
   requestCount(pathSuffix?: string): number
   /** `"METHOD /path"` (no query) -> count, since start or the last resetCounts(). */
   counts(): Record<string, number>
-  /** Token endpoint requests, oldest first, secrets and assertions redacted. */
+  /** Token endpoint requests (and device code requests), oldest first, secrets and assertions redacted. */
   tokenRequests(): TokenRequestRecord[]
   resetCounts(): void
 
@@ -87,9 +110,16 @@ export interface Idp {
   restart(): Promise<void>
 }
 
-/** grant_type -> handler. Later grants (authorization_code, refresh_token, device_code) are added here. */
-function grantHandlers(): Map<string, GrantHandler> {
-  return new Map<string, GrantHandler>([[CLIENT_CREDENTIALS, clientCredentialsGrant]])
+/** grant_type -> handler. */
+function grantHandlers(delegated: DelegatedState): Map<string, GrantHandler> {
+  const deviceCode = deviceCodeGrant(delegated)
+  return new Map<string, GrantHandler>([
+    [CLIENT_CREDENTIALS, clientCredentialsGrant],
+    [AUTHORIZATION_CODE, authorizationCodeGrant(delegated)],
+    [REFRESH_TOKEN, refreshTokenGrant(delegated)],
+    [DEVICE_CODE_URN, deviceCode],
+    [DEVICE_CODE_MSAL, deviceCode],
+  ])
 }
 
 function writeCaFile(caCertPem: string): string {
@@ -108,7 +138,9 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<Idp> {
   const keys = await SigningKeys.create()
   const registry = new Registry()
   const faults = new FaultQueue()
-  const grants = grantHandlers()
+  const directory = new Directory(registry)
+  const delegated = new DelegatedState(directory)
+  const grants = grantHandlers(delegated)
 
   let port = options.port ?? 0
   const originOf = (): string => `https://127.0.0.1:${port}`
@@ -121,7 +153,7 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<Idp> {
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     grantTypes: [...grants.keys()],
   }
-  const routes = [...metadataRoutes(ctx), ...tokenEndpointRoutes(ctx, grants)]
+  const routes = [...metadataRoutes(ctx), ...tokenEndpointRoutes(ctx, grants), ...signInRoutes(ctx, delegated)]
   const server = new IdpServer({key: tls.keyPem, cert: tls.certPem}, routes, faults, originOf)
   port = await server.listen(port)
   const tenants: Tenant[] = []
@@ -156,10 +188,31 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<Idp> {
       return tenant
     },
     registerApp: (app) => registry.registerApp(app),
+    registerUser: (user) => directory.registerUser(user),
+    authorizeRequests: () => delegated.authorizeLog.map((r) => ({...r})),
+    issuedSecrets: () => delegated.issuedSecrets(),
+    setDeviceCodeSettings: (settings) => {
+      Object.assign(delegated.deviceSettings, settings)
+    },
+    blockDeviceCode: (tenantId, blocked = true) => delegated.blockDeviceCode(tenantId, blocked),
+    requireMfa: (username, tenantId, required = true) => {
+      const user = directory.findUser(tenantId, username)
+      if (!user) throw new Error(`no user '${username}' in tenant ${tenantId}`)
+      delegated.requireMfa(user, required)
+    },
+    expireRefreshTokens: () => delegated.expireRefreshTokens(),
+    revokeConsent: (username, tenantId, clientId) => {
+      const user = directory.findUser(tenantId, username)
+      if (!user) throw new Error(`no user '${username}' in tenant ${tenantId}`)
+      directory.revokeConsent(user, clientId)
+    },
     requestCount: (suffix) => server.requestCount(suffix),
     counts: () => server.counts(),
     tokenRequests: () => server.tokenRequests(),
-    resetCounts: () => server.resetCounts(),
+    resetCounts: () => {
+      server.resetCounts()
+      delegated.authorizeLog.length = 0
+    },
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     pendingFaults: () => faults.pending(),

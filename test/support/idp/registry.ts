@@ -130,3 +130,110 @@ export class Registry {
     return tenant.domains[0] ?? tenant.id
   }
 }
+
+// ------------------------------------------------------------------------------------------------------ users
+
+/** A user who can sign in on the provider's pages (delegated flows). */
+export interface UserInput {
+  tenantId: string
+  /** User principal name, e.g. `alice@contoso.example`. */
+  username: string
+  password: string
+  displayName?: string
+}
+
+export interface User {
+  tenantId: string
+  /** Object id: the `oid` of the user's tokens and the `uid` of client_info. */
+  id: string
+  username: string
+  password: string
+  displayName: string
+}
+
+/** OpenID Connect scopes: they never need consent and name no resource. */
+export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access'])
+
+/**
+ * Users and their consents, beside the {@link Registry} of tenants and apps. Consent is per (tenant, app, user)
+ * and per scope, as Entra's user consent is: a scope the user has not consented to must go through the sign-in page.
+ */
+export class Directory {
+  private readonly users = new Map<string, User>()
+  private readonly consents = new Map<string, Set<string>>()
+
+  constructor(private readonly registry: Registry) {}
+
+  registerUser(input: UserInput): User {
+    const resolved = this.registry.resolveTenant(input.tenantId)
+    if (resolved.kind !== 'tenant') throw new Error(`register tenant '${input.tenantId}' before its users`)
+    const user: User = {
+      tenantId: resolved.tenant.id,
+      id: randomUUID(),
+      username: input.username,
+      password: input.password,
+      displayName: input.displayName ?? input.username.split('@')[0],
+    }
+    this.users.set(`${user.tenantId}|${user.username.toLowerCase()}`, user)
+    return user
+  }
+
+  findUser(tenantId: string, username: string): User | undefined {
+    return this.users.get(`${tenantId.toLowerCase()}|${username.trim().toLowerCase()}`)
+  }
+
+  userById(id: string): User | undefined {
+    for (const user of this.users.values()) if (user.id === id) return user
+    return undefined
+  }
+
+  /** Resource scopes (OIDC scopes dropped) the user has not yet consented to for this app. */
+  missingConsent(user: User, clientId: string, scopes: readonly string[]): string[] {
+    const granted = this.consents.get(consentKey(user, clientId)) ?? new Set<string>()
+    return scopes.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()) && !granted.has(s.toLowerCase()))
+  }
+
+  grantConsent(user: User, clientId: string, scopes: readonly string[]): void {
+    const key = consentKey(user, clientId)
+    const granted = this.consents.get(key) ?? new Set<string>()
+    for (const s of scopes) if (!OIDC_SCOPES.has(s.toLowerCase())) granted.add(s.toLowerCase())
+    this.consents.set(key, granted)
+  }
+
+  revokeConsent(user: User, clientId: string): void {
+    this.consents.delete(consentKey(user, clientId))
+  }
+}
+
+function consentKey(user: User, clientId: string): string {
+  return `${user.tenantId}|${clientId.toLowerCase()}|${user.id}`
+}
+
+/**
+ * Entra's redirect URI rule: an exact match, except that for loopback addresses (`http://localhost`,
+ * `http://127.0.0.1`, `http://[::1]`) the port is ignored, so native apps may listen on any free port.
+ */
+export function redirectUriAllowed(app: AppRegistration, redirectUri: string): boolean {
+  let wanted: URL
+  try {
+    wanted = new URL(redirectUri)
+  } catch {
+    return false
+  }
+  return app.redirectUris.some((registered) => {
+    if (registered === redirectUri) return true
+    let r: URL
+    try {
+      r = new URL(registered)
+    } catch {
+      return false
+    }
+    const loopback = ['localhost', '127.0.0.1', '[::1]']
+    return r.protocol === 'http:' && wanted.protocol === 'http:' && loopback.includes(r.hostname) && r.hostname === wanted.hostname &&
+      normalizePath(r.pathname) === normalizePath(wanted.pathname) && !wanted.search && !wanted.hash
+  })
+}
+
+function normalizePath(path: string): string {
+  return path === '' ? '/' : path
+}

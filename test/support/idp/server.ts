@@ -32,6 +32,8 @@ export interface TokenRequestRecord {
   status: number
   /** True when an injected fault replaced the answer. */
   faulted: boolean
+  /** When the request arrived (ms since the epoch): tests measure polling intervals with it. */
+  at: number
 }
 
 export interface ServerTls {
@@ -191,6 +193,7 @@ export class IdpServer {
       body,
       status: 0,
       faulted: false,
+      at: Date.now(),
     }
     this.tokenLog.push(record)
     return record

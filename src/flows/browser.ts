@@ -1,0 +1,120 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {accessSync, constants, readFileSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
+
+/**
+ * Opening the user's browser from a terminal, or knowing that we cannot:
+ *
+ * - `$BROWSER` first (the usual Unix convention, also how WSL and headless setups point at a browser): a
+ *   colon-separated list of commands, each given the URL in place of `%s` or as its last argument; tried in order.
+ * - WSL: `wslview` (wslu) when installed, otherwise the `open` package, which starts the Windows default browser
+ *   through PowerShell. WSL 2 forwards the Windows side's `localhost` to our loopback listener.
+ * - An SSH session without a forwarded display, or Linux without DISPLAY/WAYLAND_DISPLAY: no browser here, and a
+ *   browser on the user's own computer could not reach this machine's loopback address, so we say so.
+ * - Otherwise the `open` package (macOS `open`, Windows `start`, Linux `xdg-open`).
+ *
+ * A launch counts as failed when the command cannot be started or exits non-zero within a few seconds; a command
+ * that exits 0 or keeps running (a browser in the foreground) counts as opened.
+ */
+export type BrowserPlan =
+  | {kind: 'commands'; commands: string[]; via: string}
+  | {kind: 'wslview'; via: string}
+  | {kind: 'open'; via: string}
+  | {kind: 'none'; reason: string}
+
+export type LaunchOutcome = {ok: true} | {ok: false; reason: string}
+
+/** How long a launcher may take to report failure before we assume the browser is up. */
+const LAUNCH_GRACE_MS = 3000
+
+export function isWsl(env: NodeJS.ProcessEnv = process.env, platform = process.platform): boolean {
+  if (platform !== 'linux') return false
+  if (env.WSL_DISTRO_NAME || env.WSL_INTEROP) return true
+  try {
+    return /microsoft/i.test(readFileSync('/proc/sys/kernel/osrelease', 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+export function onPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, command), constants.X_OK)
+      return true
+    } catch {}
+  }
+  return false
+}
+
+export function browserPlan(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): BrowserPlan {
+  const commands = (env.BROWSER ?? '').split(':').map((c) => c.trim()).filter(Boolean)
+  if (commands.length > 0) return {commands, kind: 'commands', via: `$BROWSER (${commands[0].split(/\s+/)[0]})`}
+  if (isWsl(env, platform)) return onPath('wslview', env) ? {kind: 'wslview', via: 'wslview'} : {kind: 'open', via: "the Windows default browser"}
+  const ssh = Boolean(env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY)
+  const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
+  if (ssh && !(platform === 'linux' && display)) {
+    return {kind: 'none', reason: "this is an SSH session: a browser here has no screen, and one on your computer cannot reach this machine's loopback address"}
+  }
+  if (platform !== 'darwin' && platform !== 'win32' && !display) {
+    return {kind: 'none', reason: 'there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset) and $BROWSER is not set'}
+  }
+  return {kind: 'open', via: 'the default browser'}
+}
+
+export async function launchBrowser(url: string, plan: Exclude<BrowserPlan, {kind: 'none'}>): Promise<LaunchOutcome> {
+  switch (plan.kind) {
+    case 'commands': {
+      const reasons: string[] = []
+      for (const command of plan.commands) {
+        const words = command.split(/\s+/)
+        const args = words.slice(1)
+        const argv = args.some((a) => a.includes('%s')) ? args.map((a) => a.replaceAll('%s', url)) : [...args, url]
+        const outcome = await watch(() => spawn(words[0], argv, {detached: true, stdio: 'ignore'}), `$BROWSER command '${words[0]}'`)
+        if (outcome.ok) return outcome
+        reasons.push(outcome.reason)
+      }
+      return {ok: false, reason: reasons.join('; ')}
+    }
+    case 'wslview':
+      return watch(() => spawn('wslview', [url], {detached: true, stdio: 'ignore'}), 'wslview')
+    case 'open': {
+      let child: ChildProcess
+      try {
+        const {default: open} = await import('open')
+        child = await open(url, {wait: false})
+      } catch (error) {
+        return {ok: false, reason: `the 'open' package could not start a browser (${(error as Error).message})`}
+      }
+      return watch(() => child, 'the system browser launcher')
+    }
+  }
+}
+
+function watch(start: () => ChildProcess, what: string): Promise<LaunchOutcome> {
+  return new Promise((resolve) => {
+    let child: ChildProcess
+    let timer: NodeJS.Timeout | undefined
+    const finish = (outcome: LaunchOutcome) => {
+      if (timer) clearTimeout(timer)
+      resolve(outcome)
+    }
+    try {
+      child = start()
+    } catch (error) {
+      finish({ok: false, reason: `${what} could not be started (${(error as Error).message})`})
+      return
+    }
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      finish({ok: false, reason: `${what} could not be started (${error.code === 'ENOENT' ? 'not found' : error.message})`}),
+    )
+    child.once('exit', (code, signal) => {
+      if (code === 0) finish({ok: true})
+      else finish({ok: false, reason: `${what} exited with ${code === null ? `signal ${signal}` : `code ${code}`}`})
+    })
+    // Still running after the grace period: a browser in the foreground. Never wait for it to end.
+    timer = setTimeout(() => finish({ok: true}), LAUNCH_GRACE_MS)
+    timer.unref()
+    child.unref()
+  })
+}

@@ -1,0 +1,167 @@
+import type {AccountInfo, AuthenticationResult, ConfidentialClientApplication, INetworkModule, PublicClientApplication} from '@azure/msal-node'
+import {loadClientCertificate} from '../core/certificate.js'
+import {CliError, ConfigError, NetworkError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {toCliError} from '../core/entra-errors.js'
+import {canonicalName} from '../core/extensions.js'
+import type {FlowContext, TokenResult} from '../plugin.js'
+import {baseConfiguration, loadMsal} from './msal-options.js'
+
+/**
+ * What the three delegated (user) flows share: building the msal application over our cache, network client and
+ * authority metadata; choosing the account (`--account`, else the profile's last used one); the silent attempt that
+ * serves msal's cache or redeems the refresh token when the access token has expired; `refresh`; and how a wait
+ * for the user ends when Ctrl-C or --timeout fires.
+ */
+export type DelegatedApp = PublicClientApplication | ConfidentialClientApplication
+
+/** A public client ("Allow public client flows"): InteractiveBrowser, DeviceCode, AuthorizationCode without a credential. */
+export async function createPublicApp(context: FlowContext, networkClient?: INetworkModule): Promise<PublicClientApplication> {
+  const config = baseConfiguration(await context.msal(), context.profile.clientId)
+  if (networkClient) config.system = {...config.system, networkClient}
+  return new (loadMsal().PublicClientApplication)(config)
+}
+
+/** A confidential client authenticating with the profile's secret or certificate (AuthorizationCode only). */
+export async function createConfidentialApp(context: FlowContext): Promise<ConfidentialClientApplication> {
+  const config = baseConfiguration(await context.msal(), context.profile.clientId)
+  const {profile} = context
+  if (profile.authMethod === 'Certificate' || profile.useCertificate) {
+    if (!profile.certificatePath) {
+      throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with 'entra-auth-cli config edit -p ${profile.name}'.`)
+    }
+    const password = (await context.secret('certificate-password')) ?? process.env.AZURE_CLIENT_CERTIFICATE_PASSWORD
+    config.auth.clientCertificate = await loadClientCertificate(profile.certificatePath, password)
+  } else {
+    const secret = (await context.secret('client-secret')) ?? process.env.AZURE_CLIENT_SECRET
+    if (!secret) {
+      throw new ConfigError(
+        `Profile '${profile.name}' is a confidential client (auth method ${profile.authMethod}) but has no client secret: store one with 'entra-auth-cli config edit -p ${profile.name} --client-secret-stdin', or set --auth-method None for a public client.`,
+        'NO_SECRET',
+      )
+    }
+    config.auth.clientSecret = secret
+  }
+  return new (loadMsal().ConfidentialClientApplication)(config)
+}
+
+/** AuthorizationCode is a confidential client when the profile has a credential; the other two are always public. */
+export function isConfidentialProfile(context: FlowContext): boolean {
+  return context.profile.authMethod === 'ClientSecret' || context.profile.authMethod === 'Certificate' || Boolean(context.profile.useCertificate)
+}
+
+/**
+ * The cached account to use: the one named by `--account` (UPN), else the one the profile used last (the token
+ * service passes it in the same option), else the only one there is.
+ */
+export async function findAccount(app: DelegatedApp, context: FlowContext): Promise<AccountInfo | undefined> {
+  const accounts = await app.getTokenCache().getAllAccounts()
+  const wanted = context.options.account?.toLowerCase()
+  if (wanted) return accounts.find((a) => a.username.toLowerCase() === wanted)
+  return accounts.length === 1 ? accounts[0] : undefined
+}
+
+/** The account the sign-in page should pre-fill: --login-hint, else the account asked for or used last. */
+export function loginHint(context: FlowContext): string | undefined {
+  return context.options.loginHint ?? context.options.account
+}
+
+/** Errors after which only a new sign-in helps: msal's interaction-required ones, and a refused grant (invalid_grant). */
+const SIGN_IN_AGAIN = new Set(['invalid_grant', 'interaction_required', 'consent_required', 'login_required', 'no_tokens_found', 'no_account_in_silent_request'])
+
+function isInteractionRequired(error: unknown): boolean {
+  const e = error as {name?: string; errorCode?: string}
+  return e?.name === 'InteractionRequiredAuthError' || SIGN_IN_AGAIN.has(e?.errorCode ?? '')
+}
+
+/**
+ * msal's cache first: a valid access token, else the refresh token when the access token expired. Returns
+ * undefined when a person has to sign in (no account, no refresh token, refresh refused for interaction reasons);
+ * other failures (network, bad client secret) are real errors.
+ */
+export async function trySilent(app: DelegatedApp, context: FlowContext): Promise<TokenResult | undefined> {
+  if (context.options.force) return undefined
+  const account = await findAccount(app, context)
+  if (!account) return undefined
+  try {
+    const result = await app.acquireTokenSilent({account, scopes: context.scopes})
+    return result ? tokenResult(result) : undefined
+  } catch (error) {
+    if (!isInteractionRequired(error)) throw error
+    const why = toCliError(error, {profile: context.profile.name})
+    context.reporter.status(`The cached sign-in of ${account.username} cannot be renewed silently (${why.code}); signing in again.`)
+    return undefined
+  }
+}
+
+/** `refresh`: always redeems the refresh token (forceRefresh), never serves a cached access token. */
+export async function refreshWithApp(app: DelegatedApp, context: FlowContext, flowName: string): Promise<TokenResult> {
+  const {profile} = context
+  const account = await findAccount(app, context)
+  const signIn = `entra-auth-cli get-token -p ${profile.name}${canonicalName(flowName) === canonicalName(profile.defaultFlow ?? '') ? '' : ` -f ${flowName}`}`
+  if (!account) {
+    const who = context.options.account ? `'${context.options.account}' has not signed in with profile '${profile.name}'` : `nobody has signed in with profile '${profile.name}' yet`
+    throw new ConfigError(`No refresh token to redeem: ${who}. Sign in first: ${signIn}${context.options.account ? ` --login-hint ${context.options.account}` : ''}`, 'NO_REFRESH_TOKEN')
+  }
+  try {
+    const result = await app.acquireTokenSilent({account, forceRefresh: true, scopes: context.scopes})
+    if (!result) throw new CliError('The identity provider returned no token.')
+    return tokenResult(result)
+  } catch (error) {
+    if ((error as {errorCode?: string}).errorCode === 'no_tokens_found') {
+      throw new ConfigError(`No refresh token is cached for ${account.username} in profile '${profile.name}' (the sign-in did not include offline_access). Sign in again: ${signIn} --force`, 'NO_REFRESH_TOKEN')
+    }
+    throw error
+  }
+}
+
+export function tokenResult(result: AuthenticationResult): TokenResult {
+  return {
+    accessToken: result.accessToken,
+    expiresOn: result.expiresOn ?? new Date(Date.now() + 3600_000),
+    idToken: result.idToken || undefined,
+    scopes: result.scopes,
+    tokenType: result.tokenType || 'Bearer',
+    ...(result.account
+      ? {account: {homeAccountId: result.account.homeAccountId, name: result.account.name, tenantId: result.account.tenantId, username: result.account.username}}
+      : {}),
+  }
+}
+
+/**
+ * The error that ends a wait for the user when the token service's signal fires: Ctrl-C keeps its own reason (exit
+ * 130); --timeout becomes a message that says what was being waited for. Code SIGNIN_TIMEOUT tells the token
+ * service this explanation is the flow's own.
+ */
+export function abortReason(signal: AbortSignal, timeoutMessage: string): Error {
+  const reason = signal.reason as unknown
+  // The token service aborts for exactly two reasons: Ctrl-C (a CliError, exit 130) and its --timeout deadline.
+  if (reason instanceof CliError && reason.exitCode === ExitCode.Interrupted) return reason
+  return new NetworkError(timeoutMessage, 'SIGNIN_TIMEOUT')
+}
+
+/** Resolves with `work`, or rejects as soon as the signal fires (after running `onAbort`, e.g. closing a listener). */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, timeoutMessage: string, onAbort?: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      reject(abortReason(signal, timeoutMessage))
+      onAbort?.()
+    }
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, {once: true})
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', abort)
+        reject(error)
+      },
+    )
+  })
+}
+
+export function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`
+}

@@ -1,0 +1,11 @@
+import {defineFlow} from '../plugin.js'
+
+export default defineFlow({
+  interactive: true,
+  name: 'AuthorizationCode',
+  summary: "Authorization code with PKCE at the profile's redirect URI (default http://localhost:8080); public or confidential client",
+  supportsRefresh: true,
+  async create() {
+    return new (await import('../flows/authorization-code.js')).AuthorizationCodeFlow()
+  },
+})

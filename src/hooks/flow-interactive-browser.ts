@@ -1,0 +1,11 @@
+import {defineFlow} from '../plugin.js'
+
+export default defineFlow({
+  interactive: true,
+  name: 'InteractiveBrowser',
+  summary: 'Sign a user in with the browser (PKCE, loopback redirect); a device code where no browser can open',
+  supportsRefresh: true,
+  async create() {
+    return new (await import('../flows/interactive-browser.js')).InteractiveBrowserFlow()
+  },
+})

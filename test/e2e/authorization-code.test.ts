@@ -1,0 +1,166 @@
+/**
+ * AuthorizationCode end to end: the profile's redirect URI (a loopback port chosen per test), public or
+ * confidential client, Chromium signing in through $BROWSER; and each way it can end badly.
+ */
+import {createServer} from 'node:net'
+import {expect} from 'chai'
+import {decodeJwt} from 'jose'
+import {Agent, fetch} from 'undici'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {registerTokensIn} from '../support/plaintext-scan.js'
+import {accepts, freePort, listeningAddresses, startCli} from '../support/browser/cli-session.js'
+import {leakedSecrets, startDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+
+describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redirect URI)', function () {
+  this.timeout(60_000)
+  let idp: Idp
+  let world: DelegatedWorld
+  let port: number
+  let redirectUri: string
+
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(async () => {
+    await idp.stop()
+  })
+  beforeEach(async () => {
+    idp.setTokenLifetime(3599)
+    world = await startDelegatedWorld(idp)
+    port = await freePort()
+    redirectUri = `http://localhost:${port}`
+    await world.createUserProfile('web', 'AuthorizationCode', ['--redirect-uri', redirectUri])
+    idp.resetCounts()
+  })
+  afterEach(() => {
+    world.assertNoSecretsAtRest()
+    world.home.cleanup()
+  })
+
+  it('public client: prints the redirect URI, receives the code and prints the token', async () => {
+    const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv()})
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+    expect(decodeJwt(result.stdout.trim()).preferred_username).to.equal(world.alice)
+    expect(result.stderr).to.contain(`Redirect URI: ${redirectUri}\n`)
+    expect(result.stderr).to.contain('✓ Authorization code received')
+    expect(result.stderr).to.contain('✓ Token acquired')
+    expect(leakedSecrets(idp, result.stderr)).to.deep.equal([])
+    const [authorize] = idp.authorizeRequests()
+    expect(authorize).to.include({code_challenge_method: 'S256', redirect_uri: redirectUri, response_mode: 'form_post'})
+    expect(authorize.state).to.have.length.greaterThan(20)
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.body.redirect_uri, r.clientAuth])).to.deep.equal([['authorization_code', redirectUri, 'none']])
+    expect(await accepts(port)).to.equal(false)
+  })
+
+  it('confidential client: authenticates the code redemption with the profile\'s client secret', async () => {
+    const created = await world.cli(
+      ['config', 'create', '--name', 'conf', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId), '--auth-method', 'ClientSecret', '--client-secret-stdin', '--flow', 'AuthorizationCode', '--scope', 'User.Read', '--redirect-uri', redirectUri],
+      {input: world.clientSecret},
+    )
+    expect(created.code, created.stderr).to.equal(0)
+    const result = await world.cli(['get-token', '-p', 'conf'], {env: world.browserEnv()})
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+    expect(decodeJwt(result.stdout.trim()).azpacr).to.equal('1')
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.clientAuth])).to.deep.equal([['authorization_code', 'secret']])
+    expect(result.stderr).not.to.contain(world.clientSecret)
+  })
+
+  it('says when the redirect port is busy (exit 3) and changes nothing', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen({host: '127.0.0.1', port}, resolve))
+    try {
+      const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv()})
+      expect(result.code, result.stderr).to.equal(3)
+      expect(result.stderr).to.contain(`Error: Cannot receive the sign-in at ${redirectUri}: port ${port} is already in use by another program.`)
+      expect(result.stderr).to.contain('--redirect-uri')
+      expect(idp.authorizeRequests()).to.deep.equal([])
+      expect(idp.tokenRequests()).to.deep.equal([])
+      expect(await world.browserVisits()).to.deep.equal([])
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve))
+    }
+  })
+
+  it('rejects a response with a foreign state (exit 4) and leaves no listener', async () => {
+    const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv({mode: 'tamper-state'})})
+    expect(result.code, result.stderr).to.equal(4)
+    expect(result.stderr).to.match(/Error: Rejected the sign-in response: its 'state' does not match/)
+    expect(result.stderr).not.to.contain('✓ Authorization code received')
+    expect(idp.tokenRequests()).to.deep.equal([])
+    expect((await world.browserVisits(1))[0].outcome).to.equal('failure')
+    expect(await accepts(port)).to.equal(false)
+  })
+
+  it('reports an error= redirect: consent declined (AADSTS65004, exit 4)', async () => {
+    const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv({mode: 'deny'})})
+    expect(result.code, result.stderr).to.equal(4)
+    expect(result.stderr).to.match(/Error: Authentication failed \(AADSTS65004\): Sign-in was denied or cancelled/)
+    expect(await accepts(port)).to.equal(false)
+  })
+
+  it('reports bad credentials after the provider gives up (AADSTS50126, exit 4)', async () => {
+    const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv({mode: 'wrong-password'})})
+    expect(result.code, result.stderr).to.equal(4)
+    expect(result.stderr).to.match(/Error: Authentication failed \(AADSTS50126\): Invalid user name or password/)
+  })
+
+  it('times out with the "Browser did not respond" advice (exit 5) and frees the port', async () => {
+    const session = startCli(['get-token', '-p', 'web', '--timeout', '3'], world.browserEnv({mode: 'ignore'}))
+    await session.waitForStderr(/If the browser does not open/)
+    expect(listeningAddresses(port)).to.deep.equal(['127.0.0.1'])
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(5)
+    expect(result.stderr).to.match(/Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 3 s\..*-f DeviceCode/)
+    expect(await accepts(port)).to.equal(false)
+  })
+
+  it('Ctrl-C while waiting exits 130 and frees the port', async () => {
+    const session = startCli(['get-token', '-p', 'web'], world.browserEnv({mode: 'ignore'}))
+    await session.waitForStderr(/If the browser does not open/)
+    expect(await accepts(port)).to.equal(true)
+    session.interrupt()
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(130)
+    expect(await accepts(port)).to.equal(false)
+  })
+
+  it('the provider refuses authorization requests without state or an S256 code challenge (what the tests rely on)', async () => {
+    const agent = new Agent({connect: {ca: idp.caCertPem}})
+    try {
+      const base = {client_id: world.clientId, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', redirect_uri: redirectUri, response_type: 'code', scope: 'User.Read', state: 's'}
+      const errorOf = async (params: Record<string, string>) => {
+        const response = await fetch(`${idp.authority(world.tenantId)}/oauth2/v2.0/authorize?${new URLSearchParams(params)}`, {dispatcher: agent, redirect: 'manual'})
+        const location = response.headers.get('location')
+        return location ? new URL(location).searchParams.get('error_description')?.split(':')[0] : `HTTP ${response.status}`
+      }
+      const {state: _state, ...noState} = base
+      const {code_challenge: _challenge, ...noChallenge} = base
+      expect(await errorOf(noState)).to.equal('AADSTS900144')
+      expect(await errorOf(noChallenge)).to.equal('AADSTS9002325')
+      expect(await errorOf({...base, code_challenge_method: 'plain'})).to.equal('AADSTS501491')
+      expect(await errorOf(base)).to.equal('HTTP 200')
+    } finally {
+      await agent.close()
+    }
+  })
+
+  it('accepts the response as a GET with a query string too', async () => {
+    const session = startCli(['get-token', '-p', 'web'], world.browserEnv({mode: 'ignore'}))
+    const [, url] = await session.waitForStderr(/^(https:\S+authorize\?\S+)$/m)
+    // Same authorization request, but asking the provider for a query redirect instead of form_post.
+    const query = new URL(url)
+    query.searchParams.set('response_mode', 'query')
+    const {openChromium, signInAt} = await import('../support/browser/chromium.js')
+    const chromium = await openChromium()
+    try {
+      expect((await signInAt(chromium, query.toString(), {password: world.password, username: world.alice})).outcome).to.equal('success')
+    } finally {
+      await chromium.close()
+    }
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+  })
+})

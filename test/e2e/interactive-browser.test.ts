@@ -1,0 +1,205 @@
+/**
+ * InteractiveBrowser end to end: the built CLI opens $BROWSER, a script that drives Debian's Chromium through
+ * playwright-core and signs in on the local identity provider; the provider posts the code to the CLI's loopback
+ * listener (form_post), the CLI redeems it with PKCE and prints the token.
+ */
+import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {expect} from 'chai'
+import {decodeJwt} from 'jose'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {registerTokensIn} from '../support/plaintext-scan.js'
+import {enterDeviceCode, openChromium, signInAt} from '../support/browser/chromium.js'
+import {accepts, listeningAddresses, startCli} from '../support/browser/cli-session.js'
+import {BROWSER_SCRIPT, leakedSecrets, startDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+
+const URL_LINE = /^(https:\/\/127\.0\.0\.1:\d+\/[^\s]+\/oauth2\/v2\.0\/authorize\?\S+)$/m
+
+function redirectPort(authorizeUrl: string): number {
+  return Number(new URL(new URL(authorizeUrl).searchParams.get('redirect_uri')!).port)
+}
+
+describe('get-token -f InteractiveBrowser (Chromium signs in on the local identity provider)', function () {
+  this.timeout(60_000)
+  let idp: Idp
+  let world: DelegatedWorld
+
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(async () => {
+    await idp.stop()
+  })
+  beforeEach(async () => {
+    idp.setTokenLifetime(3599)
+    idp.setDeviceCodeSettings({expiresInSeconds: 900, intervalSeconds: 1, slowDownPolls: 0})
+    world = await startDelegatedWorld(idp)
+    await world.createUserProfile('me', 'InteractiveBrowser')
+    idp.resetCounts()
+  })
+  afterEach(() => {
+    world.assertNoSecretsAtRest()
+    world.home.cleanup()
+  })
+
+  it('signs in with PKCE S256 and state, prints the token, and serves the next call from the cache', async () => {
+    const result = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
+    expect(result.code, result.stderr).to.equal(0)
+    const token = result.stdout.trim()
+    registerTokensIn(token)
+    const claims = decodeJwt(token)
+    expect(claims.preferred_username).to.equal(world.alice)
+    expect(claims.scp).to.equal('User.Read')
+
+    expect(result.stderr).to.contain('Opening browser for authentication...')
+    expect(result.stderr).to.match(URL_LINE)
+    expect(result.stderr).to.contain('✓ Authentication successful')
+    expect(result.stderr).to.contain('✓ Token acquired')
+    expect(leakedSecrets(idp, result.stderr), 'a code or token on stderr').to.deep.equal([])
+
+    // What the provider saw: S256 PKCE, a state, form_post to http://localhost:<port>, then one code redemption.
+    const [authorize] = idp.authorizeRequests()
+    expect(authorize.code_challenge_method).to.equal('S256')
+    expect(authorize.code_challenge).to.match(/^[\w-]{43}$/)
+    expect(authorize.state).to.have.length.greaterThan(20)
+    expect(authorize.response_mode).to.equal('form_post')
+    expect(authorize.redirect_uri).to.match(/^http:\/\/localhost:\d+$/)
+    const grants = idp.tokenRequests().map((r) => [r.grant_type, r.body.code_verifier, r.clientAuth])
+    expect(grants).to.deep.equal([['authorization_code', '[redacted]', 'none']])
+    expect((await world.browserVisits(1)).map((v) => v.outcome)).to.deep.equal(['success'])
+    expect(await accepts(Number(new URL(authorize.redirect_uri).port)), 'listener closed').to.equal(false)
+
+    idp.resetCounts()
+    const again = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stdout.trim()).to.equal(token)
+    expect(again.stderr).to.contain('(from cache)')
+    expect(idp.requestCount()).to.equal(0)
+  })
+
+  it('binds the loopback listener to 127.0.0.1 only, and Ctrl-C closes it and exits 130', async () => {
+    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'ignore'}))
+    const [, url] = await session.waitForStderr(URL_LINE)
+    const port = redirectPort(url)
+    expect(listeningAddresses(port)).to.deep.equal(['127.0.0.1'])
+    expect(await accepts(port)).to.equal(true)
+    session.interrupt()
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(130)
+    expect(result.stderr).to.match(/Error: Interrupted/)
+    expect(await accepts(port)).to.equal(false)
+  })
+
+  it('times out with advice to use -f DeviceCode and leaves no listener (exit 5)', async () => {
+    const session = startCli(['get-token', '-p', 'me', '--timeout', '3'], world.browserEnv({mode: 'ignore'}))
+    const [, url] = await session.waitForStderr(URL_LINE)
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(5)
+    expect(result.stderr).to.match(/Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 3 s\..*-f DeviceCode/)
+    expect(await accepts(redirectPort(url))).to.equal(false)
+  })
+
+  it('rejects a response whose state does not match (exit 4) and shows a failure page', async () => {
+    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'tamper-state'}))
+    const [, url] = await session.waitForStderr(URL_LINE)
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(4)
+    expect(result.stderr).to.match(/Error: Rejected the sign-in response: its 'state' does not match/)
+    expect(idp.tokenRequests(), 'nothing was redeemed').to.deep.equal([])
+    expect((await world.browserVisits(1))[0].outcome).to.equal('failure')
+    expect(await accepts(redirectPort(url))).to.equal(false)
+  })
+
+  it('reports declined consent (AADSTS65004, exit 4)', async () => {
+    const result = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'deny'})})
+    expect(result.code, result.stderr).to.equal(4)
+    expect(result.stderr).to.match(/Error: Authentication failed \(AADSTS65004\): Sign-in was denied or cancelled/)
+    expect((await world.browserVisits(1))[0].outcome).to.equal('failure')
+  })
+
+  it('pre-fills --login-hint on the sign-in page', async () => {
+    const result = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {env: world.browserEnv({user: world.bob})})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(idp.authorizeRequests()[0].login_hint).to.equal(world.bob)
+    expect((await world.browserVisits(1))[0].prefilled).to.equal(world.bob)
+    expect(decodeJwt(result.stdout.trim()).preferred_username).to.equal(world.bob)
+  })
+
+  it('with --no-browser prints the URL only; opening it by hand completes the sign-in', async () => {
+    const session = startCli(['get-token', '-p', 'me', '--no-browser'], world.browserEnv({mode: 'fail'}))
+    const [, url] = await session.waitForStderr(URL_LINE)
+    const chromium = await openChromium()
+    try {
+      const outcome = await signInAt(chromium, url, {password: world.password, username: world.alice})
+      expect(outcome.outcome).to.equal('success')
+    } finally {
+      await chromium.close()
+    }
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stderr).not.to.contain('Opening browser')
+    expect(await world.browserVisits(), '$BROWSER was not run').to.deep.equal([])
+    registerTokensIn(result.stdout)
+  })
+
+  it('without a display or $BROWSER says why and falls back to a device code', async () => {
+    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({extra: {BROWSER: undefined}}))
+    const [, verificationUri, userCode] = await session.waitForStderr(/Open (\S+) in a browser[^\n]*\n.*Enter the code: (\w+)/)
+    expect(session.stderr).to.contain('Cannot open a browser: there is no graphical display')
+    const outcome = await enterDeviceCode(verificationUri, userCode, {password: world.password, username: world.alice})
+    expect(outcome.outcome).to.equal('success')
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(0)
+    expect(decodeJwt(result.stdout.trim()).preferred_username).to.equal(world.alice)
+    registerTokensIn(result.stdout)
+  })
+
+  it('in an SSH session without a display falls back to a device code; Ctrl-C then exits 130', async () => {
+    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({extra: {BROWSER: undefined, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}}))
+    await session.waitForStderr(/Enter the code: \w+/)
+    expect(session.stderr).to.contain('Cannot open a browser: this is an SSH session')
+    session.interrupt()
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(130)
+  })
+
+  it('when $BROWSER fails says so and falls back to a device code', async () => {
+    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'fail'}))
+    await session.waitForStderr(/Enter the code: \w+/)
+    expect(session.stderr).to.match(/Could not open a browser: \$BROWSER command '\S+browser' exited with code 1\./)
+    session.interrupt()
+    expect((await session.done).code).to.equal(130)
+  })
+
+  it('on WSL without $BROWSER opens the URL with wslview', async () => {
+    const bin = join(world.home.root, 'wsl-bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'wslview'), `#!/bin/sh\nexec "${BROWSER_SCRIPT}" "$@"\n`)
+    chmodSync(join(bin, 'wslview'), 0o755)
+    const env = world.browserEnv({extra: {BROWSER: undefined, PATH: `${bin}:${process.env.PATH}`, WSL_DISTRO_NAME: 'Debian'}})
+    const result = await world.cli(['get-token', '-p', 'me'], {env})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stderr).to.contain('Opening browser for authentication...')
+    expect((await world.browserVisits(1))[0].outcome).to.equal('success')
+    registerTokensIn(result.stdout)
+  })
+
+  it('keeps several accounts: --account picks one, the default is the last used', async () => {
+    const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
+    expect(asAlice.code, asAlice.stderr).to.equal(0)
+    const asBob = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {env: world.browserEnv({user: world.bob})})
+    expect(asBob.code, asBob.stderr).to.equal(0)
+    expect(decodeJwt(asBob.stdout.trim()).preferred_username).to.equal(world.bob)
+    expect((await world.browserVisits(2)).map((v) => v.prefilled)).to.deep.equal(['', world.bob])
+    registerTokensIn(asAlice.stdout + asBob.stdout)
+
+    idp.resetCounts()
+    const last = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
+    expect(last.stdout.trim(), 'default: the last used account').to.equal(asBob.stdout.trim())
+    const alice = await world.cli(['get-token', '-p', 'me', '--account', world.alice.toUpperCase()], {env: world.browserEnv({mode: 'fail'})})
+    expect(alice.code, alice.stderr).to.equal(0)
+    expect(alice.stdout.trim()).to.equal(asAlice.stdout.trim())
+    expect(alice.stderr).to.contain('(from cache)')
+    expect(idp.requestCount(), 'both served from the cache').to.equal(0)
+  })
+})

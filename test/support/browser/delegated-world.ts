@@ -1,0 +1,93 @@
+/**
+ * The world of the delegated-flow tests: the usual World (one tenant, a private HOME) plus a public client app
+ * ("Allow public client flows", redirect URI http://localhost), two users, and an environment in which the CLI's
+ * $BROWSER is the Chromium-driving script.
+ */
+import {randomBytes} from 'node:crypto'
+import {existsSync, readFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import type {Idp} from '../idp/index.js'
+import {findPlaintext, registerSensitive} from '../plaintext-scan.js'
+import {startWorld, type World} from '../world.js'
+
+export const BROWSER_SCRIPT = resolve(__dirname, 'browser')
+
+export interface DelegatedWorld extends World {
+  domain: string
+  alice: string
+  bob: string
+  password: string
+  browserLog: string
+  /** CLI environment: $BROWSER = the Chromium script acting as `user` in `mode`; no display, no SSH. */
+  browserEnv(options?: {mode?: string; user?: string; extra?: NodeJS.ProcessEnv}): NodeJS.ProcessEnv
+  /** Profile for user sign-in: public client, the given flow, scope User.Read. */
+  createUserProfile(name: string, flow: string, extraArgs?: string[]): Promise<void>
+  /** JSON lines the browser script logged, once there are `count` of them (it logs after the CLI may have exited). */
+  browserVisits(count?: number): Promise<Array<Record<string, string>>>
+  /** Every code and token the provider issued must be absent from the files under the test home. */
+  assertNoSecretsAtRest(): void
+}
+
+export async function startDelegatedWorld(idp: Idp): Promise<DelegatedWorld> {
+  const world = await startWorld({idp})
+  const domain = `t${world.tenantId.slice(0, 8)}.example`
+  const password = `Pw-${randomBytes(9).toString('base64url')}`
+  registerSensitive(password)
+  idp.registerApp({
+    clientId: world.clientId,
+    clientSecret: world.clientSecret,
+    displayName: 'entra-auth-cli e2e',
+    publicClient: true,
+    redirectUris: ['http://localhost'],
+    tenantId: world.tenantId,
+  })
+  const alice = `alice@${domain}`
+  const bob = `bob@${domain}`
+  idp.registerUser({displayName: 'Alice', password, tenantId: world.tenantId, username: alice})
+  idp.registerUser({displayName: 'Bob', password, tenantId: world.tenantId, username: bob})
+  const browserLog = join(world.home.root, 'browser-visits.jsonl')
+
+  const delegated: DelegatedWorld = {
+    ...world,
+    alice,
+    bob,
+    browserLog,
+    domain,
+    password,
+    browserEnv: ({extra = {}, mode = 'signin', user = alice} = {}) =>
+      world.env({
+        BROWSER: BROWSER_SCRIPT,
+        DISPLAY: undefined,
+        ENTRA_TEST_BROWSER_LOG: browserLog,
+        ENTRA_TEST_BROWSER_MODE: mode,
+        ENTRA_TEST_PASSWORD: password,
+        ENTRA_TEST_USER: user,
+        SSH_CLIENT: undefined,
+        SSH_CONNECTION: undefined,
+        SSH_TTY: undefined,
+        WAYLAND_DISPLAY: undefined,
+        ...extra,
+      }),
+    async createUserProfile(name, flow, extraArgs = []) {
+      const result = await world.cli(['config', 'create', '--name', name, '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId), '--auth-method', 'None', '--flow', flow, '--scope', 'User.Read', ...extraArgs])
+      if (result.code !== 0) throw new Error(`config create failed: ${result.stderr}`)
+    },
+    async browserVisits(count = 0) {
+      const read = () =>
+        existsSync(browserLog) ? readFileSync(browserLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>) : []
+      for (let waited = 0; read().length < count && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100))
+      return read()
+    },
+    assertNoSecretsAtRest() {
+      registerSensitive(...idp.issuedSecrets())
+      const hits = findPlaintext(world.home.root)
+      if (hits.length > 0) throw new Error(`secrets at rest outside the encrypted cache:\n${hits.join('\n')}`)
+    },
+  }
+  return delegated
+}
+
+/** Every code and token the provider issued, for "never on stderr" checks. */
+export function leakedSecrets(idp: Idp, text: string): string[] {
+  return idp.issuedSecrets().filter((s) => text.includes(s))
+}
