@@ -26,9 +26,10 @@ mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 eval "$(printf 'entra-test-keyring' | HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/share" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
 export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
 
-# The default collection appears a moment after the daemon starts: wait until a secret can really be stored.
+# The default collection appears a moment after the daemon starts: wait until a secret can really be stored
+# (up to 30 s: on a loaded 2-core machine it has taken several seconds).
 ready=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   if printf probe | secret-tool store --label=probe service entra-auth-cli-probe username probe >/dev/null 2>&1; then
     secret-tool clear service entra-auth-cli-probe username probe >/dev/null 2>&1 || true
     ready=1
@@ -37,7 +38,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 if [ -z "$ready" ]; then
-  echo "gnome-keyring did not come up on the private D-Bus session" >&2
+  echo "gnome-keyring did not come up on the private D-Bus session (control: ${GNOME_KEYRING_CONTROL:-none})" >&2
+  printf probe | secret-tool store --label=probe service entra-auth-cli-probe username probe >&2 || true
   exit 1
 fi
 
