@@ -115,6 +115,8 @@ export interface FlowRegistration {
   /** Needs a person (browser, device code, prompt): never chosen for scripts by default. */
   interactive: boolean
   supportsRefresh: boolean
+  /** How long a run may take when the user gives no --timeout (default 120 s). */
+  defaultTimeoutSeconds?: number
   create(): Promise<Flow>
 }
 

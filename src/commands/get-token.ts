@@ -41,7 +41,7 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
     const {flags} = await this.parse(GetToken)
     const reporter = createReporter({silent: flags.silent})
     const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
-    const timeoutMs = parseDuration(flags.timeout, '--timeout')
+    const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout')
     const {fromCache, result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,

@@ -37,7 +37,7 @@ Output is the same as get-token's: the token alone on stdout, or --json, or -o F
       mode: 'refresh',
       profile: flags.profile,
       scopes: parseScopes(flags.scope),
-      timeoutMs: parseDuration(flags.timeout, '--timeout'),
+      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
     })
     reporter.status('✓ Token refreshed successfully')
     await emitToken(result, {json: flags.json, output: flags.output}, reporter)

@@ -11,5 +11,8 @@ export const tokenOutputFlags = {
     multiple: true,
   }),
   silent: Flags.boolean({description: 'Print nothing but the token (errors and what you must act on still go to stderr).'}),
-  timeout: Flags.string({default: '120', description: 'Give up after this long: seconds or a duration such as 90s, 5m.', helpValue: 'DURATION'}),
+  timeout: Flags.string({
+    description: 'Give up after this long: seconds or a duration such as 90s, 5m. Default 120 s; DeviceCode waits up to 15 min, as long as its code lives.',
+    helpValue: 'DURATION',
+  }),
 }

@@ -16,12 +16,15 @@ import {accountUsername, TokenCacheFile, type CachePayload} from './token-cache.
 import {messages} from './token-output.js'
 import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../plugin.js'
 
+const DEFAULT_TIMEOUT_SECONDS = 120
+
 export interface TokenRequest {
   profile: string
   flow?: string
   scopes?: string[]
   force?: boolean
-  timeoutMs: number
+  /** Bound on the whole acquisition; default: the flow's own (DeviceCode 15 min), else 120 s. */
+  timeoutMs?: number
   account?: string
   loginHint?: string
   noBrowser?: boolean
@@ -74,9 +77,10 @@ export class TokenService {
       if (hit) return {fromCache: true, profile, result: hit}
     }
 
-    const signal = this.signal(request.timeoutMs)
+    const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
+    const signal = this.signal(timeoutMs)
     const lockPath = paths.tokenCacheLock(this.deps.home, profile.name)
-    return withLock(lockPath, {signal, timeoutMs: request.timeoutMs + 5000}, async () => {
+    return withLock(lockPath, {signal, timeoutMs: timeoutMs + 5000}, async () => {
       // Another process may have filled the cache while we waited for the lock.
       if (useCache) {
         const hit = await this.cached(profile, scopes, flowName, request.account)
@@ -92,14 +96,14 @@ export class TokenService {
       const http = new HttpClient({signal})
       // Delegated flows sign in as --account, else as the account the profile used last.
       const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
-      const context = this.context(profile, scopes, http, signal, {...request, account})
+      const context = this.context(profile, scopes, http, signal, {...request, account, timeoutMs})
       try {
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         const result = await abortable(work, signal)
         if (result.account) await this.rememberAccount(profile, result.account.homeAccountId)
         return {fromCache: false, profile, result}
       } catch (error) {
-        throw this.explain(error, signal, http, request, profile)
+        throw this.explain(error, signal, http, timeoutMs, profile)
       }
     })
   }
@@ -135,7 +139,7 @@ export class TokenService {
         force: Boolean(request.force),
         loginHint: request.loginHint,
         noBrowser: request.noBrowser,
-        timeoutMs: request.timeoutMs,
+        timeoutMs: request.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000,
       },
       profile,
       prompt: this.deps.prompt,
@@ -199,11 +203,11 @@ export class TokenService {
     return deadline(timeoutMs, [this.deps.interrupt]).signal
   }
 
-  private explain(error: unknown, signal: AbortSignal, http: HttpClient, request: TokenRequest, profile: Profile): CliError {
+  private explain(error: unknown, signal: AbortSignal, http: HttpClient, timeoutMs: number, profile: Profile): CliError {
     if (this.deps.interrupt?.aborted) return new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')
     // A flow that was waiting for the user explains its own timeout (code SIGNIN_TIMEOUT): what it waited for, what to do.
     if (signal.aborted && !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))) {
-      return new NetworkError(`Timed out after ${Math.round(request.timeoutMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
+      return new NetworkError(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
     }
     return toCliError(error, {networkFailure: http.lastFailure, profile: profile.name})
   }

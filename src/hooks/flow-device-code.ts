@@ -1,6 +1,8 @@
 import {defineFlow} from '../plugin.js'
 
 export default defineFlow({
+  // Entra's device codes live 15 minutes; the person needs time to reach another device and sign in.
+  defaultTimeoutSeconds: 900,
   interactive: true,
   name: 'DeviceCode',
   summary: 'Sign a user in on another device with a code (RFC 8628), for terminals without a browser',
