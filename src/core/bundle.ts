@@ -1,8 +1,8 @@
-import {randomBytes} from 'node:crypto'
-import {link, open as openFile, readFile, rename, stat, unlink} from 'node:fs/promises'
-import {basename, dirname, join, resolve} from 'node:path'
+import {readFile, stat} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
 import {deriveKey, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from './crypto.js'
 import {ConfigError, UsageError} from './errors.js'
+import {FileExistsError, writeFileAtomic} from './fs-atomic.js'
 import type {Profile} from './profile.js'
 
 /**
@@ -140,31 +140,11 @@ export async function writePrivateFile(file: string, data: string, overwrite: bo
   const existing = await stat(path).catch(() => undefined)
   if (existing?.isDirectory()) throw new UsageError(`${path} is a folder; give a file name, e.g. ${join(path, 'profiles.entra')}.`)
   if (existing && !overwrite) throw new UsageError(`${path} already exists; add --force to replace it.`)
-  const tmp = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await openFile(tmp, 'wx', 0o600)
   try {
-    await handle.writeFile(data)
-    await handle.sync()
+    await writeFileAtomic(path, data, {exclusive: !overwrite})
   } catch (error) {
-    await handle.close()
-    await unlink(tmp).catch(() => {})
+    if (error instanceof FileExistsError) throw new UsageError(`${path} already exists; add --force to replace it.`)
     throw error
-  }
-  await handle.close()
-  try {
-    if (overwrite) {
-      await rename(tmp, path)
-    } else {
-      // link() fails if the name was taken meanwhile: never clobber a file that appeared after the check.
-      try {
-        await link(tmp, path)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${path} already exists; add --force to replace it.`)
-        await rename(tmp, path)
-      }
-    }
-  } finally {
-    await unlink(tmp).catch(() => {})
   }
   return path
 }

@@ -1,5 +1,5 @@
-import {access, constants} from 'node:fs/promises'
 import {resolve} from 'node:path'
+import {readableFile} from './prompt-checks.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type Profile} from './profile.js'
 import type {ProfileChanges} from './profile-edit.js'
 import type {SecretStatus} from './profile-service.js'
@@ -151,15 +151,7 @@ export async function askForChanges(ctx: EditMenuContext): Promise<ProfileChange
             {
               default: isCert ? String(p.certificatePath ?? '') : undefined,
               message: 'Certificate file (.pfx, .p12 or .pem with its key)',
-              validate: async (v) => {
-                if (!v.trim()) return 'Enter a path'
-                try {
-                  await access(resolve(v.trim()), constants.R_OK)
-                  return true
-                } catch {
-                  return `Cannot read ${resolve(v.trim())}`
-                }
-              },
+              validate: readableFile,
             },
             io,
           )

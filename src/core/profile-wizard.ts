@@ -1,5 +1,4 @@
-import {access, constants} from 'node:fs/promises'
-import {resolve} from 'node:path'
+import {readableFile} from './prompt-checks.js'
 import {CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type AuthMethod} from './profile.js'
 import type {ProfileInput} from './profile-service.js'
 import {canonicalName} from './extensions.js'
@@ -98,15 +97,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
         await input(
           {
             message: 'Certificate file (.pfx, .p12 or .pem with its key)',
-            validate: async (v) => {
-              if (!v.trim()) return 'Enter a path'
-              try {
-                await access(resolve(v.trim()), constants.R_OK)
-                return true
-              } catch {
-                return `Cannot read ${resolve(v.trim())}`
-              }
-            },
+            validate: readableFile,
           },
           io,
         )

@@ -1,6 +1,6 @@
-import {loadClientCertificate} from '../core/certificate.js'
 import {ConfigError} from '../core/errors.js'
 import type {Flow, FlowContext, TokenResult} from '../plugin.js'
+import {clientCredential} from './client-credential.js'
 import {baseConfiguration, loadMsal} from './msal-options.js'
 
 /**
@@ -10,25 +10,9 @@ import {baseConfiguration, loadMsal} from './msal-options.js'
  */
 export class ClientCredentialsFlow implements Flow {
   async acquireToken(context: FlowContext): Promise<TokenResult> {
-    const {profile} = context
     const {ConfidentialClientApplication} = loadMsal()
-    const config = baseConfiguration(await context.msal(), profile.clientId)
-    if (profile.authMethod === 'Certificate' || profile.useCertificate) {
-      if (!profile.certificatePath) {
-        throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with 'entra-auth-cli config edit -p ${profile.name}'.`)
-      }
-      const password = (await context.secret('certificate-password')) ?? process.env.AZURE_CLIENT_CERTIFICATE_PASSWORD
-      config.auth.clientCertificate = await loadClientCertificate(profile.certificatePath, password)
-    } else {
-      const secret = (await context.secret('client-secret')) ?? process.env.AZURE_CLIENT_SECRET
-      if (!secret) {
-        throw new ConfigError(
-          `Profile '${profile.name}' has no client secret: store one with 'entra-auth-cli config edit -p ${profile.name} --client-secret-stdin' or set AZURE_CLIENT_SECRET.`,
-          'NO_SECRET',
-        )
-      }
-      config.auth.clientSecret = secret
-    }
+    const config = baseConfiguration(await context.msal(), context.profile.clientId)
+    Object.assign(config.auth, await clientCredential(context, ' or set AZURE_CLIENT_SECRET'))
     const app = new ConfidentialClientApplication(config)
     const result = await app.acquireTokenByClientCredential({scopes: context.scopes, skipCache: context.options.force})
     if (!result) throw new ConfigError('The identity provider returned no token.')

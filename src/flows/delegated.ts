@@ -1,10 +1,10 @@
 import type {AccountInfo, AuthenticationResult, ConfidentialClientApplication, INetworkModule, PublicClientApplication} from '@azure/msal-node'
-import {loadClientCertificate} from '../core/certificate.js'
 import {CliError, ConfigError, NetworkError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {toCliError} from '../core/entra-errors.js'
 import {canonicalName} from '../core/extensions.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
+import {clientCredential} from './client-credential.js'
 import {baseConfiguration, loadMsal} from './msal-options.js'
 
 /**
@@ -25,23 +25,7 @@ export async function createPublicApp(context: FlowContext, networkClient?: INet
 /** A confidential client authenticating with the profile's secret or certificate (AuthorizationCode only). */
 export async function createConfidentialApp(context: FlowContext): Promise<ConfidentialClientApplication> {
   const config = baseConfiguration(await context.msal(), context.profile.clientId)
-  const {profile} = context
-  if (profile.authMethod === 'Certificate' || profile.useCertificate) {
-    if (!profile.certificatePath) {
-      throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with 'entra-auth-cli config edit -p ${profile.name}'.`)
-    }
-    const password = (await context.secret('certificate-password')) ?? process.env.AZURE_CLIENT_CERTIFICATE_PASSWORD
-    config.auth.clientCertificate = await loadClientCertificate(profile.certificatePath, password)
-  } else {
-    const secret = (await context.secret('client-secret')) ?? process.env.AZURE_CLIENT_SECRET
-    if (!secret) {
-      throw new ConfigError(
-        `Profile '${profile.name}' is a confidential client (auth method ${profile.authMethod}) but has no client secret: store one with 'entra-auth-cli config edit -p ${profile.name} --client-secret-stdin', or set --auth-method None for a public client.`,
-        'NO_SECRET',
-      )
-    }
-    config.auth.clientSecret = secret
-  }
+  Object.assign(config.auth, await clientCredential(context, ', or set --auth-method None for a public client'))
   return new (loadMsal().ConfidentialClientApplication)(config)
 }
 
