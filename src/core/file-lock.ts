@@ -1,84 +1,155 @@
+import {readFileSync} from 'node:fs'
+import {link, open, readFile, stat, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
-import {open, readFile, rename, stat, unlink} from 'node:fs/promises'
 import {dirname} from 'node:path'
+import {randomBytes} from 'node:crypto'
 import {ensurePrivateDir} from './fs-atomic.js'
 import {CliError} from './errors.js'
 
 /**
- * A cross-process lock on a file path, made with O_EXCL so it works on every local filesystem.
+ * A cross-process lock on a file path.
  *
- * The lock file records its owner (pid, host, time). A lock whose owner process is gone (same host, pid dead)
- * or that is older than `staleMs` is taken over at once: a killed `get-token` must not wedge every later call,
- * which is the open bug both msal-node-extensions (#7148) and the az CLI have with lock files.
+ * The lock file appears whole or not at all (the owner record is written to a temp file and link(2)ed into place,
+ * which fails when the name is taken), and it says who holds it and until when: pid, host, boot id and `holdUntil`.
+ * A lock whose owner is gone (same host and boot, pid dead; or another boot) or whose hold time has passed is taken
+ * over at once, so a killed `get-token` never wedges the next one (the open bug of msal-node-extensions #7148 and
+ * the az CLI). Taking over is itself serialised by a short-lived `<lock>.takeover` lock and re-checks what it saw,
+ * so two waiters that both saw a stale lock cannot both get in.
  */
 export interface LockOptions {
-  /** Give up after this long. */
+  /** Give up waiting after this long. */
   timeoutMs?: number
-  /** A lock older than this is presumed abandoned even if its pid looks alive (pid reuse). */
-  staleMs?: number
+  /** How long the holder may keep the lock; past that it is presumed abandoned (pid reuse, frozen process). */
+  holdMs?: number
   pollMs?: number
   signal?: AbortSignal
+  /** What the lock protects, for the "still busy" message. */
+  what?: string
 }
 
 interface LockOwner {
   pid: number
   host: string
+  bootId?: string
   createdAt: number
+  holdUntil: number
+  nonce: string
 }
 
 export type ReleaseLock = () => Promise<void>
 
+export class LockBusyError extends CliError {
+  constructor(what: string, owner: LockOwner | undefined) {
+    const who = owner ? ` (held by process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : ''
+    super(`${what} is busy${who}: another entra-auth-cli run is using it; wait for it to finish and try again.`, 1, 'LOCK_BUSY')
+  }
+}
+
+let cachedBootId: string | undefined | null = null
+function bootId(): string | undefined {
+  if (cachedBootId === null) {
+    try {
+      cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+    } catch {
+      cachedBootId = undefined
+    }
+  }
+  return cachedBootId
+}
+
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<ReleaseLock> {
-  const {timeoutMs = 180_000, staleMs = 600_000, pollMs = 50, signal} = options
+  const {holdMs = 60_000, pollMs = 50, signal, timeoutMs = 180_000, what = lockPath} = options
   await ensurePrivateDir(dirname(lockPath))
   const deadline = Date.now() + timeoutMs
-  const owner: LockOwner = {pid: process.pid, host: hostname(), createdAt: Date.now()}
   for (;;) {
-    try {
-      const handle = await open(lockPath, 'wx', 0o600)
-      await handle.writeFile(JSON.stringify(owner))
-      await handle.close()
+    const owner = newOwner(holdMs)
+    if (await tryCreate(lockPath, owner)) {
       return async () => {
-        // Only remove the lock if it is still ours (it could have been declared stale and taken over).
-        const current = await readOwner(lockPath)
-        if (current && current.pid === owner.pid && current.createdAt === owner.createdAt) await unlink(lockPath).catch(() => {})
+        // Remove the lock only while it is still ours (it could have been declared stale and taken over).
+        if ((await readOwner(lockPath))?.nonce === owner.nonce) await unlink(lockPath).catch(() => {})
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    if (await isStale(lockPath, staleMs)) {
-      // Rename first so that two waiters that both saw the stale lock do not both delete a fresh one.
-      const grave = `${lockPath}.stale.${process.pid}`
-      await rename(lockPath, grave).then(() => unlink(grave), () => {})
+    const current = await readOwner(lockPath)
+    if (await isStale(lockPath, current)) {
+      await takeOver(lockPath, current)
       continue
     }
     if (signal?.aborted) throw signal.reason ?? new Error('aborted')
-    if (Date.now() > deadline) {
-      throw new CliError(`Timed out waiting for the lock ${lockPath}; if no other entra-auth-cli is running, delete that file.`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs + Math.floor(Math.random() * pollMs)))
+    if (Date.now() > deadline) throw new LockBusyError(what, current)
+    await sleep(pollMs + Math.floor(Math.random() * pollMs), signal)
+  }
+}
+
+export async function withLock<T>(lockPath: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+  const release = await acquireLock(lockPath, options)
+  try {
+    return await work()
+  } finally {
+    await release()
+  }
+}
+
+function newOwner(holdMs: number): LockOwner {
+  const now = Date.now()
+  return {bootId: bootId(), createdAt: now, holdUntil: now + holdMs, host: hostname(), nonce: randomBytes(8).toString('hex'), pid: process.pid}
+}
+
+/** Creates the lock whole, or reports that the name is taken. */
+async function tryCreate(lockPath: string, owner: LockOwner): Promise<boolean> {
+  const tmp = `${lockPath}.${owner.pid}.${owner.nonce}.tmp`
+  const handle = await open(tmp, 'wx', 0o600)
+  try {
+    await handle.writeFile(JSON.stringify(owner))
+  } finally {
+    await handle.close()
+  }
+  try {
+    await link(tmp, lockPath)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    await unlink(tmp).catch(() => {})
   }
 }
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
     const owner = JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner
-    return typeof owner.pid === 'number' ? owner : undefined
+    return typeof owner.pid === 'number' && typeof owner.nonce === 'string' ? owner : undefined
   } catch {
     return undefined
   }
 }
 
-async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
-  const owner = await readOwner(lockPath)
+async function isStale(lockPath: string, owner: LockOwner | undefined): Promise<boolean> {
   if (!owner) {
-    // Half-written (owner crashed between create and write) or unreadable: judge by the file's age.
+    // Gone meanwhile (retry at once), or not ours to read (a foreign or damaged file): judge by its age.
     const info = await stat(lockPath).catch(() => undefined)
-    return info ? Date.now() - info.mtimeMs > 2000 : false
+    return info ? Date.now() - info.mtimeMs > 5000 : true
   }
-  if (Date.now() - owner.createdAt > staleMs) return true
+  if (Date.now() > owner.holdUntil) return true
   if (owner.host !== hostname()) return false
+  if (owner.bootId && bootId() && owner.bootId !== bootId()) return true
   return !isProcessAlive(owner.pid)
+}
+
+/** Removes a stale lock, but only the one we judged stale, and only one waiter at a time. */
+async function takeOver(lockPath: string, seen: LockOwner | undefined): Promise<void> {
+  const guard = `${lockPath}.takeover`
+  const guardOwner = newOwner(5000)
+  if (!(await tryCreate(guard, guardOwner))) {
+    if (await isStale(guard, await readOwner(guard))) await unlink(guard).catch(() => {})
+    return
+  }
+  try {
+    const current = await readOwner(lockPath)
+    const same = current?.nonce === seen?.nonce
+    if (same && (await isStale(lockPath, current))) await unlink(lockPath).catch(() => {})
+  } finally {
+    if ((await readOwner(guard))?.nonce === guardOwner.nonce) await unlink(guard).catch(() => {})
+  }
 }
 
 function isProcessAlive(pid: number): boolean {
@@ -90,11 +161,16 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-export async function withLock<T>(lockPath: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
-  const release = await acquireLock(lockPath, options)
-  try {
-    return await work()
-  } finally {
-    await release()
-  }
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason ?? new Error('aborted'))
+    }
+    signal?.addEventListener('abort', onAbort, {once: true})
+  })
 }

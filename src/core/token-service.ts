@@ -80,32 +80,44 @@ export class TokenService {
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
     const signal = this.signal(timeoutMs)
     const lockPath = paths.tokenCacheLock(this.deps.home, profile.name)
-    return withLock(lockPath, {signal, timeoutMs: timeoutMs + 5000}, async () => {
-      // Another process may have filled the cache while we waited for the lock.
-      if (useCache) {
-        const hit = await this.cached(profile, scopes, flowName, request.account)
-        if (hit) return {fromCache: true, profile, result: hit}
-      }
-      if (refreshing && !registration.supportsRefresh) {
-        throw new ConfigError(
-          `The ${registration.name} flow has no refresh token to redeem; run 'entra-auth-cli get-token -p ${profile.name}' to get a new token.`,
-          'NO_REFRESH',
-        )
-      }
-      const flow = await registration.create()
-      const http = new HttpClient({signal})
-      // Delegated flows sign in as --account, else as the account the profile used last.
-      const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
-      const context = this.context(profile, scopes, http, signal, {...request, account, timeoutMs})
-      try {
+    // The lock is held for the whole sign-in, so other processes wait for this one's token instead of starting
+    // their own; it is declared abandoned only after the longest this run may take.
+    const lockOptions = {holdMs: timeoutMs + 30_000, signal, timeoutMs: timeoutMs + 5000, what: `The token cache of profile '${profile.name}'`}
+    let http: HttpClient | undefined
+    let locked = false
+    try {
+      return await withLock(lockPath, lockOptions, async () => {
+        locked = true
+        // Another process may have filled the cache while we waited for the lock.
+        if (useCache) {
+          const hit = await this.cached(profile, scopes, flowName, request.account)
+          if (hit) return {fromCache: true, profile, result: hit}
+        }
+        if (refreshing && !registration.supportsRefresh) {
+          throw new ConfigError(
+            `The ${registration.name} flow has no refresh token to redeem; run 'entra-auth-cli get-token -p ${profile.name}' to get a new token.`,
+            'NO_REFRESH',
+          )
+        }
+        const flow = await registration.create()
+        http = new HttpClient({signal})
+        // Delegated flows sign in as --account, else as the account the profile used last.
+        const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
+        const context = this.context(profile, scopes, http, signal, {...request, account, timeoutMs})
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         const result = await abortable(work, signal)
         if (result.account) await this.rememberAccount(profile, result.account.homeAccountId)
         return {fromCache: false, profile, result}
-      } catch (error) {
-        throw this.explain(error, signal, http, timeoutMs, profile)
+      })
+    } catch (error) {
+      if (!locked && signal.aborted && !this.deps.interrupt?.aborted) {
+        throw new NetworkError(
+          `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for another entra-auth-cli run on profile '${profile.name}' to finish; try again, or raise --timeout.`,
+          'TIMEOUT',
+        )
       }
-    })
+      throw this.explain(error, signal, http, timeoutMs, profile)
+    }
   }
 
   async cached(profile: Profile, scopes: string[], flow?: string, account?: string): Promise<TokenResult | undefined> {
@@ -203,13 +215,13 @@ export class TokenService {
     return deadline(timeoutMs, [this.deps.interrupt]).signal
   }
 
-  private explain(error: unknown, signal: AbortSignal, http: HttpClient, timeoutMs: number, profile: Profile): CliError {
+  private explain(error: unknown, signal: AbortSignal, http: HttpClient | undefined, timeoutMs: number, profile: Profile): CliError {
     if (this.deps.interrupt?.aborted) return new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')
     // A flow that was waiting for the user explains its own timeout (code SIGNIN_TIMEOUT): what it waited for, what to do.
     if (signal.aborted && !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))) {
       return new NetworkError(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
     }
-    return toCliError(error, {networkFailure: http.lastFailure, profile: profile.name})
+    return toCliError(error, {networkFailure: http?.lastFailure, profile: profile.name})
   }
 }
 

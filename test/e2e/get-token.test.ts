@@ -193,7 +193,8 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     mkdirSync(join(world.home.cliHome, 'cache'), {recursive: true})
     const dead = spawnCli(['--version'])
     await new Promise((resolve) => dead.on('close', resolve))
-    writeFileSync(lock, JSON.stringify({createdAt: Date.now(), host: (await import('node:os')).hostname(), pid: dead.pid}))
+    const owner = {createdAt: Date.now(), holdUntil: Date.now() + 600_000, host: (await import('node:os')).hostname(), nonce: 'killed', pid: dead.pid}
+    writeFileSync(lock, JSON.stringify(owner))
     const started = Date.now()
     const result = await world.cli(['get-token', '-p', 'app', '--silent'])
     expect(result.code, result.stderr).to.equal(0)

@@ -2,14 +2,14 @@ import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {acquireLock} from '../../src/core/file-lock.js'
 import {deriveKey, newKdfParams, newKey, open, seal} from '../../src/core/crypto.js'
 import {retryAfterMs} from '../../src/core/network.js'
 import {authorityUrl, normalizeAuthority, parseScopes} from '../../src/core/profile.js'
 import {findAccessToken} from '../../src/core/token-cache.js'
 import {adviceForEntraError} from '../../src/core/entra-errors.js'
-import {TestHome} from '../support/cli.js'
+import {ROOT, TestHome} from '../support/cli.js'
 
 describe('core modules', () => {
   describe('authority', () => {
@@ -118,14 +118,44 @@ describe('core modules', () => {
       await second()
     })
 
-    it('takes over a lock whose owner died, and one that is too old', async () => {
-      const path = join(home.root, 'y.lock')
+    const record = (pid: number, holdUntil: number) => JSON.stringify({createdAt: Date.now(), holdUntil, host: hostname(), nonce: Math.random().toString(16).slice(2), pid})
+    const deadPid = async () => {
       const child = spawn(process.execPath, ['-e', '0'])
       await new Promise((resolve) => child.on('close', resolve))
-      writeFileSync(path, JSON.stringify({createdAt: Date.now(), host: hostname(), pid: child.pid}))
+      return child.pid!
+    }
+
+    it('takes over a lock whose owner died, and one held past its hold time', async () => {
+      const path = join(home.root, 'y.lock')
+      writeFileSync(path, record(await deadPid(), Date.now() + 600_000))
       await (await acquireLock(path, {timeoutMs: 2000}))()
-      writeFileSync(path, JSON.stringify({createdAt: Date.now() - 60_000, host: hostname(), pid: process.pid}))
-      await (await acquireLock(path, {staleMs: 30_000, timeoutMs: 2000}))()
+      writeFileSync(path, record(process.pid, Date.now() - 1))
+      await (await acquireLock(path, {timeoutMs: 2000}))()
+    })
+
+    it('lets exactly one of many waiters take over a stale lock (no two holders at once)', async () => {
+      const path = join(home.root, 'race.lock')
+      const script = `
+        const {acquireLock} = require(${JSON.stringify(join(ROOT, 'dist', 'core', 'file-lock.js'))})
+        const fs = require('node:fs')
+        ;(async () => {
+          for (let i = 0; i < 15; i++) {
+            const release = await acquireLock(${JSON.stringify(path)}, {pollMs: 5, timeoutMs: 30000})
+            fs.appendFileSync(${JSON.stringify(path + '.log')}, 'in\\n')
+            await new Promise((r) => setTimeout(r, 2))
+            fs.appendFileSync(${JSON.stringify(path + '.log')}, 'out\\n')
+            // Leave a stale lock behind now and then, as a killed process would.
+            if (i % 5 === 4) fs.writeFileSync(${JSON.stringify(path)}, ${JSON.stringify(record(await deadPid(), Date.now() + 600_000))})
+            else await release()
+          }
+        })()`
+      const workers = Array.from({length: 5}, () => spawn(process.execPath, ['-e', script], {stdio: 'inherit'}))
+      const codes = await Promise.all(workers.map((w) => new Promise((resolve) => w.on('close', resolve))))
+      expect(codes).to.deep.equal([0, 0, 0, 0, 0])
+      const log = readFileSync(path + '.log', 'utf8').trim().split('\n')
+      expect(log).to.have.length(5 * 15 * 2)
+      // Strictly alternating in/out means no two workers were ever inside together.
+      log.forEach((line, i) => expect(line, `line ${i}`).to.equal(i % 2 === 0 ? 'in' : 'out'))
     })
 
     it('gives up with a message naming the lock file', async () => {
