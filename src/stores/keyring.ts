@@ -1,4 +1,7 @@
+import {createHash} from 'node:crypto'
+import {resolve} from 'node:path'
 import type {Entry as EntryType} from '@napi-rs/keyring'
+import {cliHome} from '../core/paths.js'
 import type {Availability, SecretStore} from '../plugin.js'
 
 /** All our entries live under one service name, so `secret-tool search service entra-auth-cli` finds them. */
@@ -15,12 +18,21 @@ function entryClass(): EntryConstructor {
 }
 
 /**
+ * The keyring is one per user session while ENTRA_AUTH_CLI_HOME (or HOME) can name several homes — identities,
+ * containers sharing a session, test runs — each with its own profiles. Every entry carries a suffix derived from
+ * its home's path, so two homes' `prod` profiles never overwrite or delete each other's secrets.
+ */
+export function keyringAccount(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return `${key}@${createHash('sha256').update(resolve(cliHome(env))).digest('hex').slice(0, 12)}`
+}
+
+/**
  * On Linux the store is pinned to the Secret Service: left to itself @napi-rs/keyring falls back to the kernel
  * keyring when D-Bus is missing, which forgets everything at logout and then fails with AccessDenied.
  */
 function entry(key: string): EntryType {
   const Entry = entryClass()
-  return new Entry(KEYRING_SERVICE, key, {linux: {store: 'secret-service'}})
+  return new Entry(KEYRING_SERVICE, keyringAccount(key), {linux: {store: 'secret-service'}})
 }
 
 /** Turns the library's errors (no D-Bus, no Secret Service, locked collection, dismissed prompt) into one reason. */

@@ -7,6 +7,7 @@ import {promisify} from 'node:util'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {registerSensitive} from '../support/plaintext-scan.js'
 import {startWorld, type World} from '../support/world.js'
+import {keyringAccount} from '../../src/stores/keyring.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -18,6 +19,9 @@ async function secretTool(...args: string[]): Promise<string> {
     return (error as {stdout?: string}).stdout ?? ''
   }
 }
+
+/** The keyring account of a key for a test home (non-default homes carry a suffix, see src/stores/keyring.ts). */
+const account = (key: string, world: World) => keyringAccount(key, world.env())
 
 describe('secret stores', () => {
   let idp: Idp
@@ -39,20 +43,40 @@ describe('secret stores', () => {
       const created = await world.createProfile(name, [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
       expect(created.code, created.stderr).to.equal(0)
       expect(created.stderr).to.include('secret stored in OS keyring (Secret Service)')
-      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', `profile:${name}:client-secret`)).to.equal(world.clientSecret)
+      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:client-secret`, world))).to.equal(world.clientSecret)
       expect(existsSync(join(world.home.cliHome, 'secrets.enc'))).to.equal(false)
 
       const token = await world.cli(['get-token', '-p', name, '--silent'], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
       expect(token.code, token.stderr).to.equal(0)
       // The cache key went to the keyring too; the cache file on disk is sealed.
-      const cacheKey = await secretTool('lookup', 'service', 'entra-auth-cli', 'username', `profile:${name}:token-cache-key`)
+      const cacheKey = await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:token-cache-key`, world))
       expect(Buffer.from(cacheKey, 'base64')).to.have.length(32)
       registerSensitive(cacheKey)
 
       const deleted = await world.cli(['config', 'delete', '-p', name, '--yes'])
       expect(deleted.code).to.equal(0)
-      expect(await secretTool('search', '--all', 'service', 'entra-auth-cli', 'username', `profile:${name}:client-secret`)).to.equal('')
-      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', `profile:${name}:token-cache-key`)).to.equal('')
+      expect(await secretTool('search', '--all', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:client-secret`, world))).to.equal('')
+      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:token-cache-key`, world))).to.equal('')
+    })
+  })
+
+  describe('keyring entries of different homes', () => {
+    let other: World
+    beforeEach(async () => {
+      world = await startWorld({idp, store: 'keyring'})
+      other = await startWorld({idp, store: 'keyring'})
+    })
+    afterEach(() => other.home.cleanup())
+
+    it('do not collide: two homes with a profile of the same name keep their own secrets', async () => {
+      expect((await world.createProfile('prod')).code).to.equal(0)
+      expect((await other.createProfile('prod')).code).to.equal(0)
+      const mine = await world.cli(['get-token', '-p', 'prod', '--force', '--silent'])
+      expect(mine.code, mine.stderr).to.equal(0)
+      expect((await other.cli(['config', 'delete', '-p', 'prod', '--yes'])).code).to.equal(0)
+      const still = await world.cli(['get-token', '-p', 'prod', '--force', '--silent'])
+      expect(still.code, still.stderr).to.equal(0)
+      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account('profile:prod:client-secret', world))).to.equal(world.clientSecret)
     })
   })
 
