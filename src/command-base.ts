@@ -10,7 +10,7 @@ import {scrubTokens} from './core/redact.js'
  * and the error contract (one line on stderr, a documented exit code, never a stack trace for a known failure).
  */
 export abstract class BaseCommand extends Command {
-  private interruptController = new AbortController()
+  private interruptController: AbortController | undefined
 
   protected get home(): string {
     return cliHome()
@@ -20,14 +20,17 @@ export abstract class BaseCommand extends Command {
     return oclifHookSource(this.config)
   }
 
-  /** Aborted on the first Ctrl-C so a waiting flow can clean up (close its listener) and exit 130. */
+  /**
+   * Aborted on the first Ctrl-C so a waiting flow can clean up (close its listener) and exit 130. Only a command
+   * that asks for this signal traps SIGINT; every other command keeps Node's default and stops at once.
+   */
   protected get interrupt(): AbortSignal {
+    if (!this.interruptController) {
+      const controller = new AbortController()
+      this.interruptController = controller
+      process.once('SIGINT', () => controller.abort(new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')))
+    }
     return this.interruptController.signal
-  }
-
-  public override async init(): Promise<void> {
-    await super.init()
-    process.once('SIGINT', () => this.interruptController.abort(new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')))
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {

@@ -37,7 +37,11 @@ export interface StoreRegistration {
   /** Must be true: entra-auth-cli never keeps secrets in plaintext. */
   encrypted: true
   isAvailable(): Promise<Availability>
-  create(): Promise<SecretStore>
+  /**
+   * `interactive: false` (the get-token fast path) means: never prompt; fail instead, and the caller falls back to
+   * the full command, which may ask.
+   */
+  create(options?: {interactive?: boolean}): Promise<SecretStore>
 }
 
 // ------------------------------------------------------------------------------------------------------------ flows

@@ -15,11 +15,18 @@ export function seal(key: Buffer, plaintext: string, aad: string): SealedBox {
   return {data: data.toString('base64'), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64')}
 }
 
-/** Throws when the key is wrong or a single byte was changed (GCM authenticates iv, aad and ciphertext). */
+/**
+ * Throws when the key is wrong or a single byte was changed (GCM authenticates iv, aad and ciphertext). The tag
+ * must be the full 16 bytes and the IV 12: Node would otherwise accept a tag truncated to 4 bytes, which a
+ * forger can guess.
+ */
 export function open(key: Buffer, box: SealedBox, aad: string): string {
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'))
+  const iv = Buffer.from(box.iv, 'base64')
+  const tag = Buffer.from(box.tag, 'base64')
+  if (iv.length !== 12 || tag.length !== 16) throw new Error('malformed sealed box')
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, {authTagLength: 16})
   decipher.setAAD(Buffer.from(aad))
-  decipher.setAuthTag(Buffer.from(box.tag, 'base64'))
+  decipher.setAuthTag(tag)
   return Buffer.concat([decipher.update(Buffer.from(box.data, 'base64')), decipher.final()]).toString('utf8')
 }
 
@@ -57,4 +64,20 @@ export function deriveKey(passphrase: string, params: KdfParams): Promise<Buffer
       error ? reject(error) : resolve(key),
     )
   })
+}
+
+/**
+ * Parameters read from a file are attacker-controlled: refuse ones that would make scrypt allocate gigabytes or
+ * run for minutes, or that are too weak to have been written by us.
+ */
+export function isSaneKdf(kdf: Partial<KdfParams> | undefined): kdf is KdfParams {
+  if (kdf?.name !== 'scrypt') return false
+  const {N, p, r, salt} = kdf
+  return (
+    Number.isInteger(N) && N! >= 2 ** 14 && N! <= 2 ** 20 && (N! & (N! - 1)) === 0 &&
+    Number.isInteger(r) && r! >= 1 && r! <= 32 &&
+    Number.isInteger(p) && p! >= 1 && p! <= 4 &&
+    128 * N! * r! * p! <= 512 * 1024 * 1024 &&
+    typeof salt === 'string' && Buffer.from(salt, 'base64').length >= 16
+  )
 }

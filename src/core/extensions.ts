@@ -94,7 +94,18 @@ export async function loadFlowRegistration(source: HookSource, name: string): Pr
 }
 
 export async function loadStoreRegistration(source: HookSource, name: string): Promise<StoreRegistration> {
-  return register<StoreRegistration>(source, findExtension(source, 'store', name))
+  return checkedStore(await register<StoreRegistration>(source, findExtension(source, 'store', name)), findExtension(source, 'store', name))
+}
+
+/** A store that does not declare itself encrypted is refused like a failing plugin: plaintext is never an option. */
+function checkedStore(registration: StoreRegistration, info: ExtensionInfo): StoreRegistration {
+  if ((registration as {encrypted: unknown}).encrypted !== true) {
+    throw new ConfigError(
+      `The plugin '${info.plugins[0]}' registers secret store '${info.id}' without encryption; entra-auth-cli never keeps secrets in plaintext.`,
+      'EXTENSION_FAILED',
+    )
+  }
+  return registration
 }
 
 /**
@@ -110,7 +121,7 @@ export async function loadAllStores(
     infos.map(async (info) => {
       try {
         if (info.plugins.length > 1) throw new ConfigError(`registered by more than one plugin (${info.plugins.join(', ')})`)
-        return await register<StoreRegistration>(source, info)
+        return checkedStore(await register<StoreRegistration>(source, info), info)
       } catch (error) {
         warn(`Skipping secret store '${info.id}': ${(error as Error).message}`)
         return undefined

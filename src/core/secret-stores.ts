@@ -1,5 +1,5 @@
 import {CliError, ConfigError, oneLine, UsageError} from './errors.js'
-import {findExtension, loadAllStores, register, type HookSource} from './extensions.js'
+import {loadAllStores, loadStoreRegistration, type HookSource} from './extensions.js'
 import type {SecretStore, StoreRegistration} from '../plugin.js'
 
 export const STORE_ENV = 'ENTRA_AUTH_CLI_STORE'
@@ -22,7 +22,7 @@ export class SecretStores {
   open = (name: string): Promise<SecretStore> => {
     let store = this.opened.get(name)
     if (!store) {
-      store = register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', name)).then(async (r) => explainFailures(await r.create()))
+      store = loadStoreRegistration(this.hooks, name).then(async (r) => explainFailures(await r.create()))
       this.opened.set(name, store)
     }
     return store
@@ -30,7 +30,17 @@ export class SecretStores {
 
   /** The store a profile's secrets were saved in, checked first so the user hears why it cannot be used. */
   async openFor(profile: string, name: string): Promise<SecretStore> {
-    const registration = await register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', name))
+    let registration: StoreRegistration
+    try {
+      registration = await loadStoreRegistration(this.hooks, name)
+    } catch (error) {
+      // The plugin that held this profile's secrets was uninstalled: choosing another store would not bring them back.
+      if (!(error instanceof UsageError)) throw error
+      throw new ConfigError(
+        `Profile '${profile}' keeps its secrets in the '${name}' store, which is not installed any more; reinstall its plugin, or store the secret again with 'entra-auth-cli config edit -p ${profile}'.`,
+        'SECRET_STORE_MISSING',
+      )
+    }
     const availability = await registration.isAvailable()
     if (!availability.available) {
       throw new ConfigError(`Profile '${profile}' keeps its secrets in the '${name}' store, which is unavailable: ${availability.reason}.`, 'SECRET_STORE_UNAVAILABLE')
@@ -49,7 +59,7 @@ export class SecretStores {
     if (chosen) {
       let registration: StoreRegistration
       try {
-        registration = await register<StoreRegistration>(this.hooks, findExtension(this.hooks, 'store', chosen))
+        registration = await loadStoreRegistration(this.hooks, chosen)
       } catch (error) {
         if (error instanceof UsageError) throw new UsageError(`${STORE_ENV}=${chosen}: ${error.message}`)
         throw error

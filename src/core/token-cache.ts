@@ -173,6 +173,8 @@ export function findAccessToken(msalCache: string, query: CacheQuery): TokenResu
     return undefined
   }
   const wanted = query.scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s))
+  // Only OIDC scopes asked for (`-s openid`): no access token in the cache is "for" that request.
+  if (wanted.length === 0) return undefined
   const now = Math.floor((query.now ?? Date.now()) / 1000)
   let best: MsalAccessToken | undefined
   for (const entry of Object.values(cache.AccessToken ?? {})) {

@@ -5,7 +5,7 @@ import {lookupCachedToken} from './cached-token.js'
 import {toCliError} from './entra-errors.js'
 import {CliError, ConfigError, NetworkError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {findExtension, register, type HookSource} from './extensions.js'
+import {loadFlowRegistration, type HookSource} from './extensions.js'
 import {withLock} from './file-lock.js'
 import {HttpClient} from './network.js'
 import {paths} from './paths.js'
@@ -14,7 +14,7 @@ import {ProfileStore} from './profile-store.js'
 import {SecretStores} from './secret-stores.js'
 import {accountUsername, TokenCacheFile, type CachePayload} from './token-cache.js'
 import {messages} from './token-output.js'
-import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../plugin.js'
+import type {FlowContext, MsalSetup, PromptApi, Reporter, TokenResult} from '../plugin.js'
 
 const DEFAULT_TIMEOUT_SECONDS = 120
 
@@ -66,7 +66,7 @@ export class TokenService {
     const profile = await this.profiles.get(request.profile)
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
-    const registration = await register<FlowRegistration>(this.deps.hooks, findExtension(this.deps.hooks, 'flow', flowName))
+    const registration = await loadFlowRegistration(this.deps.hooks, flowName)
     const refreshing = request.mode === 'refresh'
     this.deps.reporter.status(refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name))
     const scopes = effectiveScopes(profile, request.scopes)
@@ -175,18 +175,15 @@ export class TokenService {
       afterCacheAccess: async (context: TokenCacheContext) => {
         if (!context.cacheHasChanged) return
         payload = {...payload, msal: context.tokenCache.serialize()}
-        let store
         try {
-          store = await this.stores.selected()
+          await cacheFile.save(payload, await this.stores.selected())
         } catch (error) {
-          // No store for the cache key (a CI runner with AZURE_CLIENT_SECRET and no keyring): hand out the token
-          // uncached rather than fail, and never fall back to plaintext.
-          if (!(error instanceof CliError) || error.code !== 'NO_SECRET_STORE') throw error
+          // No usable store for the cache key (a CI runner with AZURE_CLIENT_SECRET and no keyring; a keyring that
+          // turned out locked): hand out the token uncached rather than throw it away, never in plaintext.
+          if (!(error instanceof CliError) || error.exitCode !== ExitCode.Config) throw error
           if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${error.message}`)
           this.warnedUncached = true
-          return
         }
-        await cacheFile.save(payload, store)
       },
       beforeCacheAccess: async (context: TokenCacheContext) => {
         const load = await cacheFile.load(this.stores.open)

@@ -11,13 +11,13 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {lookupCachedToken} from '../core/cached-token.js'
-import {canonicalName, findExtension, listExtensions, register, rootPackageHookSource} from '../core/extensions.js'
+import {canonicalName, listExtensions, loadStoreRegistration, rootPackageHookSource} from '../core/extensions.js'
 import {cliHome} from '../core/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../core/profile.js'
 import {ProfileStore} from '../core/profile-store.js'
 import {createReporter} from '../core/reporter.js'
 import {emitToken, messages} from '../core/token-output.js'
-import type {SecretStore, StoreRegistration} from '../plugin.js'
+import type {SecretStore} from '../plugin.js'
 
 interface FastFlags {
   profile?: string
@@ -75,7 +75,9 @@ export function parseFastArgs(argv: string[]): FastFlags | undefined {
 
 /** Installed or linked plugins could register stores or flows the root package does not know: let oclif decide. */
 function hasUserPlugins(env: NodeJS.ProcessEnv): boolean {
-  const dataDir = env.ENTRA_AUTH_CLI_DATA_DIR || join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'entra-auth-cli')
+  // oclif's own rule for its data dir (Config.dir('data')), where plugins install and link records live.
+  const base = env.XDG_DATA_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || join(homedir(), '.local', 'share')
+  const dataDir = env.ENTRA_AUTH_CLI_DATA_DIR || join(base, 'entra-auth-cli')
   try {
     const pjson = JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as {oclif?: {plugins?: unknown[]}}
     return (pjson.oclif?.plugins?.length ?? 0) > 0
@@ -94,8 +96,7 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   // A flow this package does not declare (a removed plugin, a typo) is for oclif to report, not for us to paper over.
   const flow = profile.defaultFlow ?? DEFAULT_FLOW
   if (!listExtensions(hooks, 'flow').some((e) => canonicalName(e.id) === canonicalName(flow))) return false
-  const openStore = async (name: string): Promise<SecretStore> =>
-    (await register<StoreRegistration>(hooks, findExtension(hooks, 'store', name))).create()
+  const openStore = async (name: string): Promise<SecretStore> => (await loadStoreRegistration(hooks, name)).create({interactive: false})
   const {hit} = await lookupCachedToken({home, openStore, profile, scopes: effectiveScopes(profile, parseScopes(flags.scopes))})
   if (!hit) return false
 

@@ -18,10 +18,10 @@ export async function clientCredential(
     if (!profile.certificatePath) {
       throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with 'entra-auth-cli config edit -p ${profile.name}'.`)
     }
-    const password = (await context.secret('certificate-password')) ?? process.env.AZURE_CLIENT_CERTIFICATE_PASSWORD
+    const password = (await context.secret('certificate-password')) ?? fromEnvironment('AZURE_CLIENT_CERTIFICATE_PASSWORD', context)
     return {clientCertificate: await loadClientCertificate(profile.certificatePath, password)}
   }
-  const secret = (await context.secret('client-secret')) ?? process.env.AZURE_CLIENT_SECRET
+  const secret = (await context.secret('client-secret')) ?? fromEnvironment('AZURE_CLIENT_SECRET', context)
   if (!secret) {
     throw new ConfigError(
       `Profile '${profile.name}' has no client secret: store one with 'entra-auth-cli config edit -p ${profile.name} --client-secret-stdin'${missingSecretHint}.`,
@@ -29,4 +29,24 @@ export async function clientCredential(
     )
   }
   return {clientSecret: secret}
+}
+
+/**
+ * A credential from the environment, only for the app it was meant for: AZURE_CLIENT_ID must name this profile's
+ * client (and AZURE_TENANT_ID, when set, its tenant), as Azure Identity's EnvironmentCredential reads them
+ * together. Otherwise one app's secret would be posted to whatever authority another profile names.
+ */
+function fromEnvironment(name: string, context: FlowContext): string | undefined {
+  const value = process.env[name]
+  if (!value) return undefined
+  const {profile} = context
+  const clientId = process.env.AZURE_CLIENT_ID
+  const tenantId = process.env.AZURE_TENANT_ID
+  if (clientId?.toLowerCase() !== profile.clientId.toLowerCase() || (tenantId && tenantId.toLowerCase() !== profile.tenantId.toLowerCase())) {
+    throw new ConfigError(
+      `${name} is set, but AZURE_CLIENT_ID${tenantId ? '/AZURE_TENANT_ID' : ''} do not name profile '${profile.name}' (client ${profile.clientId}); set AZURE_CLIENT_ID=${profile.clientId} to use it for this profile.`,
+      'ENV_CREDENTIAL_MISMATCH',
+    )
+  }
+  return value
 }

@@ -12,7 +12,7 @@ export class ClientCredentialsFlow implements Flow {
   async acquireToken(context: FlowContext): Promise<TokenResult> {
     const {ConfidentialClientApplication} = loadMsal()
     const config = baseConfiguration(await context.msal(), context.profile.clientId)
-    Object.assign(config.auth, await clientCredential(context, ' or set AZURE_CLIENT_SECRET'))
+    Object.assign(config.auth, await clientCredential(context, ' or set AZURE_CLIENT_ID and AZURE_CLIENT_SECRET'))
     const app = new ConfidentialClientApplication(config)
     const result = await app.acquireTokenByClientCredential({scopes: context.scopes, skipCache: context.options.force})
     if (!result) throw new ConfigError('The identity provider returned no token.')

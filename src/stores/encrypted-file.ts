@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import {deriveKey, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from '../core/crypto.js'
+import {deriveKey, isSaneKdf, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from '../core/crypto.js'
 import {ConfigError} from '../core/errors.js'
 import {withLock} from '../core/file-lock.js'
 import {writeFileAtomic} from '../core/fs-atomic.js'
@@ -77,7 +77,7 @@ export class EncryptedFileStore implements SecretStore {
     } catch {
       throw new ConfigError(`${this.file} is damaged (not JSON); restore it from a backup or move it away.`, 'SECRETS_CORRUPT')
     }
-    if (data.version !== 1 || !isSealedBox(data) || data.kdf?.name !== 'scrypt') {
+    if (data.version !== 1 || !isSealedBox(data) || !isSaneKdf(data.kdf)) {
       throw new ConfigError(`${this.file} has an unknown format; upgrade entra-auth-cli or move the file away.`, 'SECRETS_CORRUPT')
     }
     return data

@@ -288,7 +288,12 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     const missing = await world.cli(['get-token', '-p', 'env'])
     expect(missing.code).to.equal(3)
     expect(missing.stderr).to.include('AZURE_CLIENT_SECRET')
-    const result = await world.cli(['get-token', '-p', 'env', '--silent'], {extraEnv: {AZURE_CLIENT_SECRET: world.clientSecret}})
+    // Only for the app it was meant for: without a matching AZURE_CLIENT_ID the secret is not sent anywhere.
+    const otherApp = await world.cli(['get-token', '-p', 'env'], {extraEnv: {AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001', AZURE_CLIENT_SECRET: world.clientSecret}})
+    expect(otherApp.code).to.equal(3)
+    expect(otherApp.stderr).to.include(`set AZURE_CLIENT_ID=${world.clientId} to use it for this profile`)
+    expect(idp.tokenRequests()).to.deep.equal([])
+    const result = await world.cli(['get-token', '-p', 'env', '--silent'], {extraEnv: {AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}})
     expect(result.code, result.stderr).to.equal(0)
   })
 

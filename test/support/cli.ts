@@ -51,7 +51,7 @@ export class TestHome {
       ...extra,
     }
     // Never let the developer's or the machine's settings leak into a test.
-    for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'AZURE_CLIENT_SECRET', 'DEBUG']) {
+    for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'DEBUG']) {
       if (!(name in extra)) delete env[name]
     }
     for (const [key, value] of Object.entries(extra)) if (value === undefined) delete env[key]
