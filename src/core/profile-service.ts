@@ -14,7 +14,7 @@ import {
   type Cloud,
   type Profile,
 } from './profile.js'
-import {ProfileStore} from './profile-store.js'
+import {profileRecordProblem, ProfileStore} from './profile-store.js'
 import {SecretStores} from './secret-stores.js'
 import {TokenCacheFile} from './token-cache.js'
 import type {SecretStore} from '../plugin.js'
@@ -200,35 +200,23 @@ export class ProfileService {
    * problem, or undefined. Fields this version does not know are left alone.
    */
   checkStoredProfile(profile: Profile): string | undefined {
-    if (!profile || typeof profile !== 'object') return 'not a profile object'
-    for (const field of ['name', 'tenantId', 'clientId', 'authMethod'] as const) {
-      if (typeof profile[field] !== 'string' || !profile[field]) return `the field '${field}' is missing`
-    }
+    const shape = profileRecordProblem(profile)
+    if (shape) return shape
     const message =
-      validate.name(profile.name) ??
       validate.tenantId(profile.tenantId) ??
       validate.clientId(profile.clientId) ??
-      (profile.redirectUri === undefined ? undefined : typeof profile.redirectUri === 'string' ? validate.redirectUri(profile.redirectUri) : 'redirectUri must be a string')
+      (profile.redirectUri === undefined ? undefined : validate.redirectUri(profile.redirectUri))
     if (message) return message
-    if (!AUTH_METHODS.includes(profile.authMethod)) return `unknown auth method '${String(profile.authMethod)}'`
     if (profile.authority !== undefined) {
-      if (typeof profile.authority !== 'string') return 'authority must be a string'
       const {error, host} = normalizeAuthority(profile.authority, profile.tenantId)
       if (error) return error
       if (host !== profile.authority.replace(/\/+$/, '')) return `authority '${profile.authority}' should be a bare host such as ${host}`
     }
-    if (profile.cloud !== undefined && !(typeof profile.cloud === 'string' && profile.cloud in CLOUDS)) {
-      return `unknown cloud '${String(profile.cloud)}': use ${Object.keys(CLOUDS).join(', ')}`
-    }
-    if (profile.scopes !== undefined) {
-      if (!Array.isArray(profile.scopes) || profile.scopes.some((s) => typeof s !== 'string')) return 'scopes must be a list of strings'
-      for (const scope of profile.scopes) {
-        const bad = validate.scope(scope)
-        if (bad) return bad
-      }
+    for (const scope of profile.scopes ?? []) {
+      const bad = validate.scope(scope)
+      if (bad) return bad
     }
     if (profile.defaultFlow !== undefined) {
-      if (typeof profile.defaultFlow !== 'string') return 'defaultFlow must be a string'
       const flows = this.flowNames()
       if (!flows.some((f) => canonicalName(f) === canonicalName(profile.defaultFlow!))) {
         return `its default flow '${profile.defaultFlow}' is not installed here (installed: ${flows.join(', ')}); install the plugin that provides it first`

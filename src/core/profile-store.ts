@@ -3,7 +3,7 @@ import {withLock} from './file-lock.js'
 import {writeFileAtomic} from './fs-atomic.js'
 import {ConfigError, profileNotFound} from './errors.js'
 import {paths} from './paths.js'
-import type {Profile} from './profile.js'
+import {AUTH_METHODS, CLOUDS, validate, type Profile} from './profile.js'
 
 export const PROFILES_SCHEMA_VERSION = 1
 
@@ -79,6 +79,47 @@ export function parseProfilesFile(text: string, file: string): ProfilesFile {
       'PROFILES_NEWER',
     )
   }
+  for (const [index, record] of data.profiles.entries()) {
+    const problem = profileRecordProblem(record)
+    if (problem) {
+      const name = record && typeof record === 'object' && typeof (record as Profile).name === 'string' ? ` '${(record as Profile).name}'` : ''
+      throw new ConfigError(
+        `${file}: profile ${index + 1}${name}: ${problem}; fix it or move the file away. It was left untouched.`,
+        'PROFILES_CORRUPT',
+      )
+    }
+  }
   data.schemaVersion = PROFILES_SCHEMA_VERSION
   return data
 }
+
+const OPTIONAL_STRINGS = ['authority', 'cloud', 'defaultFlow', 'certificatePath', 'redirectUri', 'secretStore'] as const
+
+/**
+ * The shape every stored profile record must have before any code touches it (profiles.json on every read, and
+ * bundles on import): the required fields, the types of the known optional ones, and a name that is safe as a file
+ * name (it names the token cache). Returns the first problem, naming the field, or undefined. Unknown fields are
+ * allowed and kept. Rules about values that only matter when a profile is created or imported (GUID formats,
+ * authority shape, installed flows) are in ProfileService.checkStoredProfile.
+ */
+export function profileRecordProblem(record: unknown): string | undefined {
+  if (!record || typeof record !== 'object' || Array.isArray(record)) return 'not a profile object'
+  const profile = record as Profile
+  for (const field of ['name', 'tenantId', 'clientId', 'authMethod'] as const) {
+    if (profile[field] === undefined) return `the field '${field}' is missing`
+    if (typeof profile[field] !== 'string' || !profile[field]) return `the field '${field}' must be a non-empty string`
+  }
+  const badName = validate.name(profile.name)
+  if (badName) return `the field 'name': ${badName}`
+  if (!AUTH_METHODS.includes(profile.authMethod)) return `the field 'authMethod' is '${profile.authMethod}'; use ${AUTH_METHODS.join(', ')}`
+  for (const field of OPTIONAL_STRINGS) {
+    if (profile[field] !== undefined && typeof profile[field] !== 'string') return `the field '${field}' must be a string`
+  }
+  if (profile.cloud !== undefined && !Object.hasOwn(CLOUDS, profile.cloud)) return `the field 'cloud' is '${profile.cloud}'; use ${Object.keys(CLOUDS).join(', ')}`
+  if (profile.scopes !== undefined && (!Array.isArray(profile.scopes) || profile.scopes.some((s) => typeof s !== 'string'))) {
+    return `the field 'scopes' must be a list of strings`
+  }
+  if (profile.useCertificate !== undefined && typeof profile.useCertificate !== 'boolean') return `the field 'useCertificate' must be true or false`
+  return undefined
+}
+

@@ -103,6 +103,31 @@ describe('profiles: config create/list/show/delete for scripts', () => {
     expect(readFileSync(profilesFile(), 'utf8')).to.equal('{"profiles": [ {oops')
   })
 
+  it('reports a profile record with a missing or mistyped field by file, profile and field, exit 3, file untouched', async () => {
+    mkdirSync(home.cliHome, {recursive: true, mode: 0o700})
+    const good = {authMethod: 'ClientSecret', clientId: CLIENT, name: 'good', tenantId: TENANT}
+    for (const [record, field] of [
+      [{authMethod: 'ClientSecret', name: 'noclient', tenantId: TENANT}, "profile 2 'noclient': the field 'clientId' is missing"],
+      [{...good, name: 'mistyped', tenantId: 42}, "profile 2 'mistyped': the field 'tenantId' must be a non-empty string"],
+      [{...good, authMethod: 'Password', name: 'method'}, "profile 2 'method': the field 'authMethod' is 'Password'"],
+      [{...good, name: 'scopes', scopes: 'User.Read'}, "profile 2 'scopes': the field 'scopes' must be a list of strings"],
+      [{...good, name: '../escape'}, "profile 2 '../escape': the field 'name': Invalid profile name"],
+      ['not an object', 'profile 2: not a profile object'],
+    ] as const) {
+      const text = JSON.stringify({profiles: [good, record], schemaVersion: 1})
+      writeFileSync(profilesFile(), text)
+      for (const args of [['config', 'list'], ['get-token', '-p', 'good'], ['config', 'show', '-p', 'good']]) {
+        const result = await cli(args)
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(3)
+        expect(result.stderr.startsWith(`Error: ${profilesFile()}: ${field}`), result.stderr).to.equal(true)
+        expect(result.stderr).to.match(/It was left untouched\.\n$/)
+        expect(result.stderr.trim().split('\n')).to.have.length(1)
+      }
+      expect((await create('new')).code).to.equal(3)
+      expect(readFileSync(profilesFile(), 'utf8')).to.equal(text)
+    }
+  })
+
   it('keeps fields it does not know when it rewrites the file', async () => {
     mkdirSync(home.cliHome, {recursive: true, mode: 0o700})
     writeFileSync(profilesFile(), JSON.stringify({futureTopLevel: {a: 1}, profiles: [{authMethod: 'None', clientId: CLIENT, name: 'old', teamOwner: 'alice', tenantId: TENANT}], schemaVersion: 1}))
