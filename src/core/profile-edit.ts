@@ -2,10 +2,8 @@ import {rm} from 'node:fs/promises'
 import {isDeepStrictEqual} from 'node:util'
 import {ConfigError, UsageError} from './errors.js'
 import {canonicalName} from './extensions.js'
-import {withLock} from './file-lock.js'
-import {paths} from './paths.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, normalizeAuthority, validate, type AuthMethod, type Cloud, type Profile} from './profile.js'
-import {profileStoreName, SECRET_KINDS, secretKey, UndoLog, type ProfileService, type SecretKind} from './profile-service.js'
+import {profileStoreName, SECRET_KINDS, secretKey, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './profile-service.js'
 import {TokenCacheFile} from './token-cache.js'
 import type {SecretStore} from '../plugin.js'
 
@@ -105,14 +103,6 @@ export async function editProfile(service: ProfileService, name: string, changes
   if (holdsSecrets && newStore) plan.next.secretStore = newStore.name
   else delete plan.next.secretStore
 
-  // get-token holds the cache lock while it acquires: waiting for it means no token of the old settings lands after
-  // the edit. Locks are taken in a fixed order so two crossing renames cannot deadlock.
-  const lockPaths = [...new Set([oldName, newName])].sort().map((n) => paths.tokenCacheLock(service.home, n))
-  const locked = lockPaths.reduceRight<() => Promise<void>>(
-    (inner, path) => () => withLock(path, {timeoutMs: 15_000}, inner),
-    () => apply(),
-  )
-
   let cacheCleared = false
   async function apply(): Promise<void> {
     const undo = new UndoLog()
@@ -171,7 +161,8 @@ export async function editProfile(service: ProfileService, name: string, changes
     }
   }
 
-  await locked()
+  // Under the cache locks of both names: no token of the old settings lands after the edit.
+  await withTokenCacheLocks(service.home, [oldName, newName], apply)
   return {
     cacheCleared,
     changed: plan.changed,

@@ -3,6 +3,8 @@ import {join, relative, resolve, isAbsolute} from 'node:path'
 import {loadClientCertificate} from './certificate.js'
 import {ConfigError, UsageError} from './errors.js'
 import {canonicalName, displayName, listExtensions, type HookSource} from './extensions.js'
+import {withLock} from './file-lock.js'
+import {paths} from './paths.js'
 import {
   AUTH_METHODS,
   CLOUDS,
@@ -55,6 +57,17 @@ export function profileStoreName(profile: Profile): string | undefined {
 /** Certificates restored by `config import` are kept here (0600 files in the 0700 home), one per profile. */
 export function importedCertificatesDir(home: string): string {
   return join(home, 'certificates')
+}
+
+/**
+ * Runs `work` holding the token cache locks of these profiles. get-token holds a profile's cache lock while it
+ * acquires and saves a token, so whoever drops or moves a cache under the lock knows no token of the old settings
+ * lands after it. Locks are taken in a fixed order so two callers crossing the same names cannot deadlock.
+ */
+export function withTokenCacheLocks<T>(home: string, names: readonly string[], work: () => Promise<T>): Promise<T> {
+  const lockPaths = [...new Set(names)].sort().map((n) => paths.tokenCacheLock(home, n))
+  const locked = lockPaths.reduceRight<() => Promise<T>>((inner, path) => () => withLock(path, {timeoutMs: 15_000}, inner), work)
+  return locked()
 }
 
 /**
@@ -282,15 +295,19 @@ export class ProfileService {
   async delete(name: string): Promise<void> {
     const profile = await this.profiles.get(name)
     const storeName = profileStoreName(profile)
-    if (storeName) {
-      const store = await this.stores.open(storeName)
-      for (const kind of SECRET_KINDS) await store.delete(secretKey(kind, name))
-    }
-    await new TokenCacheFile(this.home, name).clear(this.stores.open)
-    await this.profiles.update((profiles) => {
-      const index = profiles.findIndex((p) => p.name === name)
-      if (index < 0) throw new ConfigError(`Profile '${name}' disappeared while deleting it.`)
-      profiles.splice(index, 1)
+    // Under the cache lock: a get-token of this profile finishes (or waits) first, so none writes a cache back
+    // for the deleted profile. Taken before anything is removed, so a lock timeout leaves the profile whole.
+    await withTokenCacheLocks(this.home, [name], async () => {
+      if (storeName) {
+        const store = await this.stores.open(storeName)
+        for (const kind of SECRET_KINDS) await store.delete(secretKey(kind, name))
+      }
+      await new TokenCacheFile(this.home, name).clear(this.stores.open)
+      await this.profiles.update((profiles) => {
+        const index = profiles.findIndex((p) => p.name === name)
+        if (index < 0) throw new ConfigError(`Profile '${name}' disappeared while deleting it.`)
+        profiles.splice(index, 1)
+      })
     })
     if (typeof profile.certificatePath === 'string' && this.ownsCertificate(profile.certificatePath)) {
       await rm(profile.certificatePath, {force: true}).catch(() => {})

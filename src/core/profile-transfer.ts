@@ -11,6 +11,7 @@ import {
   SECRET_KINDS,
   secretKey,
   UndoLog,
+  withTokenCacheLocks,
   type ProfileService,
   type SecretKind,
 } from './profile-service.js'
@@ -140,54 +141,56 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
   })
   if (todo.length === 0) return result
 
+  // Tokens of another app or tenant must never be served for an imported profile: those caches are dropped under
+  // their locks, held until profiles.json is committed, so no get-token in flight writes one back.
+  const clearing = todo.filter((i) => i.existing && !sameIdentity(i.existing, i.profile)).map((i) => i.profile.name)
   const undo = new UndoLog()
   /** Secret kinds each profile holds after the import, and in which store. */
   const holds = new Map<string, {store?: string; kinds: SecretKind[]}>()
-  try {
-    let selected: SecretStore | undefined
-    for (const item of todo) {
-      const {entry, existing, profile} = item
-      if (entry.certificate) {
-        const target = join(importedCertificatesDir(service.home), entry.certificate.fileName)
-        const previous = await readFile(target).catch(() => undefined)
-        await writeFileAtomic(target, Buffer.from(entry.certificate.data, 'base64'), {privateDir: true})
-        undo.push(() => (previous ? writeFileAtomic(target, previous, {privateDir: true}) : rm(target, {force: true})))
-        profile.certificatePath = target
-      }
-      const bundled = SECRET_KINDS.filter((k) => entry.secrets?.[BUNDLE_SECRET[k]] !== undefined && kindsFor(profile).includes(k))
-      if (bundled.length > 0) {
-        const existingStore = existing ? profileStoreName(existing) : undefined
-        const store = existingStore ? await service.stores.open(existingStore) : (selected ??= await service.stores.selected())
-        for (const kind of bundled) await undo.putSecret(store, secretKey(kind, profile.name), entry.secrets![BUNDLE_SECRET[kind]]!)
-        profile.secretStore = store.name
-        result.secretLocation ??= store.location
-        holds.set(profile.name, {kinds: bundled, store: store.name})
-      } else if (existing && sameIdentity(existing, profile) && profileStoreName(existing) && !entry.secrets) {
-        // Same app, bundle without secrets: the secrets already stored here still fit, keep them.
-        profile.secretStore = profileStoreName(existing)
-        holds.set(profile.name, {kinds: kindsFor(profile), store: profileStoreName(existing)})
-      } else {
-        holds.set(profile.name, {kinds: []})
-      }
-      if (existing && !sameIdentity(existing, profile)) {
-        // Tokens of another app or tenant must never be served for the imported profile.
-        await new TokenCacheFile(service.home, profile.name).clear(service.stores.open)
-      }
-    }
-    await service.profiles.update((profiles) => {
-      for (const {profile} of todo) {
-        const index = profiles.findIndex((p) => p.name === profile.name)
-        if (index >= 0 && mode !== 'overwrite') {
-          throw new UsageError(`Profile '${profile.name}' was created by another process meanwhile; run the import again. Nothing was imported.`)
+  await withTokenCacheLocks(service.home, clearing, async () => {
+    try {
+      let selected: SecretStore | undefined
+      for (const item of todo) {
+        const {entry, existing, profile} = item
+        if (entry.certificate) {
+          const target = join(importedCertificatesDir(service.home), entry.certificate.fileName)
+          const previous = await readFile(target).catch(() => undefined)
+          await writeFileAtomic(target, Buffer.from(entry.certificate.data, 'base64'), {privateDir: true})
+          undo.push(() => (previous ? writeFileAtomic(target, previous, {privateDir: true}) : rm(target, {force: true})))
+          profile.certificatePath = target
         }
-        if (index >= 0) profiles[index] = profile
-        else profiles.push(profile)
+        const bundled = SECRET_KINDS.filter((k) => entry.secrets?.[BUNDLE_SECRET[k]] !== undefined && kindsFor(profile).includes(k))
+        if (bundled.length > 0) {
+          const existingStore = existing ? profileStoreName(existing) : undefined
+          const store = existingStore ? await service.stores.open(existingStore) : (selected ??= await service.stores.selected())
+          for (const kind of bundled) await undo.putSecret(store, secretKey(kind, profile.name), entry.secrets![BUNDLE_SECRET[kind]]!)
+          profile.secretStore = store.name
+          result.secretLocation ??= store.location
+          holds.set(profile.name, {kinds: bundled, store: store.name})
+        } else if (existing && sameIdentity(existing, profile) && profileStoreName(existing) && !entry.secrets) {
+          // Same app, bundle without secrets: the secrets already stored here still fit, keep them.
+          profile.secretStore = profileStoreName(existing)
+          holds.set(profile.name, {kinds: kindsFor(profile), store: profileStoreName(existing)})
+        } else {
+          holds.set(profile.name, {kinds: []})
+        }
+        if (clearing.includes(profile.name)) await new TokenCacheFile(service.home, profile.name).clear(service.stores.open)
       }
-    })
-  } catch (error) {
-    await undo.rollback()
-    throw error
-  }
+      await service.profiles.update((profiles) => {
+        for (const {profile} of todo) {
+          const index = profiles.findIndex((p) => p.name === profile.name)
+          if (index >= 0 && mode !== 'overwrite') {
+            throw new UsageError(`Profile '${profile.name}' was created by another process meanwhile; run the import again. Nothing was imported.`)
+          }
+          if (index >= 0) profiles[index] = profile
+          else profiles.push(profile)
+        }
+      })
+    } catch (error) {
+      await undo.rollback()
+      throw error
+    }
+  })
 
   for (const {existing, profile} of todo) {
     if (existing) result.overwritten.push(profile.name)

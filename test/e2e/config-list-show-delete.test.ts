@@ -9,6 +9,8 @@ import {join} from 'node:path'
 import {runCli, TestHome} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
+import {acquireLock} from '../../src/core/file-lock.js'
+import {paths} from '../../src/core/paths.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
 
 const STORE_PASSPHRASE = 'store-passphrase-for-tests'
@@ -138,6 +140,24 @@ describe('config list, show and delete', function () {
     const again = await cli(['config', 'delete', '-p', 'gov', '--yes'])
     expect(again.code).to.equal(3)
     expect(again.stderr).to.include("Profile 'gov' not found")
+  })
+
+  it('delete waits for the token cache lock a running get-token holds, so no cache is written back after it', async () => {
+    await createBoth()
+    expect((await cli(['get-token', '-p', 'app'])).code).to.equal(0)
+    const cache = join(home.cliHome, 'cache', 'app.cache')
+    const release = await acquireLock(paths.tokenCacheLock(home.cliHome, 'app'))
+    let finished = false
+    const deleting = cli(['config', 'delete', '-p', 'app', '--yes']).finally(() => (finished = true))
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    expect(finished).to.equal(false)
+    expect(existsSync(cache)).to.equal(true)
+    expect(await secret('profile:app:client-secret')).to.equal(clientSecret)
+    await release()
+    const done = await deleting
+    expect(done.code, done.stderr).to.equal(0)
+    expect(existsSync(cache)).to.equal(false)
+    expect(await secret('profile:app:client-secret')).to.equal(undefined)
   })
 
   it('every config command has --help with a summary, a description and examples', async () => {
