@@ -3,6 +3,7 @@ import {readableFile} from './prompt-checks.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type Profile} from './profile.js'
 import type {ProfileChanges} from './profile-edit.js'
 import type {SecretStatus} from './profile-service.js'
+import {nameClash} from './profile-store.js'
 
 /** What the menu needs to know besides the profile; the command supplies it from ProfileService. */
 export interface EditMenuContext {
@@ -247,7 +248,8 @@ export async function askForChanges(ctx: EditMenuContext): Promise<ProfileChange
               validate: (v) => {
                 const name = v.trim()
                 if (name === original.name) return 'That is its current name'
-                if (ctx.existingNames.includes(name)) return `Profile '${name}' already exists`
+                const clash = nameClash(name, ctx.existingNames, original.name)
+                if (clash) return clash
                 return validate.name(name) ?? true
               },
             },

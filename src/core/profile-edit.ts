@@ -4,6 +4,7 @@ import {ConfigError, UsageError} from './errors.js'
 import {canonicalName} from './extensions.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, normalizeAuthority, validate, type AuthMethod, type Cloud, type Profile} from './profile.js'
 import {profileStoreName, SECRET_KINDS, secretKey, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './profile-service.js'
+import {nameClash} from './profile-store.js'
 import {TokenCacheFile} from './token-cache.js'
 import type {SecretStore} from '../plugin.js'
 
@@ -128,9 +129,8 @@ export async function editProfile(service: ProfileService, name: string, changes
         if (!isDeepStrictEqual(profiles[index], current)) {
           throw new ConfigError(`Profile '${oldName}' was changed by another process meanwhile; nothing was changed, run the edit again.`)
         }
-        if (renaming && profiles.some((p) => p.name === newName)) {
-          throw new UsageError(`Profile '${newName}' already exists; pick another name or delete it first. Nothing was changed.`)
-        }
+        const clash = renaming ? nameClash(newName, profiles.map((p) => p.name), oldName) : undefined
+        if (clash) throw new UsageError(`${clash}; pick another name or delete that profile first. Nothing was changed.`)
         profiles[index] = plan.next
       })
     } catch (error) {
@@ -196,9 +196,8 @@ export async function planEdit(service: ProfileService, current: Profile, change
 
   if (changes.newName !== undefined && changes.newName !== current.name) {
     check(validate.name(changes.newName))
-    if (await service.profiles.find(changes.newName)) {
-      throw new UsageError(`Profile '${changes.newName}' already exists; pick another name or delete it first.`)
-    }
+    const clash = nameClash(changes.newName, (await service.profiles.list()).map((p) => p.name), current.name)
+    if (clash) throw new UsageError(`${clash}; pick another name or delete that profile first.`)
     next.name = changes.newName
   }
   if (changes.tenantId !== undefined) {

@@ -16,7 +16,7 @@ import {
   type Cloud,
   type Profile,
 } from './profile.js'
-import {profileRecordProblem, ProfileStore} from './profile-store.js'
+import {nameClash, profileRecordProblem, ProfileStore} from './profile-store.js'
 import {SecretStores} from './secret-stores.js'
 import {TokenCacheFile} from './token-cache.js'
 import type {SecretStore} from '../plugin.js'
@@ -250,9 +250,9 @@ export class ProfileService {
 
   async create(input: ProfileInput): Promise<{profile: Profile; secretLocation?: string}> {
     const profile = await this.buildProfile(input)
-    if (await this.profiles.find(profile.name)) {
-      throw new UsageError(`Profile '${profile.name}' already exists; change it with 'entra-auth-cli config edit -p ${profile.name}' or delete it first.`)
-    }
+    const taken = (profiles: Profile[]) => nameClash(profile.name, profiles.map((p) => p.name))
+    const clash = taken(await this.profiles.list())
+    if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
     const secrets: Array<[string, string]> = []
     if (input.clientSecret) secrets.push([secretKeys.clientSecret(profile.name), input.clientSecret])
     if (input.certificatePassword) secrets.push([secretKeys.certificatePassword(profile.name), input.certificatePassword])
@@ -266,7 +266,8 @@ export class ProfileService {
         secretLocation = store.location
       }
       await this.profiles.update((profiles) => {
-        if (profiles.some((p) => p.name === profile.name)) throw new UsageError(`Profile '${profile.name}' already exists.`)
+        const raced = taken(profiles)
+        if (raced) throw new UsageError(`${raced}; nothing was created.`)
         profiles.push(profile)
       })
     } catch (error) {

@@ -123,3 +123,22 @@ export function profileRecordProblem(record: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * Profile names that differ only in case would share one token cache file and one lock on case-insensitive
+ * filesystems (macOS, Windows), so a new or renamed profile may not take such a name. `self` is the profile being
+ * renamed. Returns why `name` cannot be used, or undefined.
+ */
+export function nameClash(name: string, existing: Iterable<string>, self?: string): string | undefined {
+  const folded = name.toLowerCase()
+  if (self !== undefined && name !== self && self.toLowerCase() === folded) {
+    return `'${name}' differs from the current name '${self}' only in case, which macOS and Windows treat as the same file name; rename it to another name first, then to '${name}'`
+  }
+  for (const other of existing) {
+    if (other === self) continue
+    if (other === name) return `Profile '${name}' already exists`
+    if (other.toLowerCase() === folded) {
+      return `Profile '${other}' already exists and differs from '${name}' only in case, which macOS and Windows treat as the same file name`
+    }
+  }
+  return undefined
+}

@@ -15,6 +15,7 @@ import {
   type ProfileService,
   type SecretKind,
 } from './profile-service.js'
+import {nameClash} from './profile-store.js'
 import {isInteractive} from './prompts.js'
 import {TokenCacheFile} from './token-cache.js'
 import type {SecretStore} from '../plugin.js'
@@ -124,7 +125,12 @@ interface ImportItem {
 export async function importProfiles(service: ProfileService, payload: BundlePayload, file: string, mode: ClashMode): Promise<ImportResult> {
   const items = await validateEntries(service, payload, file)
   const existing = await service.profiles.list()
-  for (const item of items) item.existing = existing.find((p) => p.name === item.profile.name)
+  for (const item of items) {
+    item.existing = existing.find((p) => p.name === item.profile.name)
+    // Names that differ only in case share files on macOS and Windows: never import one next to the other.
+    const clash = item.existing ? undefined : nameClash(item.profile.name, existing.map((p) => p.name))
+    if (clash) throw new UsageError(`${clash}; rename one of them first (entra-auth-cli config edit --rename). Nothing was imported.`)
+  }
   const clashes = items.filter((i) => i.existing).map((i) => i.profile.name)
   if (clashes.length > 0 && mode === 'error') {
     throw new UsageError(
@@ -179,6 +185,8 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
       await service.profiles.update((profiles) => {
         for (const {profile} of todo) {
           const index = profiles.findIndex((p) => p.name === profile.name)
+          const clash = index < 0 ? nameClash(profile.name, profiles.map((p) => p.name)) : undefined
+          if (clash) throw new UsageError(`${clash} (made by another process meanwhile); run the import again. Nothing was imported.`)
           if (index >= 0 && mode !== 'overwrite') {
             throw new UsageError(`Profile '${profile.name}' was created by another process meanwhile; run the import again. Nothing was imported.`)
           }
@@ -240,8 +248,8 @@ async function validateEntries(service: ProfileService, payload: BundlePayload, 
     const problem = service.checkStoredProfile(entry.profile)
     if (problem) fail(problem)
     const profile = machineFree(entry.profile)
-    if (seen.has(profile.name)) fail('the bundle holds this name twice')
-    seen.add(profile.name)
+    if (seen.has(profile.name.toLowerCase())) fail('the bundle holds this name twice (names that differ only in case count as the same)')
+    seen.add(profile.name.toLowerCase())
     if (profile.defaultFlow) profile.defaultFlow = service.matchFlow(profile.defaultFlow)
     if (entry.secrets !== undefined) {
       if (typeof entry.secrets !== 'object' || entry.secrets === null) fail('its secrets are malformed')

@@ -1,6 +1,7 @@
 import {readableFile} from './prompt-checks.js'
 import {CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type AuthMethod} from './profile.js'
 import type {ProfileInput} from './profile-service.js'
+import {nameClash} from './profile-store.js'
 import {canonicalName} from './extensions.js'
 
 /** What the wizard needs besides the flags already given; the command supplies it from ProfileService. */
@@ -33,7 +34,10 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
         {
           default: ctx.existingNames.includes('default') ? undefined : 'default',
           message: 'Profile name',
-          validate: (v) => (ctx.existingNames.includes(v.trim()) ? `Profile '${v.trim()}' already exists; pick another name` : (validate.name(v.trim()) ?? true)),
+          validate: (v) => {
+            const clash = nameClash(v.trim(), ctx.existingNames)
+            return clash ? `${clash}; pick another name` : (validate.name(v.trim()) ?? true)
+          },
         },
         io,
       )

@@ -218,6 +218,32 @@ describe('config export / import', function () {
     expect(token.code, token.stderr).to.equal(0)
   })
 
+  it('names that differ only in case: refused against a profile here and inside one bundle, in every mode, nothing written', async () => {
+    const file = await exportTo([])
+    const target = newHome()
+    const made = await cli(target, ['config', 'create', '--name', 'APP', '--tenant-id', 'contoso.example', '--client-id', randomUUID(), '--client-secret-stdin'], 'local-secret')
+    expect(made.code, made.stderr).to.equal(0)
+    const before = snapshot(target)
+    for (const mode of [[], ['--skip'], ['--overwrite']]) {
+      const result = await cli(target, ['config', 'import', file, ...mode])
+      expect(result.code, result.stderr).to.equal(2)
+      expect(result.stderr).to.include("Profile 'APP' already exists and differs from 'app' only in case")
+      expect(result.stderr).to.include('Nothing was imported.')
+      expect(snapshot(target)).to.deep.equal(before)
+    }
+
+    const {sealBundle} = await import('../../src/core/bundle.js')
+    const profile = {authMethod: 'None' as const, clientId: secretApp.clientId, defaultFlow: 'DeviceCode', tenantId}
+    const twice = join(target.root, 'twice.entra')
+    const payload = {exportedAt: new Date().toISOString(), exportedBy: 'test', includesSecrets: false, profiles: [{profile: {...profile, name: 'dup'}}, {profile: {...profile, name: 'Dup'}}]}
+    writeFileSync(twice, await sealBundle(payload, EXPORT_PASSPHRASE, 2 ** 14))
+    const result = await cli(target, ['config', 'import', twice])
+    expect(result.code).to.equal(3)
+    expect(result.stderr).to.include("Profile 2 ('Dup')")
+    expect(result.stderr).to.include('the bundle holds this name twice')
+    expect(snapshot(target)).to.deep.equal(before)
+  })
+
   it('an invalid profile inside a valid bundle stops the whole import before anything is written', async () => {
     // A bundle made by hand with the same format: the second profile names a flow nobody installed.
     const {sealBundle} = await import('../../src/core/bundle.js')

@@ -128,6 +128,22 @@ describe('profiles: config create/list/show/delete for scripts', () => {
     }
   })
 
+  it('refuses a name that differs from an existing one only in case, on create and on rename', async () => {
+    expect((await create('app')).code).to.equal(0)
+    expect((await create('other')).code).to.equal(0)
+    const created = await create('App')
+    expect(created.code).to.equal(2)
+    expect(created.stderr).to.include("Profile 'app' already exists and differs from 'App' only in case")
+    const renamed = await cli(['config', 'edit', '-p', 'other', '--rename', 'APP'])
+    expect(renamed.code).to.equal(2)
+    expect(renamed.stderr).to.include("Profile 'app' already exists and differs from 'APP' only in case")
+    const recased = await cli(['config', 'edit', '-p', 'app', '--rename', 'App'])
+    expect(recased.code).to.equal(2)
+    expect(recased.stderr).to.include("'App' differs from the current name 'app' only in case")
+    const names = (JSON.parse((await cli(['config', 'list', '--json'])).stdout) as Array<{name: string}>).map((p) => p.name)
+    expect(names).to.deep.equal(['app', 'other'])
+  })
+
   it('keeps fields it does not know when it rewrites the file', async () => {
     mkdirSync(home.cliHome, {recursive: true, mode: 0o700})
     writeFileSync(profilesFile(), JSON.stringify({futureTopLevel: {a: 1}, profiles: [{authMethod: 'None', clientId: CLIENT, name: 'old', teamOwner: 'alice', tenantId: TENANT}], schemaVersion: 1}))

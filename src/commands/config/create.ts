@@ -3,6 +3,7 @@ import {BaseCommand} from '../../command-base.js'
 import {UsageError} from '../../core/errors.js'
 import {canonicalName} from '../../core/extensions.js'
 import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, parseScopes} from '../../core/profile.js'
+import {nameClash} from '../../core/profile-store.js'
 import {ProfileService, type ProfileInput} from '../../core/profile-service.js'
 import {isInteractive} from '../../core/prompts.js'
 import {profileSummary} from '../../core/profile-view.js'
@@ -63,9 +64,8 @@ Without a terminal every required value must be given as a flag; secrets are rea
     if (flags['client-secret-stdin']) input.clientSecret = await readStdin('The client secret')
     if (flags['certificate-password-stdin']) input.certificatePassword = await readStdin('The certificate password')
 
-    if (input.name && (await service.profiles.find(input.name))) {
-      throw new UsageError(`Profile '${input.name}' already exists; change it with 'entra-auth-cli config edit -p ${input.name}' or delete it first.`)
-    }
+    const clash = input.name ? nameClash(input.name, (await service.profiles.list()).map((p) => p.name)) : undefined
+    if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
     const missing = (['name', 'tenantId', 'clientId'] as const).filter((key) => !input[key])
     if (missing.length > 0) {
       if (!isInteractive()) {
