@@ -19,7 +19,6 @@ export const BUNDLE_FORMAT = 'entra-auth-cli-profiles'
 export const BUNDLE_VERSION = 1
 export const EXPORT_PASSPHRASE_ENV = 'ENTRA_AUTH_CLI_EXPORT_PASSPHRASE'
 export const BUNDLE_SCRYPT_N = 2 ** 17
-export const MIN_EXPORT_PASSPHRASE = 8
 
 interface BundleFile extends SealedBox {
   format: typeof BUNDLE_FORMAT

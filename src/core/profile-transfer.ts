@@ -1,7 +1,7 @@
 import {access, constants, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {extname, join, resolve} from 'node:path'
-import {EXPORT_PASSPHRASE_ENV, MIN_EXPORT_PASSPHRASE, type BundleEntry, type BundlePayload} from './bundle.js'
+import {EXPORT_PASSPHRASE_ENV, type BundleEntry, type BundlePayload} from './bundle.js'
 import {ConfigError, UsageError} from './errors.js'
 import {writeFileAtomic} from './fs-atomic.js'
 import {authorityHost, type Profile} from './profile.js'
@@ -15,8 +15,8 @@ import {
   type ProfileService,
   type SecretKind,
 } from './profile-service.js'
+import {askPassphrase, MIN_NEW_PASSPHRASE} from './passphrase.js'
 import {nameClash} from './profile-store.js'
-import {isInteractive} from './prompts.js'
 import {TokenCacheFile} from './token-cache.js'
 import type {SecretStore} from '../plugin.js'
 
@@ -278,37 +278,19 @@ async function validateEntries(service: ProfileService, payload: BundlePayload, 
 
 // -------------------------------------------------------------------------------------------------------- passphrases
 
-/** The export passphrase: the variable for scripts, else asked twice on the terminal (masked, on stderr). */
+/** The export passphrase: the variable for scripts, else asked twice on the terminal. Both obey one length rule. */
 export async function askExportPassphrase(): Promise<string> {
   const fromEnv = process.env[EXPORT_PASSPHRASE_ENV]
   if (fromEnv) {
-    if (fromEnv.length < MIN_EXPORT_PASSPHRASE) throw new UsageError(`${EXPORT_PASSPHRASE_ENV} is too short: use at least ${MIN_EXPORT_PASSPHRASE} characters.`)
+    if (fromEnv.length < MIN_NEW_PASSPHRASE) throw new UsageError(`${EXPORT_PASSPHRASE_ENV} is too short: use at least ${MIN_NEW_PASSPHRASE} characters.`)
     return fromEnv
   }
-  if (!isInteractive()) {
-    throw new UsageError(`The export is encrypted with a passphrase and there is no terminal to ask for it; set ${EXPORT_PASSPHRASE_ENV}.`)
-  }
-  const {password} = await import('@inquirer/prompts')
-  const io = {output: process.stderr}
-  for (;;) {
-    const first = await password(
-      {mask: '*', message: 'Passphrase to encrypt the export', validate: (v) => (v.length >= MIN_EXPORT_PASSPHRASE ? true : `Use at least ${MIN_EXPORT_PASSPHRASE} characters`)},
-      io,
-    )
-    const second = await password({mask: '*', message: 'Repeat the passphrase'}, io)
-    if (first === second) return first
-    process.stderr.write('The two passphrases differ; try again.\n')
-  }
+  return askPassphrase({confirm: true, envName: EXPORT_PASSPHRASE_ENV, message: 'Passphrase to encrypt the export', minLength: MIN_NEW_PASSPHRASE})
 }
 
-/** The import passphrase: the variable, else asked once on the terminal. */
+/** The import passphrase: the variable, else asked once on the terminal (no length rule: the bundle already exists). */
 export async function askImportPassphrase(file: string): Promise<{passphrase: string; canRetry: boolean}> {
   const fromEnv = process.env[EXPORT_PASSPHRASE_ENV]
   if (fromEnv) return {canRetry: false, passphrase: fromEnv}
-  if (!isInteractive()) {
-    throw new UsageError(`${file} is encrypted and there is no terminal to ask for its passphrase; set ${EXPORT_PASSPHRASE_ENV}.`)
-  }
-  const {password} = await import('@inquirer/prompts')
-  const passphrase = await password({mask: '*', message: `Passphrase of ${resolve(file)}`, validate: (v) => (v ? true : 'Enter the passphrase')}, {output: process.stderr})
-  return {canRetry: true, passphrase}
+  return {canRetry: true, passphrase: await askPassphrase({confirm: false, envName: EXPORT_PASSPHRASE_ENV, message: `Passphrase of ${resolve(file)}`})}
 }

@@ -160,6 +160,27 @@ describe('config create at a terminal (tmux)', function () {
     expect(existsSync(home.cliHome) ? readdirSync(home.cliHome) : []).to.deep.equal([])
   })
 
+  it('a new secrets file: its passphrase is asked twice (masked), at least 8 characters, and the file opens with it', async () => {
+    terminal = await Terminal.start(['config', 'create', '--name', 'myapp', '--tenant-id', TENANT, '--client-id', CLIENT, '--auth-method', 'ClientSecret'], {
+      env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
+    })
+    const t = terminal
+    await t.waitFor('? Client secret')
+    await t.answer('Very-Secret-Value~42')
+    await t.waitFor('? New passphrase for the entra-auth-cli secrets file')
+    await t.answer('short')
+    await t.waitFor('Use at least 8 characters')
+    await t.press('C-u')
+    await t.answer('typed secrets passphrase')
+    await t.waitFor('? Repeat the passphrase')
+    await t.answer('typed secrets passphrase')
+    const {code, screen} = await t.waitForExit()
+    expect(code, screen).to.equal(0)
+    expect(screen).to.not.include('typed secrets passphrase')
+    const store = new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => 'typed secrets passphrase')
+    expect(await store.get('profile:myapp:client-secret')).to.equal('Very-Secret-Value~42')
+  })
+
   it('without a terminal, asks for nothing and names the missing flags', async () => {
     const result = await runCli(['config', 'create', '--name', 'x'], {env: env()})
     expect(result.code).to.equal(2)

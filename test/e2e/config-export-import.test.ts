@@ -270,17 +270,18 @@ describe('config export / import', function () {
     expect(existsSync(target.cliHome) ? readdirSync(target.cliHome) : []).to.deep.equal([])
   })
 
-  it('no terminal and no passphrase variable: a usage error naming the variable, no file written', async () => {
+  it('no terminal and no passphrase variable: a configuration error naming the variable, no file written', async () => {
     const file = join(source.root, 'never.entra')
     const result = await cli(source, ['config', 'export', '-o', file], undefined, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined})
-    expect(result.code).to.equal(2)
+    // Exit 3 like every other missing passphrase (the secrets file's too): one prompt helper, one rule.
+    expect(result.code).to.equal(3)
     expect(result.stderr).to.include('set ENTRA_AUTH_CLI_EXPORT_PASSPHRASE')
     expect(existsSync(file)).to.equal(false)
 
     const good = await exportTo([])
     const target = newHome()
     const imported = await cli(target, ['config', 'import', good], undefined, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined})
-    expect(imported.code).to.equal(2)
+    expect(imported.code).to.equal(3)
     expect(imported.stderr).to.include('set ENTRA_AUTH_CLI_EXPORT_PASSPHRASE')
 
     const short = await cli(source, ['config', 'export', '-o', file], undefined, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'short'})

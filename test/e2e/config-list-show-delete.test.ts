@@ -160,6 +160,22 @@ describe('config list, show and delete', function () {
     expect(await secret('profile:app:client-secret')).to.equal(undefined)
   })
 
+  it('a secrets file made with a short ENTRA_AUTH_CLI_PASSPHRASE opens at the prompt: no length rule for an existing file', async () => {
+    const made = await runCli(['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', clientId, '--client-secret-stdin'], {
+      env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: 'short', ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
+      input: clientSecret,
+    })
+    expect(made.code, made.stderr).to.equal(0)
+    terminal = await Terminal.start(['config', 'show', '-p', 'app'], {env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'})})
+    await terminal.waitFor('? Passphrase for the entra-auth-cli secrets file')
+    await terminal.answer('short')
+    const {code, screen} = await terminal.waitForExit()
+    expect(code, screen).to.equal(0)
+    expect(screen).to.include('client-secret: stored in encrypted file')
+    expect(screen).to.not.include('Use at least')
+    expect(screen).to.not.include('Repeat the passphrase')
+  })
+
   it('every config command has --help with a summary, a description and examples', async () => {
     for (const command of ['create', 'list', 'show', 'edit', 'delete', 'export', 'import']) {
       const help = await cli(['config', command, '--help'])
