@@ -116,14 +116,16 @@ function explain(error: unknown, decoded: DecodedJwt, context: {audience?: strin
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       return claimFailure(err.claim, err.reason, decoded, context.audience, now, skew)
     case 'ERR_JWKS_TIMEOUT':
-      return networkProblem(err, "issuer's JWKS", context.jwksUri)
+      // jose's own timeout (timeoutDuration) fired.
+      return networkProblem(err, "issuer's JWKS", context.jwksUri, true)
     case 'ERR_JWKS_INVALID':
     case 'ERR_JOSE_GENERIC':
       // jose's wording for a non-200 or non-JSON key set answer; it carries no token data.
       return new CliError(`Cannot verify: the issuer's JWKS at ${jwks} is unusable (${printable(err.message)}).`, ExitCode.Network, 'JWKS_UNUSABLE')
     default:
-      // fetch() rejects with a TypeError whose cause is the socket error: the key set could not be fetched.
-      if (err.name === 'TypeError' || err.name === 'TimeoutError' || err.name === 'AbortError') return networkProblem(err, "issuer's JWKS", context.jwksUri)
+      // fetch() rejects with a TypeError whose cause is the socket error (or a proxy's refusal): the key set could not
+      // be fetched. Only a TimeoutError is our own deadline; an AbortError may be undici's word for a refusing proxy.
+      if (err.name === 'TypeError' || err.name === 'TimeoutError' || err.name === 'AbortError') return networkProblem(err, "issuer's JWKS", context.jwksUri, err.name === 'TimeoutError')
       return failed('Signature', `the token could not be verified (${printable(err.message ?? String(error))}).`)
   }
 }

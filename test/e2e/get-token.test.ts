@@ -316,4 +316,47 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     expect(result.code).to.equal(2)
     expect(result.stderr).to.match(/^Error: Unknown flow 'Telepathy'\. Installed flows: .*ClientCredentials.*; pass one of them with -f\.\n$/)
   })
+
+  it('fails at once, saying when to retry, when a 503 asks to wait longer than it will (exit 5, not a timeout)', async () => {
+    await world.createProfile('app')
+    idp.injectFault({retryAfterSeconds: 3600, status: 503})
+    const started = Date.now()
+    const result = await world.cli(['get-token', '-p', 'app'])
+    expect(result.code, result.stderr).to.equal(5)
+    expect(Date.now() - started).to.be.below(10_000)
+    expect(result.stderr).to.match(/Error: The identity provider at 127\.0\.0\.1:\d+ answered HTTP 503 and asked to retry in 1 h \(at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\), longer than the 1 min this command waits for a retry\. Try again then\.\n$/)
+    expect(result.stderr).not.to.match(/did not answer in time|Timed out/)
+    expect(idp.tokenRequests().map((r) => r.status)).to.deep.equal([503])
+  })
+
+  it('reports a proxy that refuses the CONNECT (407, 403) as a proxy problem with advice, not a timeout (exit 5)', async () => {
+    await world.createProfile('app')
+    for (const [status, pattern] of [
+      [407, /Error: The proxy refused to connect to 127\.0\.0\.1:\d+: it requires authentication \(HTTP 407\)\. Put the credentials in the proxy URL: HTTPS_PROXY=http:\/\/user:pass@host:port\.\n$/],
+      [403, /Error: The proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)\. Check HTTPS_PROXY, and NO_PROXY if 127\.0\.0\.1:\d+ should be reached directly\.\n$/],
+    ] as const) {
+      // A tiny proxy of our own: the shared forward proxy has no way to refuse.
+      const {createServer} = await import('node:http')
+      let connects = 0
+      const proxy = createServer((_req, res) => res.writeHead(status).end())
+      proxy.on('connect', (_req, socket: import('node:net').Socket) => {
+        connects += 1
+        socket.end(`HTTP/1.1 ${status} Refused\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+      })
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+      try {
+        const url = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
+        const started = Date.now()
+        const result = await world.cli(['get-token', '-p', 'app'], {extraEnv: {HTTPS_PROXY: url, NO_PROXY: undefined, no_proxy: undefined}})
+        expect(result.code, result.stderr).to.equal(5)
+        expect(result.stderr).to.match(pattern)
+        expect(result.stderr).not.to.match(/did not answer in time|Timed out/)
+        expect(connects).to.be.at.least(1)
+        expect(Date.now() - started).to.be.below(10_000)
+      } finally {
+        proxy.closeAllConnections()
+        await new Promise<void>((resolve) => proxy.close(() => resolve()))
+      }
+    }
+  })
 })
