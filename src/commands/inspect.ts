@@ -3,17 +3,17 @@ import {BaseCommand} from '../command-base.js'
 import {parseDuration} from '../core/duration.js'
 import {claimDate, decodeJwt, printable} from '../core/jwt-read.js'
 import {createReporter} from '../core/reporter.js'
-import {readToken} from '../core/token-input.js'
+import {commandLineTokenWarning, readToken} from '../core/token-input.js'
 import {summarizeToken} from '../core/token-summary.js'
 
 export default class Inspect extends BaseCommand {
   static override summary = 'Show the claims of a token (JWT); optionally verify it against its issuer.'
 
-  static override description = `Reads the token from the argument, -t, -f FILE or stdin ('-' or a pipe). Surrounding whitespace, line breaks, quotes, a leading "Bearer " and the JSON of get-token --json are tolerated.
+  static override description = `Reads the token from stdin ('-' or a pipe), -f FILE, -t or the argument. Prefer a pipe or -f FILE: a token on the command line can be read by other local users (ps) and is kept in shell history, so it draws a warning (unless --silent). Surrounding whitespace, line breaks, quotes, a leading "Bearer " and the JSON of get-token --json are tolerated.
 
 stdout gets exactly the payload claims as pretty JSON (for jq); stderr gets a short summary: header alg/kid/typ, issuer, audience, app and user, scopes or roles, and when it was issued and expires, in local time. The token and its signature are never printed.
 
---verify fetches the issuer's OpenID metadata (<iss>/.well-known/openid-configuration), then checks the signature against its JWKS, exp and nbf (allowing 5 min of clock skew), and --audience / --issuer when given; claims are printed only if every check passes. Without --issuer, the token's own issuer is trusted to publish the right keys; pin it with --issuer. HTTPS_PROXY and NODE_EXTRA_CA_CERTS apply.
+--verify fetches the issuer's OpenID metadata (<iss>/.well-known/openid-configuration), then checks the signature against its JWKS, exp and nbf (allowing 5 min of clock skew), and --audience / --issuer when given; claims are printed only if every check passes. Without --issuer, the token's own issuer is trusted to publish the right keys, and anyone can run an issuer and its JWKS: the token is then reported as not verified (stderr, and "verified": false with "issuerPinned": false in --json) even though its signature and lifetime check out. Pin the issuer with --issuer. HTTPS_PROXY and NODE_EXTRA_CA_CERTS apply.
 
 Encrypted (JWE) and opaque tokens (Microsoft account tokens, some Microsoft Graph tokens) cannot be read by anyone but the API they are for; they are reported as "not a readable JWT".
 
@@ -21,26 +21,38 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
 
   static override examples = [
     {command: '<%= config.bin %> get-token -p myapp --silent | <%= config.bin %> inspect', description: 'Claims of a fresh token'},
-    {command: '<%= config.bin %> inspect "$TOKEN" | jq -r .roles[]', description: 'Read one claim in a script'},
+    {command: 'echo "$TOKEN" | <%= config.bin %> inspect --silent | jq -r .roles[]', description: 'Read one claim in a script (a pipe keeps the token out of ps)'},
     {command: '<%= config.bin %> inspect -f token.txt --silent', description: 'Claims only, no summary'},
     {
-      command: '<%= config.bin %> inspect "$TOKEN" --verify --audience api://my-api --issuer https://login.microsoftonline.com/<tenant-id>/v2.0',
+      command: 'echo "$TOKEN" | <%= config.bin %> inspect --verify --audience api://my-api --issuer https://login.microsoftonline.com/<tenant-id>/v2.0',
       description: 'Check signature, lifetime, audience and issuer',
     },
   ]
 
   static override args = {
-    token: Args.string({description: "The token, or '-' to read it from stdin (the default when nothing else is given)."}),
+    // ignoreStdin: oclif would otherwise read a pipe into this argument itself, uncapped, logging it under DEBUG, and
+    // give up on a producer slower than 10 ms; readToken reads stdin with a size cap and names it in its messages.
+    token: Args.string({
+      description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' to read it from stdin (the default when nothing else is given).",
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = {
     audience: Flags.string({dependsOn: ['verify'], description: "With --verify: the 'aud' the token must carry (e.g. api://my-api or a client id).", helpValue: 'AUD'}),
     file: Flags.string({char: 'f', description: "Read the token from this file ('-' for stdin).", helpValue: 'FILE'}),
-    issuer: Flags.string({dependsOn: ['verify'], description: "With --verify: the 'iss' the token must carry; checked before any request is made.", helpValue: 'URL'}),
-    json: Flags.boolean({description: 'Print {header, claims, expiresOn, secondsLeft, verified} instead of the claims alone.'}),
-    silent: Flags.boolean({description: 'No summary on stderr (errors still go there).'}),
+    issuer: Flags.string({
+      dependsOn: ['verify'],
+      description: "With --verify: the 'iss' the token must carry; checked before any request is made. Without it the token is not counted as verified (anyone can run an issuer).",
+      helpValue: 'URL',
+    }),
+    json: Flags.boolean({
+      description:
+        'Print {header, claims, expiresOn, secondsLeft, verified, issuerPinned} instead of the claims alone. verified is true only with --verify AND --issuer: signature, lifetime and issuer all checked; issuerPinned says whether --issuer was given.',
+    }),
+    silent: Flags.boolean({description: 'No summary and no warnings on stderr (errors still go there).'}),
     timeout: Flags.string({default: '10s', description: 'With --verify: give up on the metadata and JWKS requests after this long.', helpValue: 'DURATION'}),
-    token: Flags.string({char: 't', description: "The token ('-' for stdin).", helpValue: 'TOKEN'}),
+    token: Flags.string({char: 't', description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' for stdin.", helpValue: 'TOKEN'}),
     verify: Flags.boolean({description: "Verify the signature against the issuer's published keys, and exp/nbf (plus --audience/--issuer)."}),
   }
 
@@ -48,19 +60,31 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
     const {args, flags} = await this.parse(Inspect)
     const reporter = createReporter({silent: flags.silent})
     const timeoutMs = parseDuration(flags.timeout, '--timeout')
-    const token = await readToken({argument: args.token, file: flags.file, token: flags.token})
+    const sources = {argument: args.token, file: flags.file, token: flags.token}
+    const token = await readToken(sources)
+    // The token has already been in argv (ps, shell history) by now; the warning is about next time. --silent drops
+    // it like the summary: whoever asked for quiet output in a script has chosen, and gains nothing from a nag per run.
+    const warning = commandLineTokenWarning(sources, 'inspect')
+    if (warning) reporter.status(warning)
     const decoded = await decodeJwt(token)
     // Verification comes first: a token that fails it gets the one-line error alone, and no claims on stdout.
-    let verified: string | undefined
+    // "Verified" means signature, lifetime AND issuer: without --issuer, anyone running an issuer and a JWKS passes.
+    let verified = false
+    let issuerPinned = false
+    let outcome: string | undefined
     if (flags.verify) {
       const {verifyJwt} = await import('../core/jwt-verify.js')
       const result = await verifyJwt(token, decoded, {audience: flags.audience, issuer: flags.issuer, timeoutMs})
-      const audience = result.audience ? `, audience '${printable(result.audience)}'` : ''
-      const issuer = flags.issuer ? 'issuer as given' : 'issuer not pinned (pass --issuer)'
-      verified = `✓ Verified: signature (kid ${printable(result.kid ?? 'none')}), lifetime${audience}; ${issuer}.`
+      issuerPinned = result.issuerPinned
+      verified = issuerPinned
+      const signature = `signature (kid ${printable(result.kid ?? 'none')})`
+      const audience = result.audience ? `audience '${printable(result.audience)}'` : undefined
+      outcome = issuerPinned
+        ? `✓ Verified: ${signature}, lifetime${audience ? `, ${audience}` : ''}; issuer as given.`
+        : `Not verified: ${audience ? `${signature}, lifetime and ${audience}` : `${signature} and lifetime`} check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL.`
     }
     for (const line of summarizeToken(decoded)) reporter.status(line)
-    if (verified) reporter.status(verified)
+    if (outcome) reporter.status(outcome)
 
     if (flags.json) {
       const expiresOn = claimDate(decoded.claims.exp)
@@ -69,7 +93,8 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
         claims: decoded.claims,
         expiresOn: expiresOn?.toISOString() ?? null,
         secondsLeft: expiresOn ? Math.floor((expiresOn.getTime() - Date.now()) / 1000) : null,
-        verified: flags.verify === true,
+        verified,
+        issuerPinned,
       }
       process.stdout.write(`${JSON.stringify(envelope, null, 2)}\n`)
     } else {

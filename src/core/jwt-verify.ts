@@ -28,6 +28,8 @@ export interface Verification {
   jwksUri: string
   kid: string | undefined
   audience: string | undefined
+  /** --issuer was given and matched: only then is the token verified, rather than "signed by whoever it names". */
+  issuerPinned: boolean
 }
 
 /** RSA and EC signatures only: `none` and the HMAC family can never be checked against a published JWKS. */
@@ -70,7 +72,7 @@ export async function verifyJwt(token: string, decoded: DecodedJwt, options: Ver
   } catch (error) {
     throw explain(error, decoded, {audience: options.audience, jwksUri})
   }
-  return {audience: options.audience, issuer, jwksUri, kid: header.kid}
+  return {audience: options.audience, issuer, issuerPinned: options.issuer !== undefined, jwksUri, kid: header.kid}
 }
 
 async function discoverJwksUri(fetch: FetchLike, issuer: string, timeoutMs: number): Promise<string> {

@@ -16,6 +16,17 @@ export interface TokenSources {
 }
 
 /**
+ * A token in argv is readable by every local user (`ps`, /proc/PID/cmdline), stays in shell history, and oclif's
+ * DEBUG logging prints argv. Returns the one-line warning for a token given as the argument or -t VALUE (not '-'),
+ * or undefined when it came through a pipe or a file.
+ */
+export function commandLineTokenWarning(sources: TokenSources, command: string): string | undefined {
+  const inArgv = (value: string | undefined) => value !== undefined && value !== '-'
+  if (!inArgv(sources.argument) && !inArgv(sources.token)) return undefined
+  return `Warning: a token on the command line can be read by other local users (ps) and is kept in shell history; pipe it in (echo "$TOKEN" | entra-auth-cli ${command}) or use -f FILE.`
+}
+
+/**
  * Entra tokens are a few KiB (up to ~16 KiB with many groups). Reading stops well past that, so that
  * `cat /dev/urandom | entra-auth-cli inspect` ends with a message instead of filling memory.
  */

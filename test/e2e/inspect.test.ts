@@ -2,6 +2,7 @@ import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
+import {createServer as createHttpServer} from 'node:http'
 import {createServer, type Server} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
@@ -45,6 +46,26 @@ function runShell(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
   })
+}
+
+/** A forward proxy that answers every CONNECT with `status` (407: "Proxy Authentication Required"). */
+async function startRefusingProxy(status: number): Promise<{url: string; connects(): number; stop(): Promise<void>}> {
+  let connects = 0
+  const server = createHttpServer((_req, res) => res.writeHead(status).end())
+  server.on('connect', (_req, socket: import('node:net').Socket) => {
+    connects += 1
+    const reason = status === 407 ? 'Proxy Authentication Required' : 'Forbidden'
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    connects: () => connects,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  }
 }
 
 describe('inspect (built CLI, tokens from the local identity provider)', function () {
@@ -143,7 +164,38 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       expect(parsed.expiresOn).to.equal(new Date((claims.exp as number) * 1000).toISOString())
       expect(parsed.secondsLeft).to.be.within(3590, 3600)
       expect(parsed.verified).to.equal(false)
+      expect(parsed.issuerPinned).to.equal(false)
       expectNoTokenIn(json, token)
+    })
+
+    it('warns once that a token in the arguments shows in ps, unless piped, read from a file, or --silent', async () => {
+      const claims = appClaims()
+      const token = await idp.signToken(claims)
+      const file = join(world.home.root, 'warn.txt')
+      writeFileSync(file, token)
+      const warning = /^Warning: a token on the command line can be read by other local users \(ps\) and is kept in shell history; pipe it in \(echo "\$TOKEN" \| entra-auth-cli inspect\) or use -f FILE\.$/m
+      for (const args of [[token], ['-t', token]]) {
+        const result = await inspect(args)
+        expect(result.code, result.stderr).to.equal(0)
+        expect(result.stderr.match(new RegExp(warning.source, 'gm'))).to.have.length(1)
+        expect(result.stderr.split('\n')[0]).to.match(warning)
+        expect(JSON.parse(result.stdout)).to.deep.equal(claims)
+        expectNoTokenIn(result, token)
+      }
+      for (const [args, input] of [[[], token], [['-'], token], [['-t', '-'], token], [['-f', file], '']] as const) {
+        const result = await inspect([...args], input)
+        expect(result.code, result.stderr).to.equal(0)
+        expect(result.stderr).not.to.match(/Warning/)
+      }
+      expect((await inspect([token, '--silent'])).stderr).to.equal('')
+    })
+
+    it('shows pipes and -f FILE in its help examples, never a token in the arguments', async () => {
+      const help = await world.cli(['inspect', '--help'])
+      expect(help.code).to.equal(0)
+      expect(help.stdout).to.include('echo "$TOKEN" | entra-auth-cli inspect')
+      expect(help.stdout).to.include('entra-auth-cli inspect -f token.txt')
+      expect(help.stdout).not.to.match(/inspect "\$TOKEN"/)
     })
 
     it('keeps escape sequences a token carries off the terminal', async () => {
@@ -187,7 +239,8 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
   })
 
   describe('--verify', () => {
-    const verify = (token: string, extra: string[] = []) => inspect([token, '--verify', ...extra])
+    // Tokens go in through stdin, as the help recommends (an argument would add the ps warning to stderr).
+    const verify = (token: string, extra: string[] = []) => inspect(['--verify', ...extra], token)
 
     it('passes a genuine token with the expected audience and issuer, then prints the claims', async () => {
       const claims = appClaims()
@@ -197,6 +250,40 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       expect(JSON.parse(result.stdout)).to.deep.equal(claims)
       expect(result.stderr).to.include(`✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime, audience 'api://orders'; issuer as given.\n`)
       expectNoTokenIn(result, token)
+    })
+
+    it('--json says verified only when the issuer was pinned too (a self-run issuer must not pass jq .verified)', async () => {
+      const token = await idp.signToken(appClaims())
+      const unpinned = await verify(token, ['--json', '--audience', 'api://orders'])
+      expect(unpinned.code, unpinned.stderr).to.equal(0)
+      expect(JSON.parse(unpinned.stdout)).to.include({issuerPinned: false, verified: false})
+      expect(unpinned.stderr).to.include(`Not verified: signature (kid ${idp.signingKey.kid}), lifetime and audience 'api://orders' check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL.\n`)
+      expect(unpinned.stderr).not.to.include('✓')
+      const pinned = await verify(token, ['--json', '--issuer', issuer])
+      expect(pinned.code, pinned.stderr).to.equal(0)
+      expect(JSON.parse(pinned.stdout)).to.include({issuerPinned: true, verified: true})
+      expect(pinned.stderr).to.include(`✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime; issuer as given.\n`)
+      const help = await world.cli(['inspect', '--help'])
+      expect(help.stdout.replace(/\s+/g, ' ')).to.include('verified is true only with --verify AND --issuer')
+    })
+
+    it('reports a proxy that refuses the CONNECT as a proxy problem, not a timeout (exit 5)', async () => {
+      for (const [status, pattern] of [
+        [407, /^Error: Cannot verify: the proxy refused to connect to 127\.0\.0\.1:\d+: it requires authentication \(HTTP 407\)\. Put the credentials in the proxy URL: HTTPS_PROXY=http:\/\/user:pass@host:port\.\n$/],
+        [403, /^Error: Cannot verify: the proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)\. Check HTTPS_PROXY, and NO_PROXY/],
+      ] as const) {
+        const proxy = await startRefusingProxy(status)
+        try {
+          const started = Date.now()
+          const result = await world.cli(['inspect', '--verify'], {extraEnv: {HTTPS_PROXY: proxy.url, NO_PROXY: undefined, no_proxy: undefined}, input: await idp.signToken(appClaims())})
+          expectOneLineError(result, 5, pattern)
+          expect(result.stderr).not.to.match(/did not answer in time/)
+          expect(proxy.connects()).to.be.at.least(1)
+          expect(Date.now() - started).to.be.below(5000)
+        } finally {
+          await proxy.stop()
+        }
+      }
     })
 
     it('allows 5 minutes of clock skew on exp, not more (exit 6)', async () => {
@@ -271,7 +358,7 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
     })
 
     it('reports an untrusted TLS certificate with the NODE_EXTRA_CA_CERTS advice (exit 5)', async () => {
-      const result = await world.cli(['inspect', await idp.signToken(appClaims()), '--verify'], {extraEnv: {NODE_EXTRA_CA_CERTS: undefined}})
+      const result = await world.cli(['inspect', '--verify'], {extraEnv: {NODE_EXTRA_CA_CERTS: undefined}, input: await idp.signToken(appClaims())})
       expectOneLineError(result, 5, /TLS certificate of 127\.0\.0\.1:\d+ is not trusted .*NODE_EXTRA_CA_CERTS/)
     })
 
@@ -312,7 +399,7 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       }
 
       const verifySplit = async () =>
-        world.cli(['inspect', await idp.signToken(appClaims({iss: splitIssuer})), '--verify'], {extraEnv: {NODE_EXTRA_CA_CERTS: caFile}})
+        world.cli(['inspect', '--verify'], {extraEnv: {NODE_EXTRA_CA_CERTS: caFile}, input: await idp.signToken(appClaims({iss: splitIssuer}))})
 
       it('reports an unreachable key set (exit 5)', async () => {
         jwksUri = `https://127.0.0.1:${await closedPort()}/split/keys`
@@ -328,7 +415,8 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
         jwksUri = `${idp.origin}/${world.tenantId}/discovery/v2.0/keys`
         const result = await verifySplit()
         expect(result.code, result.stderr).to.equal(0)
-        expect(result.stderr).to.include('✓ Verified')
+        expect(result.stderr).to.match(/^Not verified: signature \(kid .*\) and lifetime check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL\.$/m)
+        expect(result.stderr).not.to.include('✓ Verified')
       })
     })
   })
