@@ -1,6 +1,6 @@
 import {readFile, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
-import {deriveKey, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from './crypto.js'
+import {deriveKey, isSaneKdf, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from './crypto.js'
 import {ConfigError, UsageError} from './errors.js'
 import {FileExistsError, writeFileAtomic} from './fs-atomic.js'
 import type {Profile} from './profile.js'
@@ -78,22 +78,7 @@ export function parseBundle(text: string, file: string): BundleFile {
       'BUNDLE_VERSION',
     )
   }
-  const kdf = data.kdf
-  const sane =
-    kdf?.name === 'scrypt' &&
-    Number.isInteger(kdf.N) &&
-    kdf.N >= 2 ** 14 &&
-    kdf.N <= 2 ** 20 &&
-    (kdf.N & (kdf.N - 1)) === 0 &&
-    Number.isInteger(kdf.r) &&
-    kdf.r >= 1 &&
-    kdf.r <= 32 &&
-    Number.isInteger(kdf.p) &&
-    kdf.p >= 1 &&
-    kdf.p <= 4 &&
-    128 * kdf.N * kdf.r * kdf.p <= 512 * 1024 * 1024 &&
-    typeof kdf.salt === 'string' &&
-    Buffer.from(kdf.salt, 'base64').length >= 16
+  const sane = isSaneKdf(data.kdf)
   if (!sane || !isSealedBox(data)) {
     throw new ConfigError(`${file} is damaged: its header was modified. Nothing was imported.`, 'BUNDLE_TAMPERED')
   }

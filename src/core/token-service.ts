@@ -63,7 +63,7 @@ export class TokenService {
   }
 
   async getToken(request: TokenRequest): Promise<TokenResponse> {
-    const profile = await this.profiles.get(request.profile)
+    let profile = await this.profiles.get(request.profile)
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
     const registration = await loadFlowRegistration(this.deps.hooks, flowName)
@@ -88,6 +88,8 @@ export class TokenService {
     try {
       return await withLock(lockPath, lockOptions, async () => {
         locked = true
+        // config delete/edit take this lock too: what we read before waiting may be gone or changed by now.
+        profile = await this.profiles.get(profile.name)
         // Another process may have filled the cache while we waited for the lock.
         if (useCache) {
           const hit = await this.cached(profile, scopes, flowName, request.account)

@@ -10,21 +10,21 @@ export default defineStore({
   name: 'encrypted-file',
   priority: 50,
   summary: 'AES-256-GCM file under ENTRA_AUTH_CLI_HOME, key from scrypt(ENTRA_AUTH_CLI_PASSPHRASE or a prompt)',
-  async create() {
-    const [{EncryptedFileStore, PASSPHRASE_ENV}, {cliHome, paths}, {askPassphrase, MIN_NEW_PASSPHRASE}, {existsSync}] = await Promise.all([
+  async create(options) {
+    const [{EncryptedFileStore, PASSPHRASE_ENV}, {cliHome, paths}, {askPassphrase, MIN_NEW_PASSPHRASE}, {ConfigError}] = await Promise.all([
       import('../stores/encrypted-file.js'),
       import('../core/paths.js'),
       import('../core/passphrase.js'),
-      import('node:fs'),
+      import('../core/errors.js'),
     ])
     const file = paths.secretsFile(cliHome())
     // A new file is sealed under the answer: ask twice, with the length rule. An existing one must open with
     // whatever passphrase made it (perhaps a short ENTRA_AUTH_CLI_PASSPHRASE): ask once, no length rule.
-    // The store says which it is; until it does, whether the file exists tells.
-    return new EncryptedFileStore(file, async (purpose?: {creating: boolean}) => {
+    return new EncryptedFileStore(file, async ({creating}) => {
       const fromEnv = process.env[PASSPHRASE_ENV]
       if (fromEnv) return fromEnv
-      const creating = purpose?.creating ?? !existsSync(file)
+      // The get-token fast path must never prompt: it falls through to the full command, which asks once.
+      if (options?.interactive === false) throw new ConfigError(`${PASSPHRASE_ENV} is not set`, 'NO_PASSPHRASE')
       return askPassphrase({
         confirm: creating,
         envName: PASSPHRASE_ENV,

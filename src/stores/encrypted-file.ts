@@ -13,7 +13,8 @@ interface SecretsFile extends SealedBox {
   kdf: KdfParams
 }
 
-export type PassphraseSource = () => Promise<string>
+/** `creating`: the passphrase will seal a new file (ask twice, apply the length rule) rather than open one. */
+export type PassphraseSource = (purpose: {creating: boolean}) => Promise<string>
 
 /**
  * Secrets in one AES-256-GCM file whose key is scrypt(passphrase), for hosts with no OS keyring (headless Linux,
@@ -103,7 +104,7 @@ export class EncryptedFileStore implements SecretStore {
     if (!this.key) {
       this.key = (async () => {
         const kdf = file?.kdf ?? newKdfParams()
-        return {kdf, key: await deriveKey(await this.passphrase(), kdf)}
+        return {kdf, key: await deriveKey(await this.passphrase({creating: !file}), kdf)}
       })()
     }
     return this.key

@@ -4,7 +4,8 @@ import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs
 import {join} from 'node:path'
 import {ROOT, type CliResult} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import {Terminal} from '../support/pty.js'
+import {PASSPHRASE, startWorld, type World} from '../support/world.js'
 
 const FULL_PATH_BIN = join(ROOT, 'test', 'support', 'oclif-only.js')
 const RECORDER = join(ROOT, 'test', 'support', 'record-modules.mjs')
@@ -107,6 +108,21 @@ describe('start-up: the get-token fast path and what commands load', () => {
     expect(fast).to.deep.equal(full)
     expect(fast.code).to.equal(2)
     expect(fast.stderr).to.match(/^Error: Unknown flow 'RemovedPluginFlow'/)
+  })
+
+  it('on a terminal without ENTRA_AUTH_CLI_PASSPHRASE, a cache miss asks for the passphrase once, not once per path', async () => {
+    const args = ['get-token', '-p', 'app', '--scope', 'api://elsewhere/.default']
+    const terminal = await Terminal.start(args, {env: world.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined})})
+    try {
+      await terminal.waitFor('Passphrase for the entra-auth-cli secrets file')
+      await terminal.answer(PASSPHRASE)
+      const {code, screen} = await terminal.waitForExit()
+      expect(code, screen).to.equal(0)
+      expect(screen.match(/Passphrase for the entra-auth-cli secrets file/g)).to.have.length(1)
+      expect(screen).to.include('✓ Token acquired successfully')
+    } finally {
+      await terminal.close()
+    }
   })
 
   it('a cache hit loads neither oclif nor msal, jose, inquirer, undici or node-forge', async () => {
