@@ -69,13 +69,14 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
         if ((await readOwner(lockPath))?.nonce === owner.nonce) await unlink(lockPath).catch(() => {})
       }
     }
-    const current = await readOwner(lockPath)
-    if (await isStale(lockPath, current)) {
-      await takeOver(lockPath, current)
+    const seen = await observe(lockPath)
+    if (!seen) continue // released meanwhile: try again at once
+    if (await isStale(seen)) {
+      await takeOver(lockPath, seen)
       continue
     }
     if (signal?.aborted) throw signal.reason ?? new Error('aborted')
-    if (Date.now() > deadline) throw new LockBusyError(what, current)
+    if (Date.now() > deadline) throw new LockBusyError(what, seen.owner)
     await sleep(pollMs + Math.floor(Math.random() * pollMs), signal)
   }
 }
@@ -123,30 +124,44 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   }
 }
 
-async function isStale(lockPath: string, owner: LockOwner | undefined): Promise<boolean> {
-  if (!owner) {
-    // Gone meanwhile (retry at once), or not ours to read (a foreign or damaged file): judge by its age.
-    const info = await stat(lockPath).catch(() => undefined)
-    return info ? Date.now() - info.mtimeMs > 5000 : true
-  }
+/** What a lock file held when we looked: its owner record (if readable) and its inode, to recognise it later. */
+interface Observation {
+  owner?: LockOwner
+  ino: number
+  mtimeMs: number
+}
+
+async function observe(lockPath: string): Promise<Observation | undefined> {
+  const info = await stat(lockPath).catch(() => undefined)
+  if (!info) return undefined
+  return {ino: info.ino, mtimeMs: info.mtimeMs, owner: await readOwner(lockPath)}
+}
+
+async function isStale({mtimeMs, owner}: Observation): Promise<boolean> {
+  // Not ours to read (a foreign or damaged file): judge by its age.
+  if (!owner) return Date.now() - mtimeMs > 5000
   if (Date.now() > owner.holdUntil) return true
   if (owner.host !== hostname()) return false
   if (owner.bootId && bootId() && owner.bootId !== bootId()) return true
   return !isProcessAlive(owner.pid)
 }
 
-/** Removes a stale lock, but only the one we judged stale, and only one waiter at a time. */
-async function takeOver(lockPath: string, seen: LockOwner | undefined): Promise<void> {
+/**
+ * Removes a stale lock, but only the very file we judged stale (same inode, same owner), and only one waiter at a
+ * time: a file created after we looked is someone's fresh lock and is never touched.
+ */
+async function takeOver(lockPath: string, seen: Observation): Promise<void> {
   const guard = `${lockPath}.takeover`
-  const guardOwner = newOwner(5000)
+  const guardOwner = newOwner(30_000)
   if (!(await tryCreate(guard, guardOwner))) {
-    if (await isStale(guard, await readOwner(guard))) await unlink(guard).catch(() => {})
+    // Another waiter is taking over. Its guard is cleared only if that waiter died holding it.
+    const other = await observe(guard)
+    if (other && (await isStale(other)) && (await observe(guard))?.ino === other.ino) await unlink(guard).catch(() => {})
     return
   }
   try {
-    const current = await readOwner(lockPath)
-    const same = current?.nonce === seen?.nonce
-    if (same && (await isStale(lockPath, current))) await unlink(lockPath).catch(() => {})
+    const now = await observe(lockPath)
+    if (now && now.ino === seen.ino && now.owner?.nonce === seen.owner?.nonce && (await isStale(now))) await unlink(lockPath).catch(() => {})
   } finally {
     if ((await readOwner(guard))?.nonce === guardOwner.nonce) await unlink(guard).catch(() => {})
   }

@@ -78,6 +78,7 @@ export class TokenService {
     }
 
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
+    const startedAt = Date.now()
     const signal = this.signal(timeoutMs)
     const lockPath = paths.tokenCacheLock(this.deps.home, profile.name)
     // The lock is held for the whole sign-in, so other processes wait for this one's token instead of starting
@@ -102,7 +103,8 @@ export class TokenService {
           )
         }
         const flow = await registration.create()
-        http = new HttpClient({signal})
+        // The deadline lets a long Retry-After fail at once instead of sleeping into the --timeout.
+        http = new HttpClient({deadline: startedAt + timeoutMs, signal})
         // Delegated flows sign in as --account, else as the account the profile used last.
         const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
         const context = this.context(profile, scopes, http, signal, {...request, account, timeoutMs})
