@@ -122,12 +122,16 @@ function grantHandlers(delegated: DelegatedState): Map<string, GrantHandler> {
   ])
 }
 
+const caDirs = new Set<string>()
+
 function writeCaFile(caCertPem: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'entra-idp-'))
   const path = join(dir, 'ca.pem')
   writeFileSync(path, caCertPem, {mode: 0o644})
-  // Spawned processes may need it until the very end, so remove it only when this process exits.
-  process.once('exit', () => rmSync(dir, {recursive: true, force: true}))
+  // Spawned processes may need it until the very end, so remove it only when this process exits
+  // (one exit listener for all providers a test run starts).
+  if (caDirs.size === 0) process.once('exit', () => caDirs.forEach((d) => rmSync(d, {recursive: true, force: true})))
+  caDirs.add(dir)
   return path
 }
 
