@@ -32,3 +32,41 @@ export function deadline(timeoutMs: number | undefined, parents: Array<AbortSign
     signal: controller.signal,
   }
 }
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it fires (no timer left behind). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'))
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason ?? new Error('aborted'))
+    }
+    signal?.addEventListener('abort', onAbort, {once: true})
+  })
+}
+
+/**
+ * Settles with `work`, unless `signal` fires first: then `onAbort` decides how to reject (with which error, now or
+ * a tick later) and may clean up. Work that ignores signals cannot keep a cancelled command waiting.
+ */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: (reject: (reason: unknown) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => onAbort(reject)
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, {once: true})
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', abort)
+        reject(error)
+      },
+    )
+  })
+}

@@ -3,6 +3,7 @@ import {link, open, readFile, stat, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname} from 'node:path'
 import {randomBytes} from 'node:crypto'
+import {sleep} from './abort.js'
 import {ensurePrivateDir} from './fs-atomic.js'
 import {CliError} from './errors.js'
 
@@ -174,18 +175,4 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason ?? new Error('aborted'))
-    }
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
 }

@@ -1,6 +1,6 @@
 import type {Dispatcher} from 'undici'
 import type {INetworkModule, NetworkRequestOptions, NetworkResponse} from '@azure/msal-node'
-import {deadline} from './abort.js'
+import {deadline, sleep} from './abort.js'
 import {NetworkError} from './errors.js'
 import {printable} from './jwt-read.js'
 import {formatLocalTime, formatSpan} from './jwt-time.js'
@@ -223,20 +223,9 @@ export class HttpClient implements INetworkModule {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const signal = this.options.signal
-      if (signal?.aborted) return reject(signal.reason)
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal?.reason)
-      }
-      signal?.addEventListener('abort', onAbort, {once: true})
-    })
+    return sleep(ms, this.options.signal)
   }
+
 }
 
 /** A POST whose form body is a client-credentials request or a device-code poll (see REPEATABLE_GRANTS). */

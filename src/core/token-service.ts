@@ -1,5 +1,5 @@
 import type {ICachePlugin, TokenCacheContext} from '@azure/msal-node'
-import {deadline} from './abort.js'
+import {deadline, raceAbort} from './abort.js'
 import {resolveAuthorityMetadata} from './authority-metadata.js'
 import {lookupCachedToken} from './cached-token.js'
 import {toCliError} from './entra-errors.js'
@@ -109,7 +109,9 @@ export class TokenService {
         const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
         const context = this.context(profile, scopes, http, signal, {...request, account, timeoutMs})
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
-        const result = await abortable(work, signal)
+        // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
+        // rejects first with an error saying what it waited for.
+        const result = await raceAbort(work, signal, (reject) => setImmediate(() => reject(signal.reason)))
         if (result.account) await this.rememberAccount(profile, result.account.homeAccountId)
         return {fromCache: false, profile, result}
       })
@@ -226,25 +228,4 @@ export class TokenService {
   }
 }
 
-/**
- * Settles with `work`, or with the signal's reason once it fires. The reason waits one macrotask, so a flow that
- * honours the signal (closes its listener, stops polling) rejects first with an error saying what it waited for.
- */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => setImmediate(() => reject(signal.reason))
-    signal.addEventListener('abort', onAbort, {once: true})
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
 

@@ -2,6 +2,7 @@ import type {AccountInfo, AuthenticationResult, ConfidentialClientApplication, I
 import {CliError, ConfigError, NetworkError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {toCliError} from '../core/entra-errors.js'
+import {raceAbort} from '../core/abort.js'
 import {canonicalName} from '../core/extensions.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
 import {clientCredential} from './client-credential.js'
@@ -126,23 +127,9 @@ export function abortReason(signal: AbortSignal, timeoutMessage: string): Error 
 
 /** Resolves with `work`, or rejects as soon as the signal fires (after running `onAbort`, e.g. closing a listener). */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, timeoutMessage: string, onAbort?: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => {
-      reject(abortReason(signal, timeoutMessage))
-      onAbort?.()
-    }
-    if (signal.aborted) return abort()
-    signal.addEventListener('abort', abort, {once: true})
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', abort)
-        resolve(value)
-      },
-      (error) => {
-        signal.removeEventListener('abort', abort)
-        reject(error)
-      },
-    )
+  return raceAbort(work, signal, (reject) => {
+    reject(abortReason(signal, timeoutMessage))
+    onAbort?.()
   })
 }
 
