@@ -44,7 +44,16 @@ export abstract class BaseCommand extends Command {
       process.exitCode = ExitCode.Interrupted
       return
     }
-    // oclif's own errors (bad flags: exit 2) keep oclif's formatting and exit codes.
+    // oclif's parse errors (unknown flag, missing value): one line and the help to read, not a page of usage.
+    if (error.oclif?.exit === ExitCode.Usage) {
+      const reason = (error.message ?? '')
+        .split('\n')
+        .map((line) => line.replace(/^\s*›?\s*/, '').trim())
+        .filter((line) => line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with --help$/.test(line))
+      process.stderr.write(`Error: ${reason.join('; ').replace(/\.$/, '')}. See 'entra-auth-cli ${this.id?.replaceAll(':', ' ') ?? ''} --help'.\n`)
+      process.exitCode = ExitCode.Usage
+      return
+    }
     if (error.oclif?.exit !== undefined) throw error
     process.stderr.write(`Error: ${scrubTokens(oneLine(error.message || String(error)))}\n`)
     if (process.env.DEBUG) process.stderr.write(`${scrubTokens(error.stack ?? '')}\n`)

@@ -189,3 +189,18 @@ describe('help text', () => {
     for (const text of ['--profile', '--scope', '--silent', '--json', '--output', '--force', '--flow', 'EXAMPLES']) expect(getToken.stdout).to.include(text)
   })
 })
+
+describe('usage errors from the flag parser', () => {
+  for (const [args, expected] of [
+    [['get-token'], "Error: Missing required flag profile. See 'entra-auth-cli get-token --help'.\n"],
+    [['get-token', '-p', 'x', '--bogus'], "Error: Nonexistent flag: --bogus. See 'entra-auth-cli get-token --help'.\n"],
+    [['config', 'create', '--cloud', 'AzureChina', '--authority', 'https://x'], "Error: --cloud=AzureChina cannot also be provided when using --authority. See 'entra-auth-cli config create --help'.\n"],
+  ] as const) {
+    it(`${args.join(' ')}: one line naming the fix, exit 2`, async () => {
+      const result = await runCli([...args])
+      expect(result.code).to.equal(2)
+      expect(result.stdout).to.equal('')
+      expect(result.stderr).to.equal(expected)
+    })
+  }
+})
