@@ -154,4 +154,25 @@ describe('start-up: the get-token fast path and what commands load', () => {
       expect(result.stderr, args.join(' ')).to.equal('')
     }
   })
+
+  describe('with the keyring store (real Secret Service)', () => {
+    let keyringWorld: World
+    beforeEach(async () => {
+      keyringWorld = await startWorld({idp, store: 'keyring'})
+      expect((await keyringWorld.createProfile('kr')).code).to.equal(0)
+      expect((await keyringWorld.cli(['get-token', '-p', 'kr', '--silent'])).code).to.equal(0)
+    })
+    afterEach(() => keyringWorld.home.cleanup())
+
+    it('both paths agree, and the hit loads the keyring module but not oclif', async () => {
+      const args = ['get-token', '-p', 'kr', '--json']
+      const fast = await run(join(ROOT, 'bin', 'run.js'), args, keyringWorld.env())
+      const full = await run(FULL_PATH_BIN, args, keyringWorld.env())
+      expect(fast).to.deep.equal(full)
+      expect(fast.code).to.equal(0)
+      const {modules} = await loadedModules(keyringWorld, ['get-token', '-p', 'kr', '--silent'])
+      expect(modules.some((m) => m.includes('@napi-rs/keyring'))).to.equal(true)
+      expect(modules.filter((m) => m.includes('@oclif/core') || HEAVY.test(m))).to.deep.equal([])
+    })
+  })
 })
