@@ -44,6 +44,8 @@ async function main() {
     process.stdout.write(token)
     const cached = await run('again: served from the encrypted cache, no request', ['get-token', '-p', 'demo', '--json'], env)
     process.stdout.write(cached)
+    const claims = await run('its claims, read from stdin (never pass a token as an argument: it shows in ps)', ['inspect'], env, token)
+    process.stdout.write(claims)
     const requests = demo.idp.tokenRequests().length
     process.stderr.write(`\nToken requests the identity provider saw: ${requests} (the second call was a cache hit).\n`)
   } finally {
