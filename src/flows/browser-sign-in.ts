@@ -1,4 +1,4 @@
-import {randomBytes, timingSafeEqual} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 import {adviceForEntraError, toCliError} from '../core/entra-errors.js'
 import {AuthError, ConfigError} from '../core/errors.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
@@ -14,9 +14,10 @@ import {failurePage, successPage} from './pages.js'
  * profile's redirect URI, public or confidential client).
  *
  * msal-node builds the authorization URL and redeems the code (so the tokens land in msal's cache, encrypted by our
- * cache plugin); we own the listener, `state` (checked here, constant-time) and the browser. We ask for
+ * cache plugin); we own the listener, `state` (checked by the listener, constant-time) and the browser. We ask for
  * response_mode=form_post, as msal-node's own interactive flow does: the code travels in a POST body, never in a
- * URL that browser history or a Referer could keep.
+ * URL that browser history or a Referer could keep. Entra answers a form_post request by POST only (errors too), so
+ * a response in a URL is refused, as msal-node's own listener does.
  */
 export interface BrowserSignInOptions {
   flow: 'InteractiveBrowser' | 'AuthorizationCode'
@@ -34,8 +35,9 @@ export class BrowserUnavailableError extends Error {
   }
 }
 
-const STATE_MISMATCH =
-  "Rejected the sign-in response: its 'state' does not match the one this sign-in sent, so it may be forged or come from an old browser tab. Nothing was redeemed; run the command again."
+const FOREIGN_RESPONSE = 'Ignored a sign-in response with a wrong state (another page may be probing the port); still waiting for the real one.'
+const QUERY_RESPONSE =
+  'The sign-in response came back in the URL instead of as the form post this sign-in asked for (response_mode=form_post), so it was not used and nothing was redeemed. Run the command again and open the sign-in URL unchanged.'
 
 /** Where a browser can be opened, or why not; `manual` for --no-browser. */
 export function planFor(context: FlowContext): BrowserPlan | {kind: 'manual'} {
@@ -44,13 +46,19 @@ export function planFor(context: FlowContext): BrowserPlan | {kind: 'manual'} {
 
 export async function browserSignIn(context: FlowContext, app: DelegatedApp, options: BrowserSignInOptions, plan: BrowserPlan | {kind: 'manual'}): Promise<TokenResult> {
   const {profile, reporter, signal} = context
-  const server = await openListener(context, options)
+  const state = randomBytes(32).toString('base64url')
+  let warned = false
+  // Any web page can make the browser send a request here; say so once, keep waiting for the real response.
+  const onForeignResponse = () => {
+    if (!warned) reporter.warn(FOREIGN_RESPONSE)
+    warned = true
+  }
+  const server = await openListener(context, options, state, onForeignResponse)
   const redirectUri = options.anyPort ? `${options.redirectUri.replace(/\/+$/, '')}:${server.port}` : options.redirectUri
   const closing = () => void server.close('The sign-in was stopped in the terminal.')
   try {
     const {CryptoProvider} = loadMsal()
     const {challenge, verifier} = await new CryptoProvider().generatePkceCodes()
-    const state = randomBytes(32).toString('base64url')
     const nonce = randomBytes(16).toString('base64url')
     const url = await app.getAuthCodeUrl({
       codeChallenge: challenge,
@@ -92,10 +100,11 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
       callback = first.callback
     }
 
+    // The listener hands over only a response carrying this sign-in's state.
     const {params} = callback
-    if (!sameText(params.get('state') ?? '', state) || params.getAll('state').length !== 1) {
-      callback.respond(failurePage('The response did not belong to this sign-in (state mismatch), so it was rejected.'), 400)
-      throw new AuthError(STATE_MISMATCH, 'STATE_MISMATCH')
+    if (callback.method !== 'POST') {
+      callback.respond(failurePage('The response came back in the URL instead of as a form post, so it was not used.'), 400)
+      throw new AuthError(QUERY_RESPONSE, 'QUERY_RESPONSE')
     }
     const error = params.get('error')
     if (error) {
@@ -131,7 +140,7 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
   }
 }
 
-async function openListener(context: FlowContext, options: BrowserSignInOptions): Promise<LoopbackServer> {
+async function openListener(context: FlowContext, options: BrowserSignInOptions, state: string, onForeignResponse: () => void): Promise<LoopbackServer> {
   const {profile} = context
   let target: URL
   try {
@@ -149,7 +158,7 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions)
   if (options.anyPort) {
     // A free port, and one nobody else serves on [::1] either (a browser may try ::1 first for localhost).
     for (let attempt = 0; ; attempt++) {
-      const server = await LoopbackServer.listen({host, path, port: 0})
+      const server = await LoopbackServer.listen({host, onForeignResponse, path, port: 0, state})
       if (attempt >= 4 || !(await ipv6LoopbackTaken(server.port))) return server
       await server.close()
     }
@@ -162,7 +171,7 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions)
     )
   let server: LoopbackServer
   try {
-    server = await LoopbackServer.listen({host, path, port})
+    server = await LoopbackServer.listen({host, onForeignResponse, path, port, state})
   } catch (error) {
     if (error instanceof LoopbackPortInUseError) throw busy()
     throw error
@@ -172,10 +181,4 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions)
     throw busy()
   }
   return server
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }

@@ -1,3 +1,4 @@
+import {timingSafeEqual} from 'node:crypto'
 import {createConnection} from 'node:net'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
@@ -9,11 +10,15 @@ import {failurePage, PAGE_HEADERS} from './pages.js'
  * on Ctrl-C/--timeout or choose its port for AuthorizationCode, and it accepts only form_post.
  *
  * - Binds one loopback address only (127.0.0.1 for `localhost`), never all interfaces.
- * - Accepts the response as a form_post (what we ask for: the code stays out of URLs and browser history) and, for
- *   robustness, as a GET with a query string; only on the redirect URI's path.
+ * - Only on the redirect URI's path, and only a response carrying exactly the `state` this sign-in sent (compared
+ *   in constant time). Any web page the user has open can make the browser send a request here (a form POST, an
+ *   `<img src="http://localhost:PORT/?error=x">`); without the state it is answered 400 and ignored, so it can
+ *   neither end the sign-in nor take the place of the real response.
+ * - The response arrives as a form_post (what we ask for: the code stays out of URLs and browser history). A GET
+ *   with the right state is handed over too, so the caller can refuse it with a clear error instead of waiting.
  * - Checks the Host header, so a web page using DNS rebinding cannot talk to it under another name.
- * - Hands over the first request carrying `code` or `error`, and keeps its HTTP response open until the caller
- *   knows the outcome (the token exchange), so the browser shows a truthful success or failure page.
+ * - Hands over the first response with the right state, and keeps its HTTP response open until the caller knows
+ *   the outcome (the token exchange), so the browser shows a truthful success or failure page.
  */
 
 export class LoopbackPortInUseError extends Error {
@@ -41,6 +46,10 @@ export interface LoopbackOptions {
   port: number
   /** The redirect URI's path, e.g. `/`. */
   path: string
+  /** The `state` this sign-in sent: only a response with exactly this one value is handed over. */
+  state: string
+  /** Told of every response that was ignored for a wrong or missing `state`. */
+  onForeignResponse?: () => void
 }
 
 const MAX_BODY = 64 * 1024
@@ -57,6 +66,8 @@ export class LoopbackServer {
     readonly host: string,
     readonly port: number,
     private readonly path: string,
+    private readonly state: string,
+    private readonly onForeignResponse: (() => void) | undefined,
   ) {}
 
   static async listen(options: LoopbackOptions): Promise<LoopbackServer> {
@@ -71,7 +82,7 @@ export class LoopbackServer {
       server.listen({exclusive: true, host: options.host, port: options.port}, () => resolve())
     })
     const port = (server.address() as AddressInfo).port
-    instance = new LoopbackServer(server, options.host, port, options.path)
+    instance = new LoopbackServer(server, options.host, port, options.path, options.state, options.onForeignResponse)
     server.on('connection', (socket: Socket) => {
       instance!.sockets.add(socket)
       socket.once('close', () => instance!.sockets.delete(socket))
@@ -79,7 +90,7 @@ export class LoopbackServer {
     return instance
   }
 
-  /** The first authorization response (code or error) that reaches the redirect URI. */
+  /** The first authorization response (code or error) with this sign-in's state that reaches the redirect URI. */
   next(): Promise<LoopbackCallback> {
     if (this.pending) {
       const callback = this.pending
@@ -118,6 +129,10 @@ export class LoopbackServer {
     }
     const accept = (params: URLSearchParams) => {
       if (!params.has('code') && !params.has('error')) return send(400, failurePage('This is not an authorization response.'))
+      if (!this.ours(params)) {
+        this.onForeignResponse?.()
+        return send(400, failurePage('This response does not belong to the sign-in in progress (its state does not match), so it was ignored.'))
+      }
       if (this.delivered || this.closed) return send(409, failurePage('This sign-in has already been handled.'))
       let answered = false
       const callback: LoopbackCallback = {
@@ -152,6 +167,15 @@ export class LoopbackServer {
       if (size <= MAX_BODY) accept(new URLSearchParams(Buffer.concat(chunks).toString('utf8')))
     })
     req.on('error', () => send(400, failurePage('The request could not be read.')))
+  }
+
+  /** Exactly one `state`, equal to ours; compared in constant time. */
+  private ours(params: URLSearchParams): boolean {
+    const states = params.getAll('state')
+    if (states.length !== 1) return false
+    const got = Buffer.from(states[0])
+    const want = Buffer.from(this.state)
+    return got.length === want.length && timingSafeEqual(got, want)
   }
 
   private hostAllowed(host: string | undefined): boolean {

@@ -83,14 +83,45 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     }
   })
 
-  it('rejects a response with a foreign state (exit 4) and leaves no listener', async () => {
-    const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv({mode: 'tamper-state'})})
-    expect(result.code, result.stderr).to.equal(4)
-    expect(result.stderr).to.match(/Error: Rejected the sign-in response: its 'state' does not match/)
+  it('ignores a signed-in response with a foreign state: nothing redeemed, one warning, the run waits on and times out (exit 5)', async () => {
+    const result = await world.cli(['get-token', '-p', 'web', '--timeout', '10'], {env: world.browserEnv({mode: 'tamper-state'})})
+    expect(result.code, result.stderr).to.equal(5)
+    expect(result.stderr).to.match(/Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 10 s/)
+    expect(result.stderr.match(/Warning: Ignored a sign-in response with a wrong state/g)).to.have.length(1)
     expect(result.stderr).not.to.contain('✓ Authorization code received')
     expect(idp.tokenRequests()).to.deep.equal([])
     expect((await world.browserVisits(1))[0].outcome).to.equal('failure')
     expect(await accepts(port)).to.equal(false)
+  })
+
+  it('a page probing the port cannot end the sign-in: forged GETs and cross-site POSTs get 400; the real response still works', async () => {
+    const session = startCli(['get-token', '-p', 'web'], world.browserEnv({mode: 'ignore'}))
+    const [, url] = await session.waitForStderr(/^(https:\S+authorize\?\S+)$/m)
+    const state = new URL(url).searchParams.get('state')!
+    const target = `http://127.0.0.1:${port}/`
+    const post = (body: string) => fetch(target, {body, headers: {'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example'}, method: 'POST'})
+    const statuses = [
+      (await fetch(`${target}?error=access_denied`)).status, // <img src="http://localhost:PORT/?error=...">
+      (await post('error=access_denied&error_description=gotcha')).status,
+      (await post('code=forged&state=forged')).status,
+      (await post(`code=forged&state=${encodeURIComponent(state)}&state=${encodeURIComponent(state)}`)).status,
+    ]
+    expect(statuses).to.deep.equal([400, 400, 400, 400])
+    await session.waitForStderr(/Warning: Ignored a sign-in response with a wrong state/)
+    expect(await accepts(port), 'still waiting').to.equal(true)
+
+    const {openChromium, signInAt} = await import('../support/browser/chromium.js')
+    const chromium = await openChromium()
+    try {
+      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal('success')
+    } finally {
+      await chromium.close()
+    }
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+    expect(result.stderr.match(/Ignored a sign-in response/g), 'warned once').to.have.length(1)
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.status])).to.deep.equal([['authorization_code', 200]])
   })
 
   it('reports an error= redirect: consent declined (AADSTS65004, exit 4)', async () => {
@@ -146,7 +177,7 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     }
   })
 
-  it('accepts the response as a GET with a query string too', async () => {
+  it('refuses a response sent back in the URL (GET), even with the right state: exit 4, nothing redeemed', async () => {
     const session = startCli(['get-token', '-p', 'web'], world.browserEnv({mode: 'ignore'}))
     const [, url] = await session.waitForStderr(/^(https:\S+authorize\?\S+)$/m)
     // Same authorization request, but asking the provider for a query redirect instead of form_post.
@@ -155,12 +186,14 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     const {openChromium, signInAt} = await import('../support/browser/chromium.js')
     const chromium = await openChromium()
     try {
-      expect((await signInAt(chromium, query.toString(), {password: world.password, username: world.alice})).outcome).to.equal('success')
+      expect((await signInAt(chromium, query.toString(), {password: world.password, username: world.alice})).outcome).to.equal('failure')
     } finally {
       await chromium.close()
     }
     const result = await session.done
-    expect(result.code, result.stderr).to.equal(0)
-    registerTokensIn(result.stdout)
+    expect(result.code, result.stderr).to.equal(4)
+    expect(result.stderr).to.contain('Error: The sign-in response came back in the URL instead of as the form post this sign-in asked for')
+    expect(idp.tokenRequests()).to.deep.equal([])
+    expect(await accepts(port)).to.equal(false)
   })
 })

@@ -99,14 +99,29 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     expect(await accepts(redirectPort(url))).to.equal(false)
   })
 
-  it('rejects a response whose state does not match (exit 4) and shows a failure page', async () => {
+  it('ignores a response whose state does not match (400, one warning) and still completes the real sign-in', async () => {
+    // The browser signs in on a tampered URL: the provider posts a real code with a forged state to the listener.
     const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'tamper-state'}))
     const [, url] = await session.waitForStderr(URL_LINE)
+    const [visit] = await world.browserVisits(1)
+    expect(visit.outcome).to.equal('failure')
+    expect(visit.text).to.contain('does not belong to the sign-in in progress')
+    await session.waitForStderr(/Warning: Ignored a sign-in response with a wrong state \(another page may be probing the port\)/)
+    expect(await accepts(redirectPort(url)), 'still listening').to.equal(true)
+    expect(idp.tokenRequests(), 'the forged response was not redeemed').to.deep.equal([])
+
+    const chromium = await openChromium()
+    try {
+      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal('success')
+    } finally {
+      await chromium.close()
+    }
     const result = await session.done
-    expect(result.code, result.stderr).to.equal(4)
-    expect(result.stderr).to.match(/Error: Rejected the sign-in response: its 'state' does not match/)
-    expect(idp.tokenRequests(), 'nothing was redeemed').to.deep.equal([])
-    expect((await world.browserVisits(1))[0].outcome).to.equal('failure')
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+    expect(decodeJwt(result.stdout.trim()).preferred_username).to.equal(world.alice)
+    expect(result.stderr.match(/Ignored a sign-in response/g)).to.have.length(1)
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.status])).to.deep.equal([['authorization_code', 200]])
     expect(await accepts(redirectPort(url))).to.equal(false)
   })
 
