@@ -4,7 +4,7 @@ import {AuthError, ConfigError} from '../core/errors.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
 import {browserPlan, launchBrowser, type BrowserPlan, type LaunchOutcome} from './browser.js'
 import {loginHint, seconds, tokenResult, untilAborted, type DelegatedApp} from './delegated.js'
-import {ipv6LoopbackTaken, LoopbackPortInUseError, LoopbackServer, loopbackBindAddress, type LoopbackCallback} from './loopback.js'
+import {ipv6LoopbackTaken, LoopbackPortDeniedError, LoopbackPortInUseError, LoopbackServer, loopbackBindAddress, type LoopbackCallback} from './loopback.js'
 import {loadMsal} from './msal-options.js'
 import {failurePage, successPage} from './pages.js'
 
@@ -174,6 +174,12 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions,
     server = await LoopbackServer.listen({host, onForeignResponse, path, port, state})
   } catch (error) {
     if (error instanceof LoopbackPortInUseError) throw busy()
+    if (error instanceof LoopbackPortDeniedError) {
+      throw new ConfigError(
+        `Cannot receive the sign-in at ${options.redirectUri}: port ${port} needs privileges; use a port ≥ 1024 in the redirect URI and the app registration, and set it with 'entra-auth-cli config edit -p ${profile.name} --redirect-uri http://localhost:PORT'.`,
+        'PORT_PRIVILEGED',
+      )
+    }
     throw error
   }
   if (target.hostname.toLowerCase() === 'localhost' && (await ipv6LoopbackTaken(port))) {

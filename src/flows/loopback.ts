@@ -31,6 +31,17 @@ export class LoopbackPortInUseError extends Error {
   }
 }
 
+/** Binding a port below 1024 (the redirect URI's port 80) needs privileges the user does not have. */
+export class LoopbackPortDeniedError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`${host}:${port} needs privileges to listen on`)
+    this.name = 'LoopbackPortDeniedError'
+  }
+}
+
 export interface LoopbackCallback {
   /** `code`, `state`, `error`, `error_description`, `client_info`, ... */
   params: URLSearchParams
@@ -77,7 +88,9 @@ export class LoopbackServer {
     server.keepAliveTimeout = 500
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new LoopbackPortInUseError(options.host, options.port) : error)
+        if (error.code === 'EADDRINUSE') reject(new LoopbackPortInUseError(options.host, options.port))
+        else if (error.code === 'EACCES') reject(new LoopbackPortDeniedError(options.host, options.port))
+        else reject(error)
       })
       server.listen({exclusive: true, host: options.host, port: options.port}, () => resolve())
     })
@@ -178,10 +191,12 @@ export class LoopbackServer {
     return got.length === want.length && timingSafeEqual(got, want)
   }
 
+  /** Browsers leave the default port out of Host: `localhost`, not `localhost:80`, for http://localhost/. */
   private hostAllowed(host: string | undefined): boolean {
     if (!host) return false
+    const wanted = host.toLowerCase()
     const names = ['localhost', '127.0.0.1', '[::1]']
-    return names.some((name) => host.toLowerCase() === `${name}:${this.port}`)
+    return names.some((name) => wanted === `${name}:${this.port}` || (this.port === 80 && wanted === name))
   }
 }
 

@@ -2,6 +2,7 @@
  * AuthorizationCode end to end: the profile's redirect URI (a loopback port chosen per test), public or
  * confidential client, Chromium signing in through $BROWSER; and each way it can end badly.
  */
+import {existsSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {expect} from 'chai'
 import {decodeJwt} from 'jose'
@@ -10,6 +11,15 @@ import {startIdp, type Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
 import {accepts, freePort, listeningAddresses, startCli} from '../support/browser/cli-session.js'
 import {leakedSecrets, startDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+
+/** Whether this process can listen on 127.0.0.1:port right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen({host: '127.0.0.1', port}, () => server.close(() => resolve(true)))
+  })
+}
 
 describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redirect URI)', function () {
   this.timeout(60_000)
@@ -81,6 +91,28 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     } finally {
       await new Promise((resolve) => blocker.close(resolve))
     }
+  })
+
+  it('a redirect URI on port 80 works: the browser sends Host: localhost without the port', async function () {
+    if (!(await portFree(80))) this.skip()
+    await world.createUserProfile('web80', 'AuthorizationCode', ['--redirect-uri', 'http://localhost'])
+    const result = await world.cli(['get-token', '-p', 'web80', '--timeout', '20'], {env: world.browserEnv()})
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+    expect((await world.browserVisits(1))[0].outcome).to.equal('success')
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.body.redirect_uri])).to.deep.equal([['authorization_code', 'http://localhost']])
+  })
+
+  it('says that port 80 needs privileges when it cannot be bound (exit 3), not that it is busy', async function () {
+    if (!existsSync('/usr/bin/setpriv') || !(await portFree(80))) this.skip()
+    await world.createUserProfile('web80', 'AuthorizationCode', ['--redirect-uri', 'http://localhost'])
+    // Root without CAP_NET_BIND_SERVICE gets EACCES for port 80, as any ordinary user does.
+    const session = startCli(['get-token', '-p', 'web80'], world.browserEnv(), {launcher: ['setpriv', '--bounding-set', '-net_bind_service', '--inh-caps', '-net_bind_service']})
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(3)
+    expect(result.stderr).to.contain('Error: Cannot receive the sign-in at http://localhost: port 80 needs privileges; use a port ≥ 1024 in the redirect URI and the app registration')
+    expect(result.stderr).not.to.contain('already in use')
+    expect(await world.browserVisits()).to.deep.equal([])
   })
 
   it('ignores a signed-in response with a foreign state: nothing redeemed, one warning, the run waits on and times out (exit 5)', async () => {

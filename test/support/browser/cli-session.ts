@@ -2,10 +2,11 @@
  * A CLI process a test talks to while it runs: read what it printed so far, wait for a line, interrupt it. Spawned
  * asynchronously: the identity provider answers from the test process's event loop.
  */
+import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {connect} from 'node:net'
 import {readFileSync} from 'node:fs'
-import {spawnCli, type CliResult} from '../cli.js'
+import {BIN, ROOT, spawnCli, type CliResult} from '../cli.js'
 
 export interface CliSession {
   readonly stdout: string
@@ -16,8 +17,12 @@ export interface CliSession {
   readonly done: Promise<CliResult>
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv, options: {timeoutMs?: number} = {}): CliSession {
-  const child = spawnCli(args, {env})
+/** `launcher`: run the CLI through this command line (e.g. `setpriv ...`), which then execs node. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, options: {timeoutMs?: number; launcher?: string[]} = {}): CliSession {
+  const {launcher} = options
+  const child = launcher
+    ? spawn(launcher[0], [...launcher.slice(1), process.execPath, BIN, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
+    : spawnCli(args, {env})
   let stdout = ''
   let stderr = ''
   const listeners = new Set<() => void>()
