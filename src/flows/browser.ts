@@ -1,12 +1,15 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {accessSync, constants, readFileSync} from 'node:fs'
+import {accessSync, constants, readFileSync, statSync} from 'node:fs'
 import {delimiter, join} from 'node:path'
 
 /**
  * Opening the user's browser from a terminal, or knowing that we cannot:
  *
  * - `$BROWSER` first (the usual Unix convention, also how WSL and headless setups point at a browser): a
- *   colon-separated list of commands, each given the URL in place of `%s` or as its last argument; tried in order.
+ *   colon-separated list of commands, tried in order. An entry that is an executable file as a whole is run as is
+ *   (`/mnt/c/Program Files/Google/Chrome/Application/chrome.exe`); otherwise it is split into words the way a shell
+ *   would, honouring quotes and backslashes (as Python's webbrowser does). The URL replaces `%s`, else it is added
+ *   as the last argument. No shell ever runs: the URL is one argument of its own.
  * - WSL: `wslview` (wslu) when installed, otherwise the `open` package, which starts the Windows default browser
  *   through PowerShell. WSL 2 forwards the Windows side's `localhost` to our loopback listener.
  * - An SSH session without a forwarded display, or Linux without DISPLAY/WAYLAND_DISPLAY: no browser here, and a
@@ -47,9 +50,67 @@ export function onPath(command: string, env: NodeJS.ProcessEnv = process.env): b
   return false
 }
 
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Words of a command line as a POSIX shell splits them: whitespace separates; '...' is literal; "..." keeps all
+ * but \" \\ \$ \` escapes; a backslash outside quotes takes the next character literally. Nothing is expanded.
+ * Undefined when a quote is left open.
+ */
+export function shellWords(text: string): string[] | undefined {
+  const words: string[] = []
+  let word = ''
+  let inWord = false
+  let quote: string | undefined
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (quote === "'") {
+      if (c === "'") quote = undefined
+      else word += c
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined
+      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1])) word += text[++i]
+      else word += c
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word)
+      word = ''
+      inWord = false
+    } else {
+      inWord = true
+      if (c === "'" || c === '"') quote = c
+      else if (c === '\\' && i + 1 < text.length) word += text[++i]
+      else word += c
+    }
+  }
+  if (quote) return undefined
+  if (inWord) words.push(word)
+  return words
+}
+
+/** The program and arguments one `$BROWSER` entry runs to open `url`, or why it cannot be run. */
+export function browserCommand(entry: string, url: string, env: NodeJS.ProcessEnv = process.env): {file: string; args: string[]} | {error: string} {
+  // A path with spaces (Windows programs under WSL) names the program as a whole.
+  if (entry.includes('/') ? isExecutableFile(entry) : onPath(entry, env)) return {args: [url], file: entry}
+  const words = shellWords(entry)
+  if (!words) return {error: `$BROWSER entry '${entry}' has a quote that is never closed`}
+  if (words.length === 0 || !words[0]) return {error: `$BROWSER entry '${entry}' names no program`}
+  const [file, ...args] = words
+  return {args: args.some((a) => a.includes('%s')) ? args.map((a) => a.replaceAll('%s', url)) : [...args, url], file}
+}
+
 export function browserPlan(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): BrowserPlan {
   const commands = (env.BROWSER ?? '').split(':').map((c) => c.trim()).filter(Boolean)
-  if (commands.length > 0) return {commands, kind: 'commands', via: `$BROWSER (${commands[0].split(/\s+/)[0]})`}
+  if (commands.length > 0) {
+    const first = browserCommand(commands[0], '', env)
+    return {commands, kind: 'commands', via: `$BROWSER (${'file' in first ? first.file : commands[0]})`}
+  }
   if (isWsl(env, platform)) return onPath('wslview', env) ? {kind: 'wslview', via: 'wslview'} : {kind: 'open', via: "the Windows default browser"}
   const ssh = Boolean(env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY)
   const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
@@ -66,11 +127,13 @@ export async function launchBrowser(url: string, plan: Exclude<BrowserPlan, {kin
   switch (plan.kind) {
     case 'commands': {
       const reasons: string[] = []
-      for (const command of plan.commands) {
-        const words = command.split(/\s+/)
-        const args = words.slice(1)
-        const argv = args.some((a) => a.includes('%s')) ? args.map((a) => a.replaceAll('%s', url)) : [...args, url]
-        const outcome = await watch(() => spawn(words[0], argv, {detached: true, stdio: 'ignore'}), `$BROWSER command '${words[0]}'`)
+      for (const entry of plan.commands) {
+        const command = browserCommand(entry, url)
+        if ('error' in command) {
+          reasons.push(command.error)
+          continue
+        }
+        const outcome = await watch(() => spawn(command.file, command.args, {detached: true, stdio: 'ignore'}), `$BROWSER command '${command.file}'`)
         if (outcome.ok) return outcome
         reasons.push(outcome.reason)
       }

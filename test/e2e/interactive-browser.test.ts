@@ -199,6 +199,32 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     registerTokensIn(result.stdout)
   })
 
+  it('runs a $BROWSER that is a path with spaces as a whole (WSL: /mnt/c/Program Files/...)', async () => {
+    const dir = join(world.home.root, 'Program Files', 'Google', 'Chrome')
+    mkdirSync(dir, {recursive: true})
+    const exe = join(dir, 'chrome.exe')
+    writeFileSync(exe, `#!/bin/sh\nexec "${BROWSER_SCRIPT}" "$@"\n`)
+    chmodSync(exe, 0o755)
+    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '20'], {env: world.browserEnv({extra: {BROWSER: exe}})})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stderr).not.to.contain('device code')
+    expect((await world.browserVisits(1))[0].outcome).to.equal('success')
+    registerTokensIn(result.stdout)
+  })
+
+  it('splits a $BROWSER entry shell-style: a quoted program path and %s', async () => {
+    const dir = join(world.home.root, 'My Browser')
+    mkdirSync(dir, {recursive: true})
+    const exe = join(dir, 'open it')
+    // The wrapper insists on its first argument, so the words must arrive as the quotes say.
+    writeFileSync(exe, `#!/bin/sh\n[ "$1" = "--new window" ] || exit 9\nshift\nexec "${BROWSER_SCRIPT}" "$@"\n`)
+    chmodSync(exe, 0o755)
+    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '20'], {env: world.browserEnv({extra: {BROWSER: `"${exe}" '--new window' %s`}})})
+    expect(result.code, result.stderr).to.equal(0)
+    expect((await world.browserVisits(1))[0].outcome).to.equal('success')
+    registerTokensIn(result.stdout)
+  })
+
   it('keeps several accounts: --account picks one, the default is the last used', async () => {
     const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
     expect(asAlice.code, asAlice.stderr).to.equal(0)
