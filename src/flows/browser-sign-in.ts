@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {endpointProblem} from '../core/authority-metadata.js'
 import {adviceForEntraError, toCliError} from '../core/entra-errors.js'
 import {AuthError, ConfigError} from '../core/errors.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
@@ -70,6 +71,13 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
       scopes: context.scopes,
       state,
     })
+    // The URL goes to the OS launcher (on Windows and WSL through PowerShell): only the authority's own https URL,
+    // with nothing a shell could act on. msal percent-encodes every parameter, so a real URL always passes.
+    const {authority} = await context.msal()
+    const unsafe = endpointProblem(url, authority, {loopbackHttp: true})
+    if (unsafe) {
+      throw new ConfigError(`Refusing to open the sign-in URL: it ${unsafe}. Check the profile's authority (${authority}) and its OpenID metadata.`, 'UNSAFE_SIGN_IN_URL')
+    }
 
     if (options.flow === 'AuthorizationCode') reporter.status(`Redirect URI: ${redirectUri}`)
     let launch: Promise<LaunchOutcome> | undefined
