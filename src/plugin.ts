@@ -85,8 +85,13 @@ export interface MsalSetup {
 export interface FlowOptions {
   /** Skip every cache and go to the identity provider. */
   force: boolean
-  /** UPN of the account to use when a profile has signed in several. */
+  /** UPN of the account to use when a profile has signed in several (--account). */
   account?: string
+  /**
+   * msal home account id of the account the profile used last; given when `account` is not. Look it up with
+   * msal's `getTokenCache().getAccountByHomeId()`: user names are not unique (a re-created user, guests).
+   */
+  homeAccountId?: string
   loginHint?: string
   noBrowser?: boolean
   timeoutMs: number

@@ -138,17 +138,15 @@ function parseMsalCache(msalCache: string): MsalCacheJson | undefined {
   }
 }
 
-/** The user name (UPN) of a cached account, by msal home account id. */
-export function accountUsername(msalCache: string, homeAccountId: string): string | undefined {
-  const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
-  return accounts.find((a) => a.home_account_id === homeAccountId)?.username
-}
-
-/** The home account id of a cached account, by user name (UPN, any case). */
+/**
+ * The home account id of the cached account with this user name (UPN, any case); undefined when there is none, or
+ * when several accounts have that name (a re-created user, guests): the caller must not pick one of them.
+ */
 export function accountHomeId(msalCache: string, username: string): string | undefined {
   const wanted = username.toLowerCase()
   const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
-  return accounts.find((a) => a.username?.toLowerCase() === wanted)?.home_account_id
+  const ids = new Set(accounts.filter((a) => a.username?.toLowerCase() === wanted && a.home_account_id).map((a) => a.home_account_id))
+  return ids.size === 1 ? [...ids][0] : undefined
 }
 
 /** OIDC scopes are never in an access token's target; msal adds them to every delegated request. */

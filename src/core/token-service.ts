@@ -12,7 +12,7 @@ import {paths} from './paths.js'
 import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} from './profile.js'
 import {ProfileStore} from './profile-store.js'
 import {SecretStores} from './secret-stores.js'
-import {accountUsername, TokenCacheFile, type CachePayload} from './token-cache.js'
+import {TokenCacheFile, type CachePayload} from './token-cache.js'
 import {messages} from './token-output.js'
 import type {FlowContext, MsalSetup, PromptApi, Reporter, TokenResult} from '../plugin.js'
 
@@ -105,9 +105,10 @@ export class TokenService {
         const flow = await registration.create()
         // The deadline lets a long Retry-After fail at once instead of sleeping into the --timeout.
         http = new HttpClient({deadline: startedAt + timeoutMs, signal})
-        // Delegated flows sign in as --account, else as the account the profile used last.
-        const account = request.account ?? (registration.interactive || registration.supportsRefresh ? await this.lastAccountName(profile) : undefined)
-        const context = this.context(profile, scopes, http, signal, {...request, account, timeoutMs})
+        // Delegated flows sign in as --account, else as the account the profile used last (by home account id).
+        const delegated = registration.interactive || registration.supportsRefresh
+        const homeAccountId = !request.account && delegated ? await this.lastAccountId(profile) : undefined
+        const context = this.context(profile, scopes, http, signal, {...request, timeoutMs}, homeAccountId)
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
         // rejects first with an error saying what it waited for.
@@ -138,7 +139,7 @@ export class TokenService {
     this.deps.reporter.warn(`The token cache of profile '${profile.name}' could not be read (${reason}); starting a fresh one.`)
   }
 
-  private context(profile: Profile, scopes: string[], http: HttpClient, signal: AbortSignal, request: TokenRequest): FlowContext {
+  private context(profile: Profile, scopes: string[], http: HttpClient, signal: AbortSignal, request: TokenRequest, homeAccountId?: string): FlowContext {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     let setup: Promise<MsalSetup> | undefined
     const secretStore = () => (typeof profile.secretStore === 'string' ? this.stores.openFor(profile.name, profile.secretStore) : this.stores.selected())
@@ -155,6 +156,7 @@ export class TokenService {
       options: {
         account: request.account,
         force: Boolean(request.force),
+        homeAccountId,
         loginHint: request.loginHint,
         noBrowser: request.noBrowser,
         timeoutMs: request.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000,
@@ -200,10 +202,9 @@ export class TokenService {
     }
   }
 
-  private async lastAccountName(profile: Profile): Promise<string | undefined> {
+  private async lastAccountId(profile: Profile): Promise<string | undefined> {
     const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open)
-    if (load.state !== 'ok' || !load.payload.lastAccount) return undefined
-    return accountUsername(load.payload.msal, load.payload.lastAccount)
+    return load.state === 'ok' ? load.payload.lastAccount : undefined
   }
 
   private async rememberAccount(profile: Profile, homeAccountId: string) {

@@ -64,7 +64,7 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
     const url = await app.getAuthCodeUrl({
       codeChallenge: challenge,
       codeChallengeMethod: 'S256',
-      loginHint: loginHint(context),
+      loginHint: await loginHint(app, context),
       nonce,
       redirectUri,
       responseMode: loadMsal().ResponseMode.FORM_POST,

@@ -36,19 +36,37 @@ export function isConfidentialProfile(context: FlowContext): boolean {
 }
 
 /**
- * The cached account to use: the one named by `--account` (UPN), else the one the profile used last (the token
- * service passes it in the same option), else the only one there is.
+ * The cached account to use: the one named by `--account` (UPN, any case; an error when several cached accounts
+ * have that name), else the one the profile used last (by home account id, which the token service passes in),
+ * else the only one there is.
  */
 export async function findAccount(app: DelegatedApp, context: FlowContext): Promise<AccountInfo | undefined> {
-  const accounts = await app.getTokenCache().getAllAccounts()
-  const wanted = context.options.account?.toLowerCase()
-  if (wanted) return accounts.find((a) => a.username.toLowerCase() === wanted)
-  return accounts.length === 1 ? accounts[0] : undefined
+  const cache = app.getTokenCache()
+  const {account: wanted, homeAccountId} = context.options
+  if (wanted) {
+    const homeIds = new Set((await cache.getAllAccounts()).filter((a) => a.username.toLowerCase() === wanted.toLowerCase()).map((a) => a.homeAccountId))
+    if (homeIds.size > 1) {
+      throw new ConfigError(
+        `Profile '${context.profile.name}' has ${homeIds.size} signed-in accounts named ${wanted} (the user was re-created, or signed in from another home tenant), so --account cannot tell them apart; leave --account out to use the one used last.`,
+        'AMBIGUOUS_ACCOUNT',
+      )
+    }
+    const [homeId] = homeIds
+    return homeId ? ((await cache.getAccountByHomeId(homeId)) ?? undefined) : undefined
+  }
+  if (homeAccountId) {
+    const last = await cache.getAccountByHomeId(homeAccountId)
+    if (last) return last
+  }
+  const accounts = await cache.getAllAccounts()
+  return new Set(accounts.map((a) => a.homeAccountId)).size === 1 ? accounts[0] : undefined
 }
 
 /** The account the sign-in page should pre-fill: --login-hint, else the account asked for or used last. */
-export function loginHint(context: FlowContext): string | undefined {
-  return context.options.loginHint ?? context.options.account
+export async function loginHint(app: DelegatedApp, context: FlowContext): Promise<string | undefined> {
+  const {account, homeAccountId, loginHint: hint} = context.options
+  if (hint ?? account) return hint ?? account
+  return homeAccountId ? (await app.getTokenCache().getAccountByHomeId(homeAccountId))?.username : undefined
 }
 
 /** Errors after which only a new sign-in helps: msal's interaction-required ones, and a refused grant (invalid_grant). */

@@ -139,6 +139,28 @@ describe('refresh, and silent renewal by get-token', function () {
     expect(decodeJwt(last.stdout.trim()).preferred_username).to.equal(world.alice)
   })
 
+  it('finds the last used account by home account id, not by user name (a re-created user with the same UPN)', async () => {
+    const first = await signIn()
+    // The user is deleted and created again: same UPN, new object id, so a second account in the cache.
+    idp.registerUser({displayName: 'Alice', password: world.password, tenantId: world.tenantId, username: world.alice})
+    const second = await signIn(['--force'])
+    const [oldOid, newOid] = [decodeJwt(first).oid, decodeJwt(second).oid]
+    expect(newOid).not.to.equal(oldOid)
+
+    const refreshed = await world.cli(['refresh', '-p', 'me'], noBrowser())
+    expect(refreshed.code, refreshed.stderr).to.equal(0)
+    registerTokensIn(refreshed.stdout)
+    expect(decodeJwt(refreshed.stdout.trim()).oid, 'the account signed in last').to.equal(newOid)
+
+    // --account names a user, and two cached accounts have that name: refuse to guess, from the cache too.
+    for (const command of ['refresh', 'get-token']) {
+      const named = await world.cli([command, '-p', 'me', '--account', world.alice], noBrowser())
+      expect(named.code, named.stderr).to.equal(3)
+      expect(named.stderr).to.contain(`Error: Profile 'me' has 2 signed-in accounts named ${world.alice} (the user was re-created, or signed in from another home tenant), so --account cannot tell them apart; leave --account out to use the one used last.`)
+    }
+    expect(idp.tokenRequests().map((r) => r.grant_type)).to.deep.equal(['refresh_token'])
+  })
+
   it('ClientCredentials has no refresh token: says why and what to run (exit 3)', async () => {
     expect((await world.createProfile('app')).code).to.equal(0)
     const result = await world.cli(['refresh', '-p', 'app'])
