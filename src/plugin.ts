@@ -87,12 +87,14 @@ export interface FlowOptions {
   force: boolean
   /** UPN of the account to use when a profile has signed in several (--account). */
   account?: string
+  /** Pre-fill on the sign-in page (--login-hint); like `account`, it names the cached account to use. */
+  loginHint?: string
   /**
-   * msal home account id of the account the profile used last; given when `account` is not. Look it up with
-   * msal's `getTokenCache().getAccountByHomeId()`: user names are not unique (a re-created user, guests).
+   * msal home account id of the account the profile used last; given when neither `account` nor `loginHint` is.
+   * Look it up with msal's `getTokenCache().getAccountByHomeId()`: user names are not unique (a re-created user,
+   * guests).
    */
   homeAccountId?: string
-  loginHint?: string
   noBrowser?: boolean
   timeoutMs: number
 }

@@ -33,7 +33,7 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
       helpValue: 'FLOW',
     }),
     force: Flags.boolean({description: 'Skip the cache and get a new token from the identity provider.'}),
-    'login-hint': Flags.string({description: 'Pre-fill this account (UPN) on the sign-in page.'}),
+    'login-hint': Flags.string({description: 'Pre-fill this account (UPN) on the sign-in page; a cached token of this account is used if there is one (but anyone may sign in, unlike --account).'}),
     'no-browser': Flags.boolean({description: 'Do not open a browser; print the sign-in URL instead.'}),
   }
 

@@ -3,7 +3,7 @@ import {deadline, raceAbort} from './abort.js'
 import {resolveAuthorityMetadata} from './authority-metadata.js'
 import {lookupCachedToken} from './cached-token.js'
 import {toCliError} from './entra-errors.js'
-import {CliError, ConfigError, NetworkError} from './errors.js'
+import {AuthError, CliError, ConfigError, NetworkError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {loadFlowRegistration, type HookSource} from './extensions.js'
 import {withLock} from './file-lock.js'
@@ -71,9 +71,11 @@ export class TokenService {
     this.deps.reporter.status(refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name))
     const scopes = effectiveScopes(profile, request.scopes)
     const useCache = !request.force && !refreshing
+    // The account asked for: --account, else the --login-hint (a cached token of another account is no answer).
+    const wanted = request.account ?? request.loginHint
 
     if (useCache) {
-      const hit = await this.cached(profile, scopes, flowName, request.account)
+      const hit = await this.cached(profile, scopes, flowName, wanted)
       if (hit) return {fromCache: true, profile, result: hit}
     }
 
@@ -93,7 +95,7 @@ export class TokenService {
         profile = await this.profiles.get(profile.name)
         // Another process may have filled the cache while we waited for the lock.
         if (useCache) {
-          const hit = await this.cached(profile, scopes, flowName, request.account)
+          const hit = await this.cached(profile, scopes, flowName, wanted)
           if (hit) return {fromCache: true, profile, result: hit}
         }
         if (refreshing && !registration.supportsRefresh) {
@@ -105,14 +107,20 @@ export class TokenService {
         const flow = await registration.create()
         // The deadline lets a long Retry-After fail at once instead of sleeping into the --timeout.
         http = new HttpClient({deadline: startedAt + timeoutMs, signal})
-        // Delegated flows sign in as --account, else as the account the profile used last (by home account id).
+        // Delegated flows sign in as --account (or --login-hint), else as the account the profile used last (by home
+        // account id).
         const delegated = registration.interactive || registration.supportsRefresh
-        const homeAccountId = !request.account && delegated ? await this.lastAccountId(profile) : undefined
+        const homeAccountId = !wanted && delegated ? await this.lastAccountId(profile) : undefined
         const context = this.context(profile, scopes, http, signal, {...request, timeoutMs}, homeAccountId)
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
         // rejects first with an error saying what it waited for.
         const result = await raceAbort(work, signal, (reject) => setImmediate(() => reject(signal.reason)))
+        // The browser or the other device signs in whoever the person there chooses; --account is a requirement.
+        const signedIn = result.account?.username
+        if (request.account && signedIn && signedIn.toLowerCase() !== request.account.toLowerCase()) {
+          throw new AuthError(`Signed in as ${signedIn}, not ${request.account} as --account asked; run the command again and sign in as ${request.account}.`, 'WRONG_ACCOUNT')
+        }
         if (result.account) await this.rememberAccount(profile, result.account.homeAccountId)
         return {fromCache: false, profile, result}
       })

@@ -36,18 +36,19 @@ export function isConfidentialProfile(context: FlowContext): boolean {
 }
 
 /**
- * The cached account to use: the one named by `--account` (UPN, any case; an error when several cached accounts
- * have that name), else the one the profile used last (by home account id, which the token service passes in),
- * else the only one there is.
+ * The cached account to use: the one named by `--account`, else by `--login-hint` (UPN, any case; an error when
+ * several cached accounts have that name), else the one the profile used last (by home account id, which the token
+ * service passes in), else the only one there is.
  */
 export async function findAccount(app: DelegatedApp, context: FlowContext): Promise<AccountInfo | undefined> {
   const cache = app.getTokenCache()
-  const {account: wanted, homeAccountId} = context.options
+  const {account, homeAccountId, loginHint: hint} = context.options
+  const wanted = account ?? hint
   if (wanted) {
     const homeIds = new Set((await cache.getAllAccounts()).filter((a) => a.username.toLowerCase() === wanted.toLowerCase()).map((a) => a.homeAccountId))
     if (homeIds.size > 1) {
       throw new ConfigError(
-        `Profile '${context.profile.name}' has ${homeIds.size} signed-in accounts named ${wanted} (the user was re-created, or signed in from another home tenant), so --account cannot tell them apart; leave --account out to use the one used last.`,
+        `Profile '${context.profile.name}' has ${homeIds.size} signed-in accounts named ${wanted} (the user was re-created, or signed in from another home tenant), so ${account ? '--account' : '--login-hint'} cannot tell them apart; leave ${account ? '--account' : '--login-hint'} out to use the one used last.`,
         'AMBIGUOUS_ACCOUNT',
       )
     }

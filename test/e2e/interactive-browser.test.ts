@@ -225,6 +225,42 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     registerTokensIn(result.stdout)
   })
 
+  it('enforces --account: a sign-in as someone else fails (exit 4), prints no token and is not remembered', async () => {
+    const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
+    expect(asAlice.code, asAlice.stderr).to.equal(0)
+    registerTokensIn(asAlice.stdout)
+    const carol = `carol@${world.domain}`
+    idp.registerUser({displayName: 'Carol', password: world.password, tenantId: world.tenantId, username: carol})
+
+    // Asked for bob; the person at the browser signs in as carol.
+    const wrong = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {env: world.browserEnv({user: carol})})
+    expect(wrong.code, wrong.stderr).to.equal(4)
+    expect(wrong.stdout).to.equal('')
+    expect(wrong.stderr).to.contain(`Error: Signed in as ${carol}, not ${world.bob} as --account asked; run the command again and sign in as ${world.bob}.`)
+    expect((await world.browserVisits(2))[1].prefilled).to.equal(world.bob)
+
+    // The profile still uses alice by default.
+    const after = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
+    expect(after.code, after.stderr).to.equal(0)
+    expect(after.stdout.trim()).to.equal(asAlice.stdout.trim())
+  })
+
+  it('--login-hint names the account wanted: a cached token of another account is not served for it', async () => {
+    const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
+    expect(asAlice.code, asAlice.stderr).to.equal(0)
+    registerTokensIn(asAlice.stdout)
+    const asBob = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {env: world.browserEnv({user: world.bob})})
+    expect(asBob.code, asBob.stderr).to.equal(0)
+    registerTokensIn(asBob.stdout)
+    expect(asBob.stderr).not.to.contain('(from cache)')
+    expect(decodeJwt(asBob.stdout.trim()).preferred_username).to.equal(world.bob)
+    expect((await world.browserVisits(2))[1].prefilled).to.equal(world.bob)
+    // And bob's cached token is what --login-hint bob gets next time, without a browser.
+    const again = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {env: world.browserEnv({mode: 'fail'})})
+    expect(again.stdout.trim()).to.equal(asBob.stdout.trim())
+    expect(again.stderr).to.contain('(from cache)')
+  })
+
   it('keeps several accounts: --account picks one, the default is the last used', async () => {
     const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
     expect(asAlice.code, asAlice.stderr).to.equal(0)
