@@ -26,7 +26,10 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
 
   static override flags = {
     ...tokenOutputFlags,
-    account: Flags.string({description: 'Account (UPN) to use when the profile has signed in several; default: the last used.'}),
+    account: Flags.string({
+      description:
+        'Account (UPN) to use when the profile has signed in several; default: the last used. A sign-in as anyone else fails. Every get-token or refresh that names an account (--account, --login-hint) and succeeds, from the cache or not, makes it the last used.',
+    }),
     flow: Flags.string({
       char: 'f',
       description: 'Flow to use instead of the profile\'s: ClientCredentials, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds.',

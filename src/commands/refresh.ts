@@ -23,7 +23,7 @@ Output is the same as get-token's: the token alone on stdout, or --json, or -o F
 
   static override flags = {
     ...tokenOutputFlags,
-    account: Flags.string({description: 'Account (UPN) whose refresh token to redeem; default: the last used.'}),
+    account: Flags.string({description: 'Account (UPN) whose refresh token to redeem; default: the last used. Naming an account makes it the last used.'}),
     flow: Flags.string({char: 'f', description: "Flow the account signed in with, when not the profile's default.", helpValue: 'FLOW'}),
   }
 

@@ -21,7 +21,7 @@ export interface CacheLookup {
  * never disagree on what counts as a hit. App-only flows (ClientCredentials) match tokens with no account; the
  * others match the account asked for (--account), else the account used last.
  */
-export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad}> {
+export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad; homeAccountId?: string}> {
   const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore)
   if (load.state !== 'ok') return {load}
   const flow = lookup.flow ?? lookup.profile.defaultFlow ?? DEFAULT_FLOW
@@ -35,5 +35,6 @@ export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: Tok
     minValidSeconds: MIN_VALID_SECONDS,
     scopes: lookup.scopes,
   })
-  return {hit, load}
+  // Whose token it is: '' for app-only tokens.
+  return {hit, homeAccountId: account ?? '', load}
 }

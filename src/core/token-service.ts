@@ -75,8 +75,9 @@ export class TokenService {
     const wanted = request.account ?? request.loginHint
 
     if (useCache) {
-      const hit = await this.cached(profile, scopes, flowName, wanted)
-      if (hit) return {fromCache: true, profile, result: hit}
+      const found = await this.cached(profile, scopes, flowName, wanted)
+      // A hit for a named account that is not the last used one yet: it becomes so, under the lock (below).
+      if (found.hit && !(wanted && found.homeAccountId && found.homeAccountId !== found.lastAccount)) return {fromCache: true, profile, result: found.hit}
     }
 
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
@@ -95,8 +96,12 @@ export class TokenService {
         profile = await this.profiles.get(profile.name)
         // Another process may have filled the cache while we waited for the lock.
         if (useCache) {
-          const hit = await this.cached(profile, scopes, flowName, wanted)
-          if (hit) return {fromCache: true, profile, result: hit}
+          const found = await this.cached(profile, scopes, flowName, wanted)
+          if (found.hit) {
+            // Using an account by name makes it the last used one, from the cache as after a sign-in or refresh.
+            if (wanted && found.homeAccountId) await this.rememberAccount(profile, found.homeAccountId)
+            return {fromCache: true, profile, result: found.hit}
+          }
         }
         if (refreshing && !registration.supportsRefresh) {
           throw new ConfigError(
@@ -135,10 +140,11 @@ export class TokenService {
     }
   }
 
-  async cached(profile: Profile, scopes: string[], flow?: string, account?: string): Promise<TokenResult | undefined> {
-    const {hit, load} = await lookupCachedToken({account, flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
+  /** A cache hit, whose account it is (home account id, '' app-only) and the profile's last used account. */
+  private async cached(profile: Profile, scopes: string[], flow: string, account?: string): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
+    const {hit, homeAccountId, load} = await lookupCachedToken({account, flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
     if (load.state === 'unreadable') this.warnUnreadable(profile, load.reason)
-    return hit
+    return {hit, homeAccountId, lastAccount: load.state === 'ok' ? load.payload.lastAccount : undefined}
   }
 
   private warnUnreadable(profile: Profile, reason: string) {

@@ -277,6 +277,10 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     expect(alice.code, alice.stderr).to.equal(0)
     expect(alice.stdout.trim()).to.equal(asAlice.stdout.trim())
     expect(alice.stderr).to.contain('(from cache)')
-    expect(idp.requestCount(), 'both served from the cache').to.equal(0)
+    // Naming alice, even for a cached token, made her the last used account (as a sign-in or a refresh does).
+    const next = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
+    expect(next.code, next.stderr).to.equal(0)
+    expect(next.stdout.trim(), 'default: now alice').to.equal(asAlice.stdout.trim())
+    expect(idp.requestCount(), 'all served from the cache').to.equal(0)
   })
 })
