@@ -108,6 +108,14 @@ export interface FlowContext {
   prompt: PromptApi
   signal: AbortSignal
   options: FlowOptions
+  /** Milliseconds left before `signal` fires for the deadline (--timeout, else the flow's default). */
+  timeLeft(): number
+  /**
+   * For a flow that turns to a slower way of signing in (InteractiveBrowser falling back to a device code, which
+   * lives 15 minutes): when the user gave no --timeout, moves the deadline to `ms` from now (at most 15 minutes,
+   * never earlier). Returns the time left afterwards; a --timeout the user gave stays as it is.
+   */
+  extendDeadline(ms: number): number
   msal(): Promise<MsalSetup>
   /** A secret of this profile from the secret store that holds it (client secret, certificate password). */
   secret(kind: 'client-secret' | 'certificate-password'): Promise<string | undefined>

@@ -7,12 +7,18 @@ export interface Deadline {
   signal: AbortSignal
   /** Stops the timer; call when the work is done so it does not keep the process alive. */
   clear(): void
+  /** Restarts the timer: the signal fires `timeoutMs` from now instead (no effect once it has fired). */
+  reset(timeoutMs: number): void
 }
 
 export function deadline(timeoutMs: number | undefined, parents: Array<AbortSignal | undefined> = [], reason = 'timeout'): Deadline {
   const controller = new AbortController()
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new Error(reason)), timeoutMs)
-  timer?.unref()
+  let timer: NodeJS.Timeout | undefined
+  const start = (ms: number) => {
+    timer = setTimeout(() => controller.abort(new Error(reason)), ms)
+    timer.unref()
+  }
+  if (timeoutMs !== undefined) start(timeoutMs)
   const detach: Array<() => void> = []
   for (const parent of parents) {
     if (!parent) continue
@@ -28,6 +34,11 @@ export function deadline(timeoutMs: number | undefined, parents: Array<AbortSign
     clear() {
       if (timer) clearTimeout(timer)
       for (const d of detach) d()
+    },
+    reset(ms) {
+      if (controller.signal.aborted) return
+      if (timer) clearTimeout(timer)
+      start(ms)
     },
     signal: controller.signal,
   }

@@ -72,7 +72,7 @@ export function metadataProblem(document: Record<string, unknown>, authority: st
 /** Entra rotates nothing in this document often; a day keeps warm calls to one request without going stale. */
 const MAX_AGE_MS = 24 * 60 * 60 * 1000
 
-export async function resolveAuthorityMetadata(home: string, authority: string, http: HttpClient): Promise<AuthorityMetadata> {
+export async function resolveAuthorityMetadata(home: string, authority: string, http: Pick<HttpClient, 'getJson'>): Promise<AuthorityMetadata> {
   const key = createHash('sha256').update(authority.toLowerCase()).digest('hex').slice(0, 24)
   const file = paths.authorityMetadata(home, key)
   const stored = await readStored(file, authority)

@@ -1,5 +1,5 @@
 import type {ICachePlugin, TokenCacheContext} from '@azure/msal-node'
-import {deadline, raceAbort} from './abort.js'
+import {raceAbort} from './abort.js'
 import {resolveAuthorityMetadata} from './authority-metadata.js'
 import {lookupCachedToken} from './cached-token.js'
 import {toCliError} from './entra-errors.js'
@@ -7,10 +7,10 @@ import {AuthError, CliError, ConfigError, NetworkError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {loadFlowRegistration, type HookSource} from './extensions.js'
 import {withLock} from './file-lock.js'
-import {HttpClient} from './network.js'
 import {paths} from './paths.js'
 import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} from './profile.js'
 import {ProfileStore} from './profile-store.js'
+import {RunBudget} from './run-budget.js'
 import {SecretStores} from './secret-stores.js'
 import {TokenCacheFile, type CachePayload} from './token-cache.js'
 import {messages} from './token-output.js'
@@ -81,13 +81,14 @@ export class TokenService {
     }
 
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
-    const startedAt = Date.now()
-    const signal = this.signal(timeoutMs)
+    // One signal for "stop now": the deadline (a flow may extend a default one) or Ctrl-C. The HTTP client follows
+    // the deadline, so a long Retry-After fails at once instead of sleeping into it.
+    const budget = new RunBudget(timeoutMs, request.timeoutMs !== undefined, this.deps.interrupt)
+    const {signal} = budget
     const lockPath = paths.tokenCacheLock(this.deps.home, profile.name)
     // The lock is held for the whole sign-in, so other processes wait for this one's token instead of starting
     // their own; it is declared abandoned only after the longest this run may take.
-    const lockOptions = {holdMs: timeoutMs + 30_000, signal, timeoutMs: timeoutMs + 5000, what: `The token cache of profile '${profile.name}'`}
-    let http: HttpClient | undefined
+    const lockOptions = {holdMs: budget.longestMs + 30_000, signal, timeoutMs: timeoutMs + 5000, what: `The token cache of profile '${profile.name}'`}
     let locked = false
     try {
       return await withLock(lockPath, lockOptions, async () => {
@@ -110,13 +111,11 @@ export class TokenService {
           )
         }
         const flow = await registration.create()
-        // The deadline lets a long Retry-After fail at once instead of sleeping into the --timeout.
-        http = new HttpClient({deadline: startedAt + timeoutMs, signal})
         // Delegated flows sign in as --account (or --login-hint), else as the account the profile used last (by home
         // account id).
         const delegated = registration.interactive || registration.supportsRefresh
         const homeAccountId = !wanted && delegated ? await this.lastAccountId(profile) : undefined
-        const context = this.context(profile, scopes, http, signal, {...request, timeoutMs}, homeAccountId)
+        const context = this.context(profile, scopes, budget, {...request, timeoutMs}, homeAccountId)
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
         // rejects first with an error saying what it waited for.
@@ -136,7 +135,7 @@ export class TokenService {
           'TIMEOUT',
         )
       }
-      throw this.explain(error, signal, http, timeoutMs, profile)
+      throw this.explain(error, budget, profile)
     }
   }
 
@@ -153,17 +152,18 @@ export class TokenService {
     this.deps.reporter.warn(`The token cache of profile '${profile.name}' could not be read (${reason}); starting a fresh one.`)
   }
 
-  private context(profile: Profile, scopes: string[], http: HttpClient, signal: AbortSignal, request: TokenRequest, homeAccountId?: string): FlowContext {
+  private context(profile: Profile, scopes: string[], budget: RunBudget, request: TokenRequest, homeAccountId?: string): FlowContext {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     let setup: Promise<MsalSetup> | undefined
     const secretStore = () => (typeof profile.secretStore === 'string' ? this.stores.openFor(profile.name, profile.secretStore) : this.stores.selected())
     return {
+      extendDeadline: (ms) => budget.extend(ms),
       msal: () => {
-        setup ??= resolveAuthorityMetadata(this.deps.home, authorityUrl(profile), http).then((metadata) => ({
+        setup ??= resolveAuthorityMetadata(this.deps.home, authorityUrl(profile), budget.network).then((metadata) => ({
           ...metadata,
           authority: authorityUrl(profile),
           cachePlugin: this.cachePlugin(profile, cacheFile),
-          networkClient: http,
+          networkClient: budget.network,
         }))
         return setup
       },
@@ -186,7 +186,8 @@ export class TokenService {
         return (await secretStore()).get(key)
       },
       secretStore,
-      signal,
+      signal: budget.signal,
+      timeLeft: () => budget.left(),
     }
   }
 
@@ -228,18 +229,13 @@ export class TokenService {
     await cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected())
   }
 
-  /** One signal for "stop now": the --timeout deadline or Ctrl-C. */
-  private signal(timeoutMs: number): AbortSignal {
-    return deadline(timeoutMs, [this.deps.interrupt]).signal
-  }
-
-  private explain(error: unknown, signal: AbortSignal, http: HttpClient | undefined, timeoutMs: number, profile: Profile): CliError {
+  private explain(error: unknown, budget: RunBudget, profile: Profile): CliError {
     if (this.deps.interrupt?.aborted) return new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')
     // A flow that was waiting for the user explains its own timeout (code SIGNIN_TIMEOUT): what it waited for, what to do.
-    if (signal.aborted && !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))) {
-      return new NetworkError(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
+    if (budget.signal.aborted && !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))) {
+      return new NetworkError(`Timed out after ${Math.round(budget.totalMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
     }
-    return toCliError(error, {networkFailure: http?.lastFailure, profile: profile.name})
+    return toCliError(error, {networkFailure: budget.network.lastFailure, profile: profile.name})
   }
 }
 

@@ -100,8 +100,24 @@ export class Rfc8628Polling implements INetworkModule {
   }
 }
 
-/** The device code sign-in itself; InteractiveBrowser falls back to it when no browser can be opened. */
-export async function deviceCodeSignIn(context: FlowContext): Promise<TokenResult> {
+/**
+ * How long DeviceCode waits when the user gives no --timeout: as long as Entra's device codes live. The same as
+ * `defaultTimeoutSeconds` in its registration (src/hooks/flow-device-code.ts, which must stay cheap to import).
+ */
+export const DEVICE_CODE_WAIT_MS = 900_000
+
+/** "about 15 minutes", "about 40 seconds": what a person needs to know to hurry or not. */
+function about(ms: number): string {
+  if (ms >= 90_000) return `about ${Math.round(ms / 60_000)} minutes`
+  const s = Math.max(1, Math.round(ms / 1000))
+  return `about ${s} second${s === 1 ? '' : 's'}`
+}
+
+/**
+ * The device code sign-in itself; InteractiveBrowser falls back to it when no browser can be opened. `waitMs`: how
+ * long it waits, for the timeout message (default the run's timeout).
+ */
+export async function deviceCodeSignIn(context: FlowContext, waitMs = context.options.timeoutMs): Promise<TokenResult> {
   const {profile, reporter, signal} = context
   const polling = new Rfc8628Polling((await context.msal()).networkClient, signal)
   const app = await createPublicApp(context, polling)
@@ -110,16 +126,16 @@ export async function deviceCodeSignIn(context: FlowContext): Promise<TokenResul
     cancel: false,
     deviceCodeCallback: (response: DeviceCodeResponse) => {
       expiresInMs = response.expiresIn * 1000
-      const minutes = Math.max(1, Math.round(Math.min(expiresInMs, context.options.timeoutMs) / 60_000))
       reporter.notice('Device Code Authentication')
       reporter.notice(`  1. Open ${response.verificationUri} in a browser on any device`)
       reporter.notice(`  2. Enter the code: ${response.userCode}`)
-      reporter.notice(`  (within about ${minutes} minute${minutes === 1 ? '' : 's'})`)
+      // Whichever ends first: the code's life or the time this run has left.
+      reporter.notice(`  (within ${about(Math.min(expiresInMs, context.timeLeft()))})`)
       reporter.status('Waiting for authentication...')
     },
     scopes: context.scopes,
   }
-  const timeoutMessage = `Device code sign-in was not completed within ${seconds(context.options.timeoutMs)}; run the command again and sign in sooner, or raise --timeout.`
+  const timeoutMessage = `Device code sign-in was not completed within ${seconds(waitMs)}; run the command again and sign in sooner, or raise --timeout.`
   try {
     const result = await untilAborted(app.acquireTokenByDeviceCode(request), signal, timeoutMessage, () => {
       // msal checks this flag before each poll; the wrapped network client stops its own waits on the signal.

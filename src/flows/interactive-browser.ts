@@ -1,7 +1,7 @@
 import type {Flow, FlowContext, TokenResult} from '../plugin.js'
 import {BrowserUnavailableError, browserSignIn, planFor} from './browser-sign-in.js'
 import {createPublicApp, refreshWithApp, trySilent} from './delegated.js'
-import {deviceCodeSignIn} from './device-code.js'
+import {DEVICE_CODE_WAIT_MS, deviceCodeSignIn} from './device-code.js'
 
 /**
  * Sign a user in with their browser: public client, authorization code with PKCE, redirect to a loopback listener
@@ -30,6 +30,8 @@ export class InteractiveBrowserFlow implements Flow {
 
   private fallBack(context: FlowContext, why: string): Promise<TokenResult> {
     context.reporter.notice(`${why} Signing in with a device code instead (use --no-browser to get a URL to open yourself).`)
-    return deviceCodeSignIn(context)
+    // A device code lives 15 minutes: without a --timeout it gets DeviceCode's own wait, not what is left of the
+    // 120 s meant for a browser sign-in. A --timeout the user gave still holds (extendDeadline leaves it alone).
+    return deviceCodeSignIn(context, context.extendDeadline(DEVICE_CODE_WAIT_MS))
   }
 }

@@ -159,8 +159,10 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
 
   it('without a display or $BROWSER says why and falls back to a device code', async () => {
     const session = startCli(['get-token', '-p', 'me'], world.browserEnv({extra: {BROWSER: undefined}}))
-    const [, verificationUri, userCode] = await session.waitForStderr(/Open (\S+) in a browser[^\n]*\n.*Enter the code: (\w+)/)
+    const [, verificationUri, userCode, within] = await session.waitForStderr(/Open (\S+) in a browser[^\n]*\n.*Enter the code: (\w+)\n.*\(within ([^)]*)\)/)
     expect(session.stderr).to.contain('Cannot open a browser: there is no graphical display')
+    // Without --timeout the device code gets DeviceCode's own 15 minutes, not the browser's 120 s.
+    expect(within).to.equal('about 15 minutes')
     const outcome = await enterDeviceCode(verificationUri, userCode, {password: world.password, username: world.alice})
     expect(outcome.outcome).to.equal('success')
     const result = await session.done
@@ -176,6 +178,16 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     session.interrupt()
     const result = await session.done
     expect(result.code, result.stderr).to.equal(130)
+  })
+
+  it('a --timeout the user gave still holds after the fallback to a device code, and the message says what is left', async () => {
+    const session = startCli(['get-token', '-p', 'me', '--timeout', '6'], world.browserEnv({extra: {BROWSER: undefined, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}}))
+    await session.waitForStderr(/Enter the code: \w+\n.*\(within about [3-6] seconds\)/)
+    const started = Date.now()
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(5)
+    expect(result.stderr).to.match(/Error: Device code sign-in was not completed within [3-6] s/)
+    expect(Date.now() - started).to.be.below(7000)
   })
 
   it('when $BROWSER fails says so and falls back to a device code', async () => {

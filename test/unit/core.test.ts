@@ -13,6 +13,7 @@ import {browserCommand, shellWords} from '../../src/flows/browser.js'
 import {endpointProblem, resolveAuthorityMetadata} from '../../src/core/authority-metadata.js'
 import {CliError} from '../../src/core/errors.js'
 import type {HttpClient} from '../../src/core/network.js'
+import {MAX_EXTENSION_MS, RunBudget} from '../../src/core/run-budget.js'
 import {ROOT, TestHome} from '../support/cli.js'
 
 describe('core modules', () => {
@@ -300,6 +301,33 @@ describe('authority endpoints: only https on the authority\'s host, nothing a sh
     const resolved = await resolveAuthorityMetadata(home.cliHome, authority, refetch)
     expect(refetch.calls).to.equal(1)
     expect(JSON.parse(resolved.authorityMetadata).token_endpoint).to.equal(good('token'))
+  })
+})
+
+describe('run budget: the deadline a flow may extend', () => {
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  it('moves a default deadline later (the signal fires then, not before), never earlier, at most 15 minutes', async () => {
+    const budget = new RunBudget(60, false)
+    expect(budget.extend(400)).to.be.within(350, 400)
+    await pause(150)
+    expect(budget.signal.aborted, 'the first deadline was moved').to.equal(false)
+    await pause(350)
+    expect(budget.signal.aborted).to.equal(true)
+    expect(budget.totalMs).to.be.within(390, 450)
+
+    const long = new RunBudget(10_000, false)
+    expect(long.extend(100), 'never earlier').to.be.above(9000)
+    expect(long.extend(60 * 60_000), 'capped').to.be.at.most(MAX_EXTENSION_MS)
+    expect(long.longestMs).to.equal(10_000 + MAX_EXTENSION_MS)
+  })
+
+  it('leaves a --timeout the user gave alone', async () => {
+    const budget = new RunBudget(60, true)
+    expect(budget.extend(400)).to.be.at.most(60)
+    expect(budget.longestMs).to.equal(60)
+    await pause(150)
+    expect(budget.signal.aborted).to.equal(true)
   })
 })
 
