@@ -11,7 +11,7 @@ import {TokenService} from '../core/token-service.js'
 export default class Refresh extends BaseCommand {
   static override summary = "Redeem a profile's cached refresh token for a new access token."
 
-  static override description = `Always asks the identity provider: a cached access token is never served, the refresh token is redeemed (and replaced by the new one it returns). Works for profiles whose users signed in with InteractiveBrowser, AuthorizationCode or DeviceCode. ClientCredentials has no refresh token: use 'get-token --force' there.
+  static override description = `Always asks the identity provider: a cached access token is never served, the refresh token is redeemed (and replaced by the new one it returns). Works for profiles whose users signed in with InteractiveBrowser, AuthorizationCode or DeviceCode. ClientCredentials has no refresh token: use 'get-token --force' there; when a user signed in on such a profile with 'get-token -f FLOW', refresh with the same -f FLOW.
 
 Output is the same as get-token's: the token alone on stdout, or --json, or -o FILE.`
 

@@ -138,6 +138,12 @@ function parseMsalCache(msalCache: string): MsalCacheJson | undefined {
   }
 }
 
+/** The user names (UPNs) of the accounts in msal's serialized cache, once each. */
+export function cachedUsernames(msalCache: string): string[] {
+  const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
+  return [...new Set(accounts.map((a) => a.username).filter((u): u is string => Boolean(u)))]
+}
+
 /**
  * The home account id of the cached account with this user name (UPN, any case); undefined when there is none, or
  * when several accounts have that name (a re-created user, guests): the caller must not pick one of them.

@@ -12,7 +12,7 @@ import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} f
 import {ProfileStore} from './profile-store.js'
 import {RunBudget} from './run-budget.js'
 import {SecretStores} from './secret-stores.js'
-import {TokenCacheFile, type CachePayload} from './token-cache.js'
+import {cachedUsernames, TokenCacheFile, type CachePayload} from './token-cache.js'
 import {messages} from './token-output.js'
 import type {FlowContext, MsalSetup, PromptApi, Reporter, TokenResult} from '../plugin.js'
 
@@ -105,6 +105,14 @@ export class TokenService {
           }
         }
         if (refreshing && !registration.supportsRefresh) {
+          // The profile's default is app-only, but someone signed in with `get-token -f <delegated flow>` too.
+          const users = await this.signedInUsers(profile)
+          if (users.length > 0) {
+            throw new ConfigError(
+              `Profile '${profile.name}' uses the ${registration.name} flow, which has no refresh token, but its cache holds ${users.length === 1 ? 'a signed-in user' : 'signed-in users'} (${users.join(', ')}): pass the flow they signed in with, e.g. 'entra-auth-cli refresh -p ${profile.name} -f InteractiveBrowser' (or -f DeviceCode, -f AuthorizationCode).`,
+              'NO_REFRESH',
+            )
+          }
           throw new ConfigError(
             `The ${registration.name} flow has no refresh token to redeem; run 'entra-auth-cli get-token -p ${profile.name}' to get a new token.`,
             'NO_REFRESH',
@@ -215,6 +223,11 @@ export class TokenService {
         if (payload.msal) context.tokenCache.deserialize(payload.msal)
       },
     }
+  }
+
+  private async signedInUsers(profile: Profile): Promise<string[]> {
+    const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open)
+    return load.state === 'ok' ? cachedUsernames(load.payload.msal) : []
   }
 
   private async lastAccountId(profile: Profile): Promise<string | undefined> {

@@ -161,6 +161,27 @@ describe('refresh, and silent renewal by get-token', function () {
     expect(idp.tokenRequests().map((r) => r.grant_type)).to.deep.equal(['refresh_token'])
   })
 
+  it('a ClientCredentials profile whose cache holds a signed-in user: refresh says to pass -f, and -f works', async () => {
+    expect((await world.createProfile('app')).code).to.equal(0)
+    const signedIn = await world.cli(['get-token', '-p', 'app', '-f', 'InteractiveBrowser'], {env: world.browserEnv()})
+    expect(signedIn.code, signedIn.stderr).to.equal(0)
+    registerTokensIn(signedIn.stdout)
+    idp.resetCounts()
+
+    const result = await world.cli(['refresh', '-p', 'app'], noBrowser())
+    expect(result.code, result.stderr).to.equal(3)
+    expect(result.stderr).to.contain(
+      `Error: Profile 'app' uses the ClientCredentials flow, which has no refresh token, but its cache holds a signed-in user (${world.alice}): pass the flow they signed in with, e.g. 'entra-auth-cli refresh -p app -f InteractiveBrowser' (or -f DeviceCode, -f AuthorizationCode).`,
+    )
+    expect(idp.tokenRequests()).to.deep.equal([])
+
+    const withFlow = await world.cli(['refresh', '-p', 'app', '-f', 'InteractiveBrowser'], noBrowser())
+    expect(withFlow.code, withFlow.stderr).to.equal(0)
+    registerTokensIn(withFlow.stdout)
+    expect(decodeJwt(withFlow.stdout.trim()).preferred_username).to.equal(world.alice)
+    expect(idp.tokenRequests().map((r) => r.grant_type)).to.deep.equal(['refresh_token'])
+  })
+
   it('ClientCredentials has no refresh token: says why and what to run (exit 3)', async () => {
     expect((await world.createProfile('app')).code).to.equal(0)
     const result = await world.cli(['refresh', '-p', 'app'])
