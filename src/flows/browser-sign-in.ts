@@ -4,9 +4,9 @@ import {adviceForEntraError, toCliError} from '../core/entra-errors.js'
 import {AuthError, ConfigError} from '../core/errors.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
 import {browserPlan, launchBrowser, type BrowserPlan, type LaunchOutcome} from './browser.js'
-import {loginHint, seconds, tokenResult, untilAborted, type DelegatedApp} from './delegated.js'
+import {loginHint, seconds, untilAborted, type DelegatedApp} from './delegated.js'
 import {ipv6LoopbackTaken, LoopbackPortDeniedError, LoopbackPortInUseError, LoopbackServer, loopbackBindAddress, type LoopbackCallback} from './loopback.js'
-import {loadMsal} from './msal-options.js'
+import {loadMsal, tokenResult} from './msal-options.js'
 import {failurePage, successPage} from './pages.js'
 
 /**
@@ -58,7 +58,7 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
   const redirectUri = options.anyPort ? `${options.redirectUri.replace(/\/+$/, '')}:${server.port}` : options.redirectUri
   const closing = () => void server.close('The sign-in was stopped in the terminal.')
   try {
-    const {CryptoProvider} = loadMsal()
+    const {CryptoProvider, ResponseMode} = loadMsal()
     const {challenge, verifier} = await new CryptoProvider().generatePkceCodes()
     const nonce = randomBytes(16).toString('base64url')
     const url = await app.getAuthCodeUrl({
@@ -67,7 +67,7 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
       loginHint: await loginHint(app, context),
       nonce,
       redirectUri,
-      responseMode: loadMsal().ResponseMode.FORM_POST,
+      responseMode: ResponseMode.FORM_POST,
       scopes: context.scopes,
       state,
     })

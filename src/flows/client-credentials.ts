@@ -1,7 +1,7 @@
 import {ConfigError} from '../core/errors.js'
 import type {Flow, FlowContext, TokenResult} from '../plugin.js'
 import {clientCredential} from './client-credential.js'
-import {baseConfiguration, loadMsal} from './msal-options.js'
+import {baseConfiguration, loadMsal, tokenResult} from './msal-options.js'
 
 /**
  * OAuth 2.0 client credentials for a service principal: a client secret, or a certificate (PFX/P12 or PEM).
@@ -16,11 +16,6 @@ export class ClientCredentialsFlow implements Flow {
     const app = new ConfidentialClientApplication(config)
     const result = await app.acquireTokenByClientCredential({scopes: context.scopes, skipCache: context.options.force})
     if (!result) throw new ConfigError('The identity provider returned no token.')
-    return {
-      accessToken: result.accessToken,
-      expiresOn: result.expiresOn ?? new Date(Date.now() + 3600_000),
-      scopes: result.scopes,
-      tokenType: result.tokenType || 'Bearer',
-    }
+    return tokenResult(result)
   }
 }

@@ -1,4 +1,4 @@
-import type {AccountInfo, AuthenticationResult, ConfidentialClientApplication, INetworkModule, PublicClientApplication} from '@azure/msal-node'
+import type {AccountInfo, ConfidentialClientApplication, INetworkModule, PublicClientApplication} from '@azure/msal-node'
 import {CliError, ConfigError, NetworkError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {toCliError} from '../core/entra-errors.js'
@@ -6,7 +6,7 @@ import {raceAbort} from '../core/abort.js'
 import {canonicalName} from '../core/extensions.js'
 import type {FlowContext, TokenResult} from '../plugin.js'
 import {clientCredential} from './client-credential.js'
-import {baseConfiguration, loadMsal} from './msal-options.js'
+import {baseConfiguration, loadMsal, tokenResult} from './msal-options.js'
 
 /**
  * What the three delegated (user) flows share: building the msal application over our cache, network client and
@@ -116,19 +116,6 @@ export async function refreshWithApp(app: DelegatedApp, context: FlowContext, fl
       throw new ConfigError(`No refresh token is cached for ${account.username} in profile '${profile.name}' (the sign-in did not include offline_access). Sign in again: ${signIn} --force`, 'NO_REFRESH_TOKEN')
     }
     throw error
-  }
-}
-
-export function tokenResult(result: AuthenticationResult): TokenResult {
-  return {
-    accessToken: result.accessToken,
-    expiresOn: result.expiresOn ?? new Date(Date.now() + 3600_000),
-    idToken: result.idToken || undefined,
-    scopes: result.scopes,
-    tokenType: result.tokenType || 'Bearer',
-    ...(result.account
-      ? {account: {homeAccountId: result.account.homeAccountId, name: result.account.name, tenantId: result.account.tenantId, username: result.account.username}}
-      : {}),
   }
 }
 

@@ -1,8 +1,10 @@
 import type {DeviceCodeRequest, INetworkModule, NetworkRequestOptions, NetworkResponse} from '@azure/msal-node'
+import {sleep} from '../core/abort.js'
 import {adviceForEntraError, type EntraErrorShape} from '../core/entra-errors.js'
 import {AuthError, CliError} from '../core/errors.js'
 import type {Flow, FlowContext, TokenResult} from '../plugin.js'
-import {createPublicApp, refreshWithApp, seconds, tokenResult, trySilent, untilAborted} from './delegated.js'
+import {createPublicApp, refreshWithApp, seconds, trySilent, untilAborted} from './delegated.js'
+import {tokenResult} from './msal-options.js'
 
 /**
  * OAuth 2.0 device authorization grant (RFC 8628) for terminals without a browser: print a URL and a code, let the
@@ -70,33 +72,18 @@ export class Rfc8628Polling implements INetworkModule {
   }
 
   private async poll<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    if (this.extraMs > 0) await this.sleep(this.extraMs)
+    if (this.extraMs > 0) await sleep(this.extraMs, this.signal)
     for (;;) {
       const response = await this.inner.sendPostRequestAsync<T>(url, options)
       const body = response.body as EntraErrorShape | undefined
       if (body?.error === 'slow_down') {
         this.extraMs += SLOW_DOWN_STEP_MS
-        await this.sleep(this.intervalMs + this.extraMs)
+        await sleep(this.intervalMs + this.extraMs, this.signal)
         continue
       }
       if (body?.error && body.error !== 'authorization_pending') this.lastError = body
       return response
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) return reject(this.signal.reason)
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(this.signal.reason)
-      }
-      this.signal.addEventListener('abort', onAbort, {once: true})
-    })
   }
 }
 

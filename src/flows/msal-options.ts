@@ -1,5 +1,5 @@
-import type {Configuration} from '@azure/msal-node'
-import type {MsalSetup} from '../plugin.js'
+import type {AuthenticationResult, Configuration} from '@azure/msal-node'
+import type {MsalSetup, TokenResult} from '../plugin.js'
 
 /**
  * The msal-node Configuration every built-in flow starts from: our authority metadata (no discovery calls), our
@@ -23,4 +23,18 @@ export function baseConfiguration(setup: MsalSetup, clientId: string): Configura
 export function loadMsal(): typeof import('@azure/msal-node') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('@azure/msal-node') as typeof import('@azure/msal-node')
+}
+
+/** What a flow returns for msal's result: the account only for delegated tokens (app-only results have none). */
+export function tokenResult(result: AuthenticationResult): TokenResult {
+  return {
+    accessToken: result.accessToken,
+    expiresOn: result.expiresOn ?? new Date(Date.now() + 3600_000),
+    idToken: result.idToken || undefined,
+    scopes: result.scopes,
+    tokenType: result.tokenType || 'Bearer',
+    ...(result.account
+      ? {account: {homeAccountId: result.account.homeAccountId, name: result.account.name, tenantId: result.account.tenantId, username: result.account.username}}
+      : {}),
+  }
 }
