@@ -1,5 +1,5 @@
 import {resolve} from 'node:path'
-import {readableFile} from './prompt-checks.js'
+import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type Profile} from './profile.js'
 import type {ProfileChanges} from './profile-edit.js'
 import type {SecretStatus} from './profile-service.js'
@@ -30,7 +30,6 @@ type Item =
   | 'save'
   | 'quit'
 
-const CUSTOM = '__custom__'
 
 /**
  * `config edit` on a terminal: a menu of what to change, then the right prompt for it, validated as it is typed.
@@ -210,20 +209,15 @@ export async function askForChanges(ctx: EditMenuContext): Promise<ProfileChange
         const current = cloudName(p)
         const cloud = await select(
           {
-            choices: [
-              {description: CLOUDS.AzurePublic, name: 'Azure public cloud', value: 'AzurePublic'},
-              {description: CLOUDS.AzureUSGovernment, name: 'Azure US Government', value: 'AzureUSGovernment'},
-              {description: CLOUDS.AzureChina, name: 'Azure China (21Vianet)', value: 'AzureChina'},
-              {description: 'Any https authority host, e.g. a B2C or ADFS-compatible host', name: 'Custom authority URL…', value: CUSTOM},
-            ],
-            default: current in CLOUDS ? current : CUSTOM,
+            choices: CLOUD_CHOICES,
+            default: current in CLOUDS ? current : CUSTOM_AUTHORITY,
             message: 'Authority / cloud',
           },
           io,
         )
         delete changes.authority
         delete changes.cloud
-        if (cloud === CUSTOM) {
+        if (cloud === CUSTOM_AUTHORITY) {
           const url = (
             await input(
               {

@@ -1,5 +1,5 @@
-import {readableFile} from './prompt-checks.js'
-import {CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type AuthMethod} from './profile.js'
+import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
+import {DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type AuthMethod} from './profile.js'
 import type {ProfileInput} from './profile-service.js'
 import {nameClash} from './profile-store.js'
 import {canonicalName} from './extensions.js'
@@ -14,7 +14,6 @@ export interface WizardContext {
   credentialOnly?: boolean
 }
 
-const CUSTOM = '__custom__'
 
 /**
  * The questions `config create` asks on a terminal for whatever the flags left out. Each answer is validated where
@@ -49,18 +48,13 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
   if (!ctx.credentialOnly && !known.authority && !known.cloud) {
     const cloud = await select(
       {
-        choices: [
-          {description: CLOUDS.AzurePublic, name: 'Azure public cloud', value: 'AzurePublic'},
-          {description: CLOUDS.AzureUSGovernment, name: 'Azure US Government', value: 'AzureUSGovernment'},
-          {description: CLOUDS.AzureChina, name: 'Azure China (21Vianet)', value: 'AzureChina'},
-          {description: 'Any https authority host', name: 'Custom authority URL…', value: CUSTOM},
-        ],
+        choices: CLOUD_CHOICES,
         default: 'AzurePublic',
         message: 'Cloud',
       },
       io,
     )
-    if (cloud === CUSTOM) {
+    if (cloud === CUSTOM_AUTHORITY) {
       answers.authority = (
         await input({message: 'Authority URL (https://host or https://host/<tenant>)', validate: (v) => normalizeAuthority(v.trim(), tenantId).error ?? true}, io)
       ).trim()
