@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../command-base.js'
-import {parseDuration} from '../core/duration.js'
-import {assessmentJson, assessToken} from '../core/jwt-validity.js'
-import {commandLineTokenWarning, readToken} from '../core/token-input.js'
+import {BaseCommand} from '../cli/command-base.js'
+import {parseDuration} from '../base/duration.js'
+import {assessmentJson, assessToken} from '../jwt/validity.js'
+import {commandLineTokenWarning, readToken} from '../cli/token-input.js'
 
 export default class Discover extends BaseCommand {
   static override summary = 'Tell whether a saved token is still usable (exit 0) or must be replaced.'

@@ -1,10 +1,11 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../command-base.js'
-import {parseDuration} from '../core/duration.js'
-import {claimDate, decodeJwt, printable} from '../core/jwt-read.js'
-import {createReporter} from '../core/reporter.js'
-import {commandLineTokenWarning, readToken} from '../core/token-input.js'
-import {summarizeToken} from '../core/token-summary.js'
+import {BaseCommand} from '../cli/command-base.js'
+import {parseDuration} from '../base/duration.js'
+import {printable} from '../base/text.js'
+import {claimDate, decodeJwt} from '../jwt/read.js'
+import {createReporter} from '../cli/reporter.js'
+import {commandLineTokenWarning, readToken} from '../cli/token-input.js'
+import {summarizeToken} from '../jwt/summary.js'
 
 export default class Inspect extends BaseCommand {
   static override summary = 'Show the claims of a token (JWT); optionally verify it against its issuer.'
@@ -73,7 +74,7 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
     let issuerPinned = false
     let outcome: string | undefined
     if (flags.verify) {
-      const {verifyJwt} = await import('../core/jwt-verify.js')
+      const {verifyJwt} = await import('../jwt/verify.js')
       const result = await verifyJwt(token, decoded, {audience: flags.audience, issuer: flags.issuer, timeoutMs})
       issuerPinned = result.issuerPinned
       verified = issuerPinned

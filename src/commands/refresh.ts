@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../command-base.js'
-import {parseDuration} from '../core/duration.js'
-import {parseScopes} from '../core/profile.js'
-import {terminalPrompts} from '../core/prompts.js'
-import {createReporter} from '../core/reporter.js'
-import {tokenOutputFlags} from '../core/token-flags.js'
-import {emitToken} from '../core/token-output.js'
-import {TokenService} from '../core/token-service.js'
+import {BaseCommand} from '../cli/command-base.js'
+import {parseDuration} from '../base/duration.js'
+import {parseScopes} from '../profile/model.js'
+import {terminalPrompts} from '../cli/prompts.js'
+import {createReporter} from '../cli/reporter.js'
+import {tokenOutputFlags} from '../cli/token-flags.js'
+import {emitToken} from '../token/output.js'
+import {TokenService} from '../token/service.js'
 
 export default class Refresh extends BaseCommand {
   static override summary = "Redeem a profile's cached refresh token for a new access token."

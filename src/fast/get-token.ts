@@ -10,14 +10,14 @@
 import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
-import {lookupCachedToken} from '../core/cached-token.js'
-import {canonicalName, listExtensions, loadStoreRegistration, rootPackageHookSource} from '../core/extensions.js'
-import {cliHome} from '../core/paths.js'
-import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../core/profile.js'
-import {ProfileStore} from '../core/profile-store.js'
-import {createReporter} from '../core/reporter.js'
-import {emitToken, messages} from '../core/token-output.js'
-import type {SecretStore} from '../plugin.js'
+import {lookupCachedToken} from '../token/lookup.js'
+import {canonicalName, listExtensions, loadStoreRegistration, rootPackageHookSource} from '../extensions/registry.js'
+import {cliHome} from '../base/paths.js'
+import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
+import {ProfileStore} from '../profile/store.js'
+import {createReporter} from '../cli/reporter.js'
+import {emitToken, messages} from '../token/output.js'
+import type {SecretStore} from '../contract/index.js'
 
 interface FastFlags {
   profile?: string

@@ -1,5 +1,5 @@
-import {DEFAULT_REDIRECT_URI} from '../core/profile.js'
-import type {Flow, FlowContext, TokenResult} from '../plugin.js'
+import {DEFAULT_REDIRECT_URI} from '../profile/model.js'
+import type {Flow, FlowContext, TokenResult} from '../contract/index.js'
 import {browserSignIn, planFor} from './browser-sign-in.js'
 import {createConfidentialApp, createPublicApp, isConfidentialProfile, refreshWithApp, trySilent, type DelegatedApp} from './delegated.js'
 

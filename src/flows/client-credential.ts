@@ -1,7 +1,7 @@
 import type {NodeAuthOptions} from '@azure/msal-node'
-import {loadClientCertificate} from '../core/certificate.js'
-import {ConfigError} from '../core/errors.js'
-import type {FlowContext} from '../plugin.js'
+import {loadClientCertificate} from '../base/certificate.js'
+import {ConfigError} from '../base/errors.js'
+import type {FlowContext} from '../contract/index.js'
 
 /**
  * The credential a confidential client presents, from the profile: its certificate (password from the secret

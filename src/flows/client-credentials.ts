@@ -1,5 +1,5 @@
-import {ConfigError} from '../core/errors.js'
-import type {Flow, FlowContext, TokenResult} from '../plugin.js'
+import {ConfigError} from '../base/errors.js'
+import type {Flow, FlowContext, TokenResult} from '../contract/index.js'
 import {clientCredential} from './client-credential.js'
 import {baseConfiguration, loadMsal, tokenResult} from './msal-options.js'
 

@@ -1,8 +1,8 @@
 import type {DeviceCodeRequest, INetworkModule, NetworkRequestOptions, NetworkResponse} from '@azure/msal-node'
-import {sleep} from '../core/abort.js'
-import {adviceForEntraError, type EntraErrorShape} from '../core/entra-errors.js'
-import {AuthError, CliError} from '../core/errors.js'
-import type {Flow, FlowContext, TokenResult} from '../plugin.js'
+import {sleep} from '../base/abort.js'
+import {adviceForEntraError, type EntraErrorShape} from '../net/entra-errors.js'
+import {AuthError, CliError} from '../base/errors.js'
+import type {Flow, FlowContext, TokenResult} from '../contract/index.js'
 import {createPublicApp, refreshWithApp, seconds, trySilent, untilAborted} from './delegated.js'
 import {tokenResult} from './msal-options.js'
 

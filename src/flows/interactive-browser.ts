@@ -1,4 +1,4 @@
-import type {Flow, FlowContext, TokenResult} from '../plugin.js'
+import type {Flow, FlowContext, TokenResult} from '../contract/index.js'
 import {BrowserUnavailableError, browserSignIn, planFor} from './browser-sign-in.js'
 import {createPublicApp, refreshWithApp, trySilent} from './delegated.js'
 import {DEVICE_CODE_WAIT_MS, deviceCodeSignIn} from './device-code.js'

@@ -1,5 +1,5 @@
 import type {AuthenticationResult, Configuration} from '@azure/msal-node'
-import type {MsalSetup, TokenResult} from '../plugin.js'
+import type {MsalSetup, TokenResult} from '../contract/index.js'
 
 /**
  * The msal-node Configuration every built-in flow starts from: our authority metadata (no discovery calls), our

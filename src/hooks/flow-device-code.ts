@@ -1,4 +1,4 @@
-import {defineFlow} from '../plugin.js'
+import {defineFlow} from '../contract/index.js'
 
 export default defineFlow({
   // Entra's device codes live 15 minutes; the person needs time to reach another device and sign in.

@@ -1,4 +1,4 @@
-import {defineFlow} from '../plugin.js'
+import {defineFlow} from '../contract/index.js'
 
 export default defineFlow({
   interactive: true,

@@ -1,4 +1,4 @@
-import {defineStore} from '../plugin.js'
+import {defineStore} from '../contract/index.js'
 
 /** Registers the passphrase-encrypted file store, the fallback for hosts without an OS keyring. */
 export default defineStore({
@@ -13,9 +13,9 @@ export default defineStore({
   async create(options) {
     const [{EncryptedFileStore, PASSPHRASE_ENV}, {cliHome, paths}, {askPassphrase, MIN_NEW_PASSPHRASE}, {ConfigError}] = await Promise.all([
       import('../stores/encrypted-file.js'),
-      import('../core/paths.js'),
-      import('../core/passphrase.js'),
-      import('../core/errors.js'),
+      import('../base/paths.js'),
+      import('../cli/passphrase.js'),
+      import('../base/errors.js'),
     ])
     const file = paths.secretsFile(cliHome())
     // A new file is sealed under the answer: ask twice, with the length rule. An existing one must open with

@@ -1,4 +1,4 @@
-import {defineStore} from '../plugin.js'
+import {defineStore} from '../contract/index.js'
 
 /** Registers the OS keyring store exactly as a plugin would; the native module loads only in create()/isAvailable(). */
 export default defineStore({

@@ -1,8 +1,8 @@
 import {createHash} from 'node:crypto'
 import {resolve} from 'node:path'
 import type {Entry as EntryType} from '@napi-rs/keyring'
-import {cliHome} from '../core/paths.js'
-import type {Availability, SecretStore} from '../plugin.js'
+import {cliHome} from '../base/paths.js'
+import type {Availability, SecretStore} from '../contract/index.js'
 
 /** All our entries live under one service name, so `secret-tool search service entra-auth-cli` finds them. */
 export const KEYRING_SERVICE = 'entra-auth-cli'

@@ -11,7 +11,7 @@ import {createClientCertificate, type ClientCertificate} from '../support/certs.
 import {runCli, TestHome} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
-import {openBundle, parseBundle} from '../../src/core/bundle.js'
+import {openBundle, parseBundle} from '../../src/profile/bundle.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
 
 const STORE_PASSPHRASE = 'store-passphrase-for-tests'
@@ -232,7 +232,7 @@ describe('config export / import', function () {
       expect(snapshot(target)).to.deep.equal(before)
     }
 
-    const {sealBundle} = await import('../../src/core/bundle.js')
+    const {sealBundle} = await import('../../src/profile/bundle.js')
     const profile = {authMethod: 'None' as const, clientId: secretApp.clientId, defaultFlow: 'DeviceCode', tenantId}
     const twice = join(target.root, 'twice.entra')
     const payload = {exportedAt: new Date().toISOString(), exportedBy: 'test', includesSecrets: false, profiles: [{profile: {...profile, name: 'dup'}}, {profile: {...profile, name: 'Dup'}}]}
@@ -246,7 +246,7 @@ describe('config export / import', function () {
 
   it('an invalid profile inside a valid bundle stops the whole import before anything is written', async () => {
     // A bundle made by hand with the same format: the second profile names a flow nobody installed.
-    const {sealBundle} = await import('../../src/core/bundle.js')
+    const {sealBundle} = await import('../../src/profile/bundle.js')
     const bundle = await sealBundle(
       {
         exportedAt: new Date().toISOString(),

@@ -3,17 +3,17 @@ import {spawn} from 'node:child_process'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {acquireLock} from '../../src/core/file-lock.js'
-import {deriveKey, newKdfParams, newKey, open, seal} from '../../src/core/crypto.js'
-import {retryAfterMs} from '../../src/core/network.js'
-import {authorityUrl, normalizeAuthority, parseScopes} from '../../src/core/profile.js'
-import {findAccessToken} from '../../src/core/token-cache.js'
-import {adviceForEntraError} from '../../src/core/entra-errors.js'
+import {acquireLock} from '../../src/base/file-lock.js'
+import {deriveKey, newKdfParams, newKey, open, seal} from '../../src/base/crypto.js'
+import {retryAfterMs} from '../../src/net/http-client.js'
+import {authorityUrl, normalizeAuthority, parseScopes} from '../../src/profile/model.js'
+import {findAccessToken} from '../../src/token/cache.js'
+import {adviceForEntraError} from '../../src/net/entra-errors.js'
 import {browserCommand, shellWords} from '../../src/flows/browser.js'
-import {endpointProblem, resolveAuthorityMetadata} from '../../src/core/authority-metadata.js'
-import {CliError} from '../../src/core/errors.js'
-import type {HttpClient} from '../../src/core/network.js'
-import {MAX_EXTENSION_MS, RunBudget} from '../../src/core/run-budget.js'
+import {endpointProblem, resolveAuthorityMetadata} from '../../src/net/authority-metadata.js'
+import {CliError} from '../../src/base/errors.js'
+import type {HttpClient} from '../../src/net/http-client.js'
+import {MAX_EXTENSION_MS, RunBudget} from '../../src/token/run-budget.js'
 import {ROOT, TestHome} from '../support/cli.js'
 
 describe('core modules', () => {
@@ -142,7 +142,7 @@ describe('core modules', () => {
     it('lets exactly one of many waiters take over a stale lock (no two holders at once)', async () => {
       const path = join(home.root, 'race.lock')
       const script = `
-        const {acquireLock} = require(${JSON.stringify(join(ROOT, 'dist', 'core', 'file-lock.js'))})
+        const {acquireLock} = require(${JSON.stringify(join(ROOT, 'dist', 'base', 'file-lock.js'))})
         const fs = require('node:fs')
         ;(async () => {
           for (let i = 0; i < 15; i++) {
@@ -332,7 +332,7 @@ describe('run budget: the deadline a flow may extend', () => {
 })
 
 describe('HttpClient: what is retried, and for how long', () => {
-  type Net = typeof import('../../src/core/network.js')
+  type Net = typeof import('../../src/net/http-client.js')
   type Reply = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => void
   let net: Net
   let server: import('node:http').Server
@@ -341,7 +341,7 @@ describe('HttpClient: what is retried, and for how long', () => {
   let received: string[]
 
   before(async () => {
-    net = await import('../../src/core/network.js')
+    net = await import('../../src/net/http-client.js')
     const {createServer} = await import('node:http')
     server = createServer((req, res) => {
       let body = ''
@@ -365,11 +365,11 @@ describe('HttpClient: what is retried, and for how long', () => {
   const reset: Reply = (req) => req.socket.destroy()
   const form = (grant: string) => ({body: new URLSearchParams({client_id: 'c', grant_type: grant}).toString()})
 
-  async function failure(promise: Promise<unknown>): Promise<import('../../src/core/errors.js').NetworkError> {
+  async function failure(promise: Promise<unknown>): Promise<import('../../src/base/errors.js').NetworkError> {
     try {
       await promise
     } catch (error) {
-      return error as import('../../src/core/errors.js').NetworkError
+      return error as import('../../src/base/errors.js').NetworkError
     }
     throw new Error('expected a failure')
   }

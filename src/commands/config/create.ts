@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {UsageError} from '../../core/errors.js'
-import {canonicalName} from '../../core/extensions.js'
-import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, parseScopes} from '../../core/profile.js'
-import {nameClash} from '../../core/profile-store.js'
-import {ProfileService, type ProfileInput} from '../../core/profile-service.js'
-import {isInteractive} from '../../core/prompts.js'
-import {profileSummary} from '../../core/profile-view.js'
-import {readStdin} from '../../core/stdin.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {UsageError} from '../../base/errors.js'
+import {canonicalName} from '../../extensions/registry.js'
+import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, parseScopes} from '../../profile/model.js'
+import {nameClash} from '../../profile/store.js'
+import {ProfileService, type ProfileInput} from '../../config/service.js'
+import {isInteractive} from '../../cli/prompts.js'
+import {profileSummary} from '../../cli/profile-view.js'
+import {readStdin} from '../../cli/stdin.js'
 
 export default class ConfigCreate extends BaseCommand {
   static override summary = 'Create a profile (asks on a terminal for whatever the flags leave out).'
@@ -96,7 +96,7 @@ Without a terminal every required value must be given as a flag; secrets are rea
   }
 
   private async ask(service: ProfileService, input: Partial<ProfileInput>, credentialOnly: boolean): Promise<ProfileInput> {
-    const {askForProfile} = await import('../../core/profile-wizard.js')
+    const {askForProfile} = await import('../../cli/profile-wizard.js')
     return askForProfile(input, {
       checkCertificate: (path, password) => service.checkCertificate(path, password),
       credentialOnly,

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {UsageError} from '../../core/errors.js'
-import {ProfileService} from '../../core/profile-service.js'
-import {isInteractive, terminalPrompts} from '../../core/prompts.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {UsageError} from '../../base/errors.js'
+import {ProfileService} from '../../config/service.js'
+import {isInteractive, terminalPrompts} from '../../cli/prompts.js'
 
 export default class ConfigDelete extends BaseCommand {
   static override summary = 'Delete a profile with its stored secrets and cached tokens.'

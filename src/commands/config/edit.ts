@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {UsageError} from '../../core/errors.js'
-import {AUTH_METHODS, CLOUDS, parseScopes} from '../../core/profile.js'
-import {editProfile, isEmptyChange, type ProfileChanges} from '../../core/profile-edit.js'
-import {ProfileService} from '../../core/profile-service.js'
-import {isInteractive} from '../../core/prompts.js'
-import {readStdin} from '../../core/stdin.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {UsageError} from '../../base/errors.js'
+import {AUTH_METHODS, CLOUDS, parseScopes} from '../../profile/model.js'
+import {editProfile, isEmptyChange, type ProfileChanges} from '../../config/edit.js'
+import {ProfileService} from '../../config/service.js'
+import {isInteractive} from '../../cli/prompts.js'
+import {readStdin} from '../../cli/stdin.js'
 
 export default class ConfigEdit extends BaseCommand {
   static override summary = 'Change a profile: secret, certificate, tenant, client id, scopes, flow, authority, name.'
@@ -67,7 +67,7 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
           `Nothing to change: on a terminal 'config edit -p ${flags.profile}' shows a menu; in scripts give flags such as --client-secret-stdin, --scope, --flow or --rename (see --help).`,
         )
       }
-      const {askForChanges} = await import('../../core/profile-edit-menu.js')
+      const {askForChanges} = await import('../../cli/profile-edit-menu.js')
       changes = await askForChanges({
         checkCertificate: (path, password) => service.checkCertificate(path, password),
         existingNames: (await service.profiles.list()).map((p) => p.name),

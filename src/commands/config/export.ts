@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {EXPORT_PASSPHRASE_ENV, sealBundle, writePrivateFile} from '../../core/bundle.js'
-import {ProfileService} from '../../core/profile-service.js'
-import {askExportPassphrase, collectExport} from '../../core/profile-transfer.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {EXPORT_PASSPHRASE_ENV, sealBundle, writePrivateFile} from '../../profile/bundle.js'
+import {ProfileService} from '../../config/service.js'
+import {askExportPassphrase} from '../../cli/passphrase.js'
+import {collectExport} from '../../config/transfer.js'
 
 export default class ConfigExport extends BaseCommand {
   static override summary = 'Export profiles to an encrypted file, to move them to another machine.'

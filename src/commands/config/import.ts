@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {CliError} from '../../core/errors.js'
-import {EXPORT_PASSPHRASE_ENV, openBundle, readBundleFile, type BundlePayload} from '../../core/bundle.js'
-import {ProfileService} from '../../core/profile-service.js'
-import {askImportPassphrase, importProfiles} from '../../core/profile-transfer.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {CliError} from '../../base/errors.js'
+import {EXPORT_PASSPHRASE_ENV, openBundle, readBundleFile, type BundlePayload} from '../../profile/bundle.js'
+import {ProfileService} from '../../config/service.js'
+import {askImportPassphrase} from '../../cli/passphrase.js'
+import {importProfiles} from '../../config/transfer.js'
 
 export default class ConfigImport extends BaseCommand {
   static override summary = "Import profiles from a file made by 'config export'."

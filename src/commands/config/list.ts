@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {DEFAULT_FLOW} from '../../core/profile.js'
-import {ProfileStore} from '../../core/profile-store.js'
-import {profileSummary, secretWhere} from '../../core/profile-view.js'
-import {renderTable} from '../../core/table.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {DEFAULT_FLOW} from '../../profile/model.js'
+import {ProfileStore} from '../../profile/store.js'
+import {profileSummary, secretWhere} from '../../cli/profile-view.js'
+import {renderTable} from '../../cli/table.js'
 
 export default class ConfigList extends BaseCommand {
   static override summary = 'List profiles.'

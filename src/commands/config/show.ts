@@ -1,9 +1,9 @@
 import {access} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../command-base.js'
-import {paths} from '../../core/paths.js'
-import {ProfileService} from '../../core/profile-service.js'
-import {profileSummary} from '../../core/profile-view.js'
+import {BaseCommand} from '../../cli/command-base.js'
+import {paths} from '../../base/paths.js'
+import {ProfileService} from '../../config/service.js'
+import {profileSummary} from '../../cli/profile-view.js'
 
 export default class ConfigShow extends BaseCommand {
   static override summary = 'Show a profile and where its secrets are stored (never the secrets).'

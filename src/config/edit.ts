@@ -1,0 +1,323 @@
+import {rm} from 'node:fs/promises'
+import {isDeepStrictEqual} from 'node:util'
+import {ConfigError, UsageError} from '../base/errors.js'
+import {canonicalName} from '../extensions/registry.js'
+import {authorityHost, CLOUDS, DEFAULT_FLOW, normalizeAuthority, validate, type AuthMethod, type Cloud, type Profile} from '../profile/model.js'
+import {profileStoreName, SECRET_KINDS, secretKey, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './service.js'
+import {nameClash} from '../profile/store.js'
+import {TokenCacheFile} from '../token/cache.js'
+import type {SecretStore} from '../contract/index.js'
+
+/** What `config edit` may change; anything left undefined stays as it is. */
+export interface ProfileChanges {
+  tenantId?: string
+  clientId?: string
+  /** Authority host or full authority URL; replaces `cloud`. */
+  authority?: string
+  /** A national cloud; replaces a custom authority. */
+  cloud?: string
+  /** An empty list goes back to the default scope. */
+  scopes?: string[]
+  flow?: string
+  redirectUri?: string
+  authMethod?: string
+  clientSecret?: string
+  certificatePath?: string
+  /** '' removes the stored certificate password. */
+  certificatePassword?: string
+  newName?: string
+}
+
+export interface EditResult {
+  profile: Profile
+  /** Human labels of what changed, in a stable order; empty when the edit changed nothing. */
+  changed: string[]
+  renamedFrom?: string
+  /** Cached tokens were dropped because the tenant, client id or authority changed. */
+  cacheCleared: boolean
+  /** Where the new secrets went. */
+  secretLocation?: string
+  warnings: string[]
+}
+
+type SecretAction = {kind: 'keep'} | {kind: 'set'; value: string} | {kind: 'remove'}
+
+interface EditPlan {
+  current: Profile
+  next: Profile
+  secrets: Record<SecretKind, SecretAction>
+  identityChanged: boolean
+  changed: string[]
+}
+
+/** Labels for the edit summary, also the order they are listed in. */
+export const CHANGE_LABELS = {
+  authMethod: 'auth method',
+  authority: 'authority',
+  certificatePassword: 'certificate password',
+  certificatePath: 'certificate',
+  clientId: 'client id',
+  clientSecret: 'client secret',
+  defaultFlow: 'default flow',
+  name: 'name',
+  redirectUri: 'redirect URI',
+  scopes: 'scopes',
+  tenantId: 'tenant',
+} as const
+
+/** True when nothing in the changes asks for anything. */
+export function isEmptyChange(changes: ProfileChanges): boolean {
+  return Object.values(changes).every((v) => v === undefined)
+}
+
+/**
+ * Edits a profile in one step: everything is validated first (nothing is written for a bad value), then new
+ * secrets are written, the token cache is moved or dropped, and profiles.json is committed under its lock. Any
+ * failure before the commit undoes what was written, so the old profile stays exactly as it was. Obsolete secrets
+ * and the old cache are removed only after the commit (a failure there leaves an orphan and a warning, never a
+ * broken profile).
+ */
+export async function editProfile(service: ProfileService, name: string, changes: ProfileChanges): Promise<EditResult> {
+  const current = await service.profiles.get(name)
+  const plan = await planEdit(service, current, changes)
+  const warnings: string[] = []
+  if (plan.changed.length === 0) return {cacheCleared: false, changed: [], profile: current, warnings}
+
+  const oldName = current.name
+  const newName = plan.next.name
+  const renaming = newName !== oldName
+  const oldStoreName = profileStoreName(current)
+  const oldStore = oldStoreName ? await service.stores.open(oldStoreName) : undefined
+  const setting = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set')
+  const newStore: SecretStore | undefined = setting ? (oldStore ?? (await service.stores.selected())) : oldStore
+
+  // Which secrets the profile holds once edited (decides whether it still names a store).
+  const kept: Partial<Record<SecretKind, string>> = {}
+  if (oldStore) {
+    for (const kind of SECRET_KINDS) {
+      if (plan.secrets[kind].kind !== 'keep') continue
+      const value = await oldStore.get(secretKey(kind, oldName))
+      if (value !== undefined) kept[kind] = value
+    }
+  }
+  const holdsSecrets = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set' || kept[k] !== undefined)
+  if (holdsSecrets && newStore) plan.next.secretStore = newStore.name
+  else delete plan.next.secretStore
+
+  let cacheCleared = false
+  async function apply(): Promise<void> {
+    const undo = new UndoLog()
+    try {
+      for (const kind of SECRET_KINDS) {
+        const action = plan.secrets[kind]
+        if (action.kind === 'set') await undo.putSecret(newStore!, secretKey(kind, newName), action.value)
+        else if (renaming && kept[kind] !== undefined) await undo.putSecret(oldStore!, secretKey(kind, newName), kept[kind]!)
+      }
+      if (plan.identityChanged) {
+        // Tokens of the old app or tenant must never be served for the new settings. Dropping them before the
+        // commit is safe either way: the worst a later failure costs is one new sign-in.
+        await new TokenCacheFile(service.home, oldName).clear(service.stores.open)
+        if (renaming) await new TokenCacheFile(service.home, newName).clear(service.stores.open)
+        cacheCleared = true
+      } else if (renaming) {
+        const moved = await moveTokenCache(service, oldName, newName, undo)
+        if (moved) warnings.push(moved)
+      }
+      await service.profiles.update((profiles) => {
+        const index = profiles.findIndex((p) => p.name === oldName)
+        if (index < 0) throw new ConfigError(`Profile '${oldName}' disappeared while it was being edited; nothing was changed.`)
+        if (!isDeepStrictEqual(profiles[index], current)) {
+          throw new ConfigError(`Profile '${oldName}' was changed by another process meanwhile; nothing was changed, run the edit again.`)
+        }
+        const clash = renaming ? nameClash(newName, profiles.map((p) => p.name), oldName) : undefined
+        if (clash) throw new UsageError(`${clash}; pick another name or delete that profile first. Nothing was changed.`)
+        profiles[index] = plan.next
+      })
+    } catch (error) {
+      const failures = await undo.rollback()
+      if (failures.length > 0) warnings.push(`Undoing the edit was incomplete: ${failures.join('; ')}`)
+      throw error
+    }
+
+    // Committed. Everything below only tidies up what the profile no longer refers to.
+    const tidy = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step()
+      } catch (error) {
+        warnings.push(`Could not remove ${what}: ${(error as Error).message}`)
+      }
+    }
+    if (oldStore) {
+      for (const kind of SECRET_KINDS) {
+        const action = plan.secrets[kind]
+        // The old key is obsolete after a rename, after a removal, and when a new secret went to another store.
+        const obsolete = renaming || action.kind === 'remove' || (action.kind === 'set' && newStore !== oldStore)
+        if (obsolete) await tidy(`the old ${kind} of '${oldName}'`, () => oldStore.delete(secretKey(kind, oldName)))
+      }
+    }
+    if (renaming) await tidy(`the token cache of '${oldName}'`, () => new TokenCacheFile(service.home, oldName).clear(service.stores.open))
+    if (current.certificatePath && current.certificatePath !== plan.next.certificatePath && service.ownsCertificate(String(current.certificatePath))) {
+      await tidy(`the old certificate copy`, () => rm(String(current.certificatePath), {force: true}))
+    }
+  }
+
+  // Under the cache locks of both names: no token of the old settings lands after the edit.
+  await withTokenCacheLocks(service.home, [oldName, newName], apply)
+  return {
+    cacheCleared,
+    changed: plan.changed,
+    profile: plan.next,
+    renamedFrom: renaming ? oldName : undefined,
+    secretLocation: setting ? newStore?.location : undefined,
+    warnings,
+  }
+}
+
+/** Re-seals the cache under the new name (its AAD binds the profile name). Returns a warning when it could not. */
+async function moveTokenCache(service: ProfileService, from: string, to: string, undo: UndoLog): Promise<string | undefined> {
+  const source = new TokenCacheFile(service.home, from)
+  const load = await source.load(service.stores.open)
+  if (load.state === 'empty') return undefined
+  if (load.state === 'unreadable') return `The cached tokens of '${from}' were not moved (${load.reason}); the next get-token asks the identity provider again.`
+  const target = new TokenCacheFile(service.home, to)
+  await target.clear(service.stores.open)
+  undo.push(() => target.clear(service.stores.open))
+  await target.save(load.payload, await service.stores.open(load.store))
+  return undefined
+}
+
+/** Validates the changes against the profile and works out the edited profile and what happens to each secret. */
+export async function planEdit(service: ProfileService, current: Profile, changes: ProfileChanges): Promise<EditPlan> {
+  const check = (message: string | undefined) => {
+    if (message) throw new UsageError(message)
+  }
+  const next: Profile = structuredClone(current)
+  const secrets: Record<SecretKind, SecretAction> = {'certificate-password': {kind: 'keep'}, 'client-secret': {kind: 'keep'}}
+
+  if (changes.newName !== undefined && changes.newName !== current.name) {
+    check(validate.name(changes.newName))
+    const clash = nameClash(changes.newName, (await service.profiles.list()).map((p) => p.name), current.name)
+    if (clash) throw new UsageError(`${clash}; pick another name or delete that profile first.`)
+    next.name = changes.newName
+  }
+  if (changes.tenantId !== undefined) {
+    check(validate.tenantId(changes.tenantId))
+    next.tenantId = changes.tenantId
+  }
+  if (changes.clientId !== undefined) {
+    check(validate.clientId(changes.clientId))
+    next.clientId = changes.clientId.toLowerCase()
+  }
+  if (changes.authority !== undefined && changes.cloud !== undefined) throw new UsageError('Give either --authority or --cloud, not both.')
+  if (changes.authority !== undefined) {
+    const {error, host} = normalizeAuthority(changes.authority, next.tenantId)
+    check(error)
+    next.authority = host
+    delete next.cloud
+  } else if (changes.cloud !== undefined) {
+    if (!(changes.cloud in CLOUDS)) throw new UsageError(`Unknown cloud '${changes.cloud}': use ${Object.keys(CLOUDS).join(', ')}, or --authority URL.`)
+    next.cloud = changes.cloud as Cloud
+    delete next.authority
+  }
+  if (changes.scopes !== undefined) {
+    for (const scope of changes.scopes) check(validate.scope(scope))
+    if (changes.scopes.length > 0) next.scopes = changes.scopes
+    else delete next.scopes
+  }
+  if (changes.redirectUri !== undefined) {
+    check(validate.redirectUri(changes.redirectUri))
+    next.redirectUri = changes.redirectUri
+  }
+  if (changes.flow !== undefined) next.defaultFlow = service.matchFlow(changes.flow)
+
+  // ---- credential
+  const given = changes.authMethod === undefined ? undefined : service.matchAuthMethod(changes.authMethod)
+  if (changes.clientSecret !== undefined && changes.certificatePath !== undefined) throw new UsageError('Give a client secret or a certificate, not both.')
+  if (changes.clientSecret === '') throw new UsageError('The client secret is empty.')
+  const method: AuthMethod =
+    given ?? (changes.clientSecret !== undefined ? 'ClientSecret' : changes.certificatePath !== undefined ? 'Certificate' : current.authMethod)
+  const hadSecret = async (kind: SecretKind) => {
+    const storeName = profileStoreName(current)
+    return storeName ? (await service.stores.open(storeName)).get(secretKey(kind, current.name)) : undefined
+  }
+  if (method === 'ClientSecret') {
+    if (changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
+      throw new UsageError(`--certificate and --certificate-password-stdin go with auth method Certificate, not ClientSecret.`)
+    }
+    if (changes.clientSecret !== undefined) secrets['client-secret'] = {kind: 'set', value: changes.clientSecret}
+    else if (current.authMethod !== 'ClientSecret') {
+      throw new UsageError(`Switching '${current.name}' to a client secret needs the secret: add --client-secret-stdin and pipe it in.`)
+    }
+    if (current.authMethod === 'Certificate') secrets['certificate-password'] = {kind: 'remove'}
+    delete next.certificatePath
+    delete next.useCertificate
+  } else if (method === 'Certificate') {
+    if (changes.clientSecret !== undefined) throw new UsageError('Auth method Certificate takes no client secret; give --certificate PATH instead.')
+    const wasCertificate = current.authMethod === 'Certificate' && typeof current.certificatePath === 'string'
+    if (changes.certificatePath === undefined && !wasCertificate) {
+      throw new UsageError(`Switching '${current.name}' to a certificate needs --certificate PATH (.pfx, .p12 or .pem with its key).`)
+    }
+    const path = changes.certificatePath ?? String(current.certificatePath)
+    if (changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
+      if (changes.certificatePassword !== undefined) {
+        next.certificatePath = await service.checkCertificate(path, changes.certificatePassword || undefined)
+        secrets['certificate-password'] = changes.certificatePassword ? {kind: 'set', value: changes.certificatePassword} : {kind: 'remove'}
+      } else {
+        // A new certificate without a new password: keep the stored password when it opens the new file, else
+        // accept a certificate that needs none.
+        const stored = wasCertificate ? await hadSecret('certificate-password') : undefined
+        try {
+          next.certificatePath = await service.checkCertificate(path, stored)
+        } catch (error) {
+          if (stored === undefined) throw error
+          next.certificatePath = await service.checkCertificate(path, undefined).catch(() => {
+            throw new UsageError(`The stored certificate password does not open ${path}; give its password with --certificate-password-stdin.`)
+          })
+          secrets['certificate-password'] = {kind: 'remove'}
+        }
+      }
+    }
+    next.useCertificate = true
+    if (current.authMethod === 'ClientSecret') secrets['client-secret'] = {kind: 'remove'}
+  } else {
+    if (changes.clientSecret !== undefined || changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
+      throw new UsageError('Auth method None takes no client secret or certificate.')
+    }
+    secrets['client-secret'] = {kind: 'remove'}
+    secrets['certificate-password'] = {kind: 'remove'}
+    delete next.certificatePath
+    delete next.useCertificate
+  }
+  next.authMethod = method
+  if (method === 'None' && canonicalName(next.defaultFlow ?? DEFAULT_FLOW) === canonicalName(DEFAULT_FLOW)) {
+    const flows = service.userFlowNames()
+    throw new UsageError(
+      `ClientCredentials needs a credential, so auth method None needs a sign-in flow too: add --flow ${flows[0] ?? 'DeviceCode'}${flows.length ? ` (installed: ${flows.join(', ')})` : ''}.`,
+    )
+  }
+
+  const changed: string[] = []
+  const fieldChanged = (field: string) => !isDeepStrictEqual(current[field], next[field])
+  const note = (label: string) => changed.includes(label) || changed.push(label)
+  if (fieldChanged('name')) note(CHANGE_LABELS.name)
+  if (fieldChanged('tenantId')) note(CHANGE_LABELS.tenantId)
+  if (fieldChanged('clientId')) note(CHANGE_LABELS.clientId)
+  if (fieldChanged('authority') || fieldChanged('cloud')) note(CHANGE_LABELS.authority)
+  if (fieldChanged('authMethod')) note(CHANGE_LABELS.authMethod)
+  if (secrets['client-secret'].kind === 'set') note(CHANGE_LABELS.clientSecret)
+  if (fieldChanged('certificatePath')) note(CHANGE_LABELS.certificatePath)
+  if (secrets['certificate-password'].kind !== 'keep' && method === 'Certificate') note(CHANGE_LABELS.certificatePassword)
+  if (fieldChanged('scopes')) note(CHANGE_LABELS.scopes)
+  if (fieldChanged('defaultFlow')) note(CHANGE_LABELS.defaultFlow)
+  if (fieldChanged('redirectUri')) note(CHANGE_LABELS.redirectUri)
+  // Clearing a removed secret that was never stored is no change at all.
+  if (changed.length === 0) {
+    for (const kind of SECRET_KINDS) if (secrets[kind].kind === 'remove') secrets[kind] = {kind: 'keep'}
+  }
+
+  const identityChanged =
+    current.tenantId.toLowerCase() !== next.tenantId.toLowerCase() ||
+    current.clientId.toLowerCase() !== next.clientId.toLowerCase() ||
+    authorityHost(current).toLowerCase() !== authorityHost(next).toLowerCase()
+  return {changed, current, identityChanged, next, secrets}
+}

@@ -1,0 +1,25 @@
+/** A profile as flows see it: what profiles.json holds for one name (secrets live in the secret store, never here). */
+
+/** The Microsoft clouds a profile can name instead of an authority URL. */
+export type Cloud = 'AzureChina' | 'AzurePublic' | 'AzureUSGovernment'
+
+/** How a confidential client proves itself; `None` is a public client (a person signs in). */
+export type AuthMethod = 'ClientSecret' | 'Certificate' | 'None'
+
+export interface Profile {
+  name: string
+  tenantId: string
+  clientId: string
+  /** Authority host, e.g. https://login.microsoftonline.us (the tenant is appended). Wins over `cloud`. */
+  authority?: string
+  cloud?: Cloud
+  scopes?: string[]
+  defaultFlow?: string
+  authMethod: AuthMethod
+  certificatePath?: string
+  redirectUri?: string
+  useCertificate?: boolean
+  /** Fields written by newer versions or by hand are kept as they are. */
+  [extra: string]: unknown
+}
+

@@ -1,0 +1,202 @@
+import {readFile, rm} from 'node:fs/promises'
+import {isSealedBox, newKey, open, seal, type SealedBox} from '../base/crypto.js'
+import {writeFileAtomic} from '../base/fs-atomic.js'
+import {paths} from '../base/paths.js'
+import {secretKeys} from '../profile/model.js'
+import type {SecretStore, TokenResult} from '../contract/index.js'
+
+/**
+ * One encrypted token cache file per profile (`cache/<profile>.cache`). The payload is msal-node's own serialized
+ * cache (its documented JSON schema) plus the last signed-in account, sealed with AES-256-GCM under a random key
+ * kept in a secret store. The envelope says which store holds the key, so a reader opens exactly that store.
+ *
+ * This module has no msal import: the get-token fast path reads cache hits through it directly.
+ */
+export interface CachePayload {
+  /** msal-node's serialized cache. */
+  msal: string
+  /** homeAccountId of the account used last (delegated flows). */
+  lastAccount?: string
+}
+
+interface CacheEnvelope extends SealedBox {
+  version: 1
+  store: string
+}
+
+export type OpenStore = (name: string) => Promise<SecretStore>
+
+export type CacheLoad =
+  | {state: 'empty'}
+  | {state: 'ok'; payload: CachePayload; store: string}
+  | {state: 'unreadable'; reason: string}
+
+const aad = (profile: string) => `entra-auth-cli:token-cache:v1:${profile}`
+
+export class TokenCacheFile {
+  readonly file: string
+
+  constructor(
+    readonly home: string,
+    readonly profile: string,
+  ) {
+    this.file = paths.tokenCache(home, profile)
+  }
+
+  /** Never throws for a bad file: an unreadable cache is reported and treated as empty (then overwritten). */
+  async load(openStore: OpenStore): Promise<CacheLoad> {
+    let text: string
+    try {
+      text = await readFile(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {state: 'empty'}
+      return {reason: (error as Error).message, state: 'unreadable'}
+    }
+    let envelope: CacheEnvelope
+    try {
+      envelope = JSON.parse(text) as CacheEnvelope
+      if (envelope.version !== 1 || !isSealedBox(envelope) || typeof envelope.store !== 'string') throw new Error('unknown format')
+    } catch {
+      return {reason: 'the file is damaged', state: 'unreadable'}
+    }
+    let keyText: string | undefined
+    try {
+      keyText = await (await openStore(envelope.store)).get(secretKeys.tokenCacheKey(this.profile))
+    } catch (error) {
+      return {reason: `its key is in the '${envelope.store}' secret store, which failed: ${(error as Error).message}`, state: 'unreadable'}
+    }
+    if (!keyText) return {reason: `its key is missing from the '${envelope.store}' secret store`, state: 'unreadable'}
+    try {
+      const payload = JSON.parse(open(Buffer.from(keyText, 'base64'), envelope, aad(this.profile))) as CachePayload
+      if (typeof payload.msal !== 'string') throw new Error('no msal cache')
+      return {payload, state: 'ok', store: envelope.store}
+    } catch {
+      return {reason: 'it cannot be decrypted (modified, or encrypted under another key)', state: 'unreadable'}
+    }
+  }
+
+  /**
+   * Seals and writes the payload. The key is reused when `store` already holds it, otherwise a fresh key is put in
+   * `store` first, so a reader never finds a file whose key is not stored yet.
+   */
+  async save(payload: CachePayload, store: SecretStore): Promise<void> {
+    const keyName = secretKeys.tokenCacheKey(this.profile)
+    let keyText = await store.get(keyName)
+    if (!keyText) {
+      keyText = newKey().toString('base64')
+      await store.set(keyName, keyText)
+    }
+    const envelope: CacheEnvelope = {store: store.name, version: 1, ...seal(Buffer.from(keyText, 'base64'), JSON.stringify(payload), aad(this.profile))}
+    await writeFileAtomic(this.file, JSON.stringify(envelope), {privateDir: true})
+  }
+
+  /** Removes the file and its key (profile deleted, or its tenant/client changed). */
+  async clear(openStore: OpenStore): Promise<void> {
+    const loaded = await readEnvelopeStore(this.file)
+    await rm(this.file, {force: true})
+    if (loaded) await (await openStore(loaded)).delete(secretKeys.tokenCacheKey(this.profile)).catch(() => false)
+  }
+}
+
+async function readEnvelopeStore(file: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(file, 'utf8')) as CacheEnvelope).store
+  } catch {
+    return undefined
+  }
+}
+
+// ------------------------------------------------------------------------------------------- reading msal's schema
+
+interface MsalAccessToken {
+  home_account_id?: string
+  environment?: string
+  credential_type?: string
+  client_id?: string
+  secret?: string
+  realm?: string
+  target?: string
+  expires_on?: string
+  token_type?: string
+}
+
+interface MsalAccount {
+  home_account_id?: string
+  username?: string
+}
+
+interface MsalCacheJson {
+  AccessToken?: Record<string, MsalAccessToken>
+  Account?: Record<string, MsalAccount>
+}
+
+function parseMsalCache(msalCache: string): MsalCacheJson | undefined {
+  try {
+    return JSON.parse(msalCache) as MsalCacheJson
+  } catch {
+    return undefined
+  }
+}
+
+/** The user names (UPNs) of the accounts in msal's serialized cache, once each. */
+export function cachedUsernames(msalCache: string): string[] {
+  const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
+  return [...new Set(accounts.map((a) => a.username).filter((u): u is string => Boolean(u)))]
+}
+
+/**
+ * The home account id of the cached account with this user name (UPN, any case); undefined when there is none, or
+ * when several accounts have that name (a re-created user, guests): the caller must not pick one of them.
+ */
+export function accountHomeId(msalCache: string, username: string): string | undefined {
+  const wanted = username.toLowerCase()
+  const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
+  const ids = new Set(accounts.filter((a) => a.username?.toLowerCase() === wanted && a.home_account_id).map((a) => a.home_account_id))
+  return ids.size === 1 ? [...ids][0] : undefined
+}
+
+/** OIDC scopes are never in an access token's target; msal adds them to every delegated request. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access'])
+
+export interface CacheQuery {
+  clientId: string
+  scopes: string[]
+  /** A token must stay valid this long to be served (5 min, like msal's own refresh offset). */
+  minValidSeconds: number
+  /** Delegated flows: the account to serve; '' for app-only (ClientCredentials) tokens. */
+  homeAccountId?: string
+  now?: number
+}
+
+/** Finds a usable access token in msal's serialized cache without loading msal. */
+export function findAccessToken(msalCache: string, query: CacheQuery): TokenResult | undefined {
+  let cache: MsalCacheJson
+  try {
+    cache = JSON.parse(msalCache) as MsalCacheJson
+  } catch {
+    return undefined
+  }
+  const wanted = query.scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s))
+  // Only OIDC scopes asked for (`-s openid`): no access token in the cache is "for" that request.
+  if (wanted.length === 0) return undefined
+  const now = Math.floor((query.now ?? Date.now()) / 1000)
+  let best: MsalAccessToken | undefined
+  for (const entry of Object.values(cache.AccessToken ?? {})) {
+    if (entry.credential_type?.toLowerCase() !== 'accesstoken' || !entry.secret) continue
+    if (entry.client_id?.toLowerCase() !== query.clientId.toLowerCase()) continue
+    if (entry.token_type && entry.token_type.toLowerCase() !== 'bearer') continue
+    if (query.homeAccountId !== undefined && (entry.home_account_id ?? '') !== query.homeAccountId) continue
+    const target = new Set((entry.target ?? '').toLowerCase().split(' '))
+    if (!wanted.every((s) => target.has(s))) continue
+    const expiresOn = Number(entry.expires_on)
+    if (!(expiresOn - now >= query.minValidSeconds)) continue
+    if (!best || expiresOn > Number(best.expires_on)) best = entry
+  }
+  if (!best) return undefined
+  return {
+    accessToken: best.secret!,
+    expiresOn: new Date(Number(best.expires_on) * 1000),
+    scopes: (best.target ?? '').split(' ').filter(Boolean),
+    tokenType: 'Bearer',
+  }
+}

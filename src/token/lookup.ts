@@ -1,0 +1,40 @@
+import {canonicalName} from '../extensions/registry.js'
+import {DEFAULT_FLOW, type Profile} from '../profile/model.js'
+import {accountHomeId, findAccessToken, TokenCacheFile, type CacheLoad, type OpenStore} from './cache.js'
+import type {TokenResult} from '../contract/index.js'
+
+/** A token must outlive this to be served from the cache; the same offset msal-node uses before it renews. */
+export const MIN_VALID_SECONDS = 300
+
+export interface CacheLookup {
+  home: string
+  profile: Profile
+  scopes: string[]
+  flow?: string
+  /** Delegated flows: the account (UPN) asked for with --account; default the profile's last used account. */
+  account?: string
+  openStore: OpenStore
+}
+
+/**
+ * The one cache-hit rule, used by both the full get-token command and the fast path in bin/run.js, so the two can
+ * never disagree on what counts as a hit. App-only flows (ClientCredentials) match tokens with no account; the
+ * others match the account asked for (--account), else the account used last.
+ */
+export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad; homeAccountId?: string}> {
+  const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore)
+  if (load.state !== 'ok') return {load}
+  const flow = lookup.flow ?? lookup.profile.defaultFlow ?? DEFAULT_FLOW
+  const appOnly = canonicalName(flow) === canonicalName(DEFAULT_FLOW)
+  const account = appOnly ? '' : lookup.account ? accountHomeId(load.payload.msal, lookup.account) : load.payload.lastAccount
+  // A delegated flow never serves an app-only token (nor anything before someone has signed in).
+  if (!appOnly && !account) return {load}
+  const hit = findAccessToken(load.payload.msal, {
+    clientId: lookup.profile.clientId,
+    homeAccountId: account ?? '',
+    minValidSeconds: MIN_VALID_SECONDS,
+    scopes: lookup.scopes,
+  })
+  // Whose token it is: '' for app-only tokens.
+  return {hit, homeAccountId: account ?? '', load}
+}
