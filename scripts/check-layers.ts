@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['commands', 'fast', 'hooks', '.'],
 ]
 
-const src = resolve(import.meta.dirname, '..', 'src')
+const src = resolve(__dirname, '..', 'src')
 
 function layerOf(folder: string): number {
   const index = LAYERS.findIndex((row) => row.includes(folder))

@@ -5,7 +5,7 @@ import {ExitCode} from '../base/exit-codes.js'
 /**
  * Decoding (not verifying) a JWT that a user pasted or piped, with jose. Everything here must answer any input with
  * either a decoded token or a one-line CliError (exit 8) that never repeats the input: the property test in
- * test/unit/jwt-parse.property.test.ts holds it to that.
+ * test/unit/jwt/read.property.test.ts holds it to that.
  */
 export interface DecodedJwt {
   header: ProtectedHeaderParameters

@@ -6,12 +6,12 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
 import {generateKeyPairSync} from 'node:crypto'
-import {CliError} from '../../src/base/errors.js'
-import {ExitCode} from '../../src/base/exit-codes.js'
-import {decodeJwt, type DecodedJwt} from '../../src/jwt/read.js'
-import {assessmentJson, assessToken} from '../../src/jwt/validity.js'
-import {normalizeToken, tokenFromBytes} from '../../src/cli/token-input.js'
-import {summarizeToken} from '../../src/jwt/summary.js'
+import {CliError} from '../../../src/base/errors.js'
+import {ExitCode} from '../../../src/base/exit-codes.js'
+import {decodeJwt, type DecodedJwt} from '../../../src/jwt/read.js'
+import {assessmentJson, assessToken} from '../../../src/jwt/validity.js'
+import {normalizeToken, tokenFromBytes} from '../../../src/cli/token-input.js'
+import {summarizeToken} from '../../../src/jwt/summary.js'
 
 const b64url = (text: string | Uint8Array) => Buffer.from(text).toString('base64url')
 // eslint-disable-next-line no-control-regex

@@ -14,10 +14,11 @@ import {expect} from 'chai'
 import {SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet} from 'jose'
 import forge from 'node-forge'
 import {Agent, fetch} from 'undici'
-import {createClientCertificate, type ClientCertificate} from './support/certs.js'
-import {startForwardProxy, type ForwardProxy} from './support/forward-proxy.js'
-import {startIdp, type Idp} from './support/idp/index.js'
-import {createTrustingNetworkClient, type TrustingNetworkClient} from './support/idp/network-client.js'
+import {createClientCertificate, type ClientCertificate} from '../certs.js'
+import {ROOT} from '../cli.js'
+import {startForwardProxy, type ForwardProxy} from '../forward-proxy.js'
+import {startIdp, type Idp} from './index.js'
+import {createTrustingNetworkClient, type TrustingNetworkClient} from './network-client.js'
 
 const GRAPH = 'https://graph.microsoft.com/.default'
 
@@ -413,7 +414,7 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
           .acquireTokenByClientCredential({scopes: ['${GRAPH}']})
           .then((r) => process.stdout.write(r.accessToken), (e) => { process.stderr.write(String(e)); process.exit(3) })`
       const child = spawn(process.execPath, ['-e', script, secretApp.clientId, secretApp.secret, idp.authority(tenantId), idp.host], {
-        cwd: join(__dirname, '..'),
+        cwd: ROOT,
         env: {...process.env, NODE_EXTRA_CA_CERTS: idp.caCertPath},
         stdio: ['ignore', 'pipe', 'pipe'],
       })
@@ -430,7 +431,7 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
 
   describe('standalone demo provider (cli.ts)', () => {
     it('prints its settings as one JSON line, serves tokens, and exits on SIGTERM', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'idp', 'cli.ts')], {stdio: ['ignore', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'cli.ts')], {stdio: ['ignore', 'pipe', 'inherit']})
       try {
         const [line] = (await once(createInterface({input: child.stdout!}), 'line')) as [string]
         const demo = JSON.parse(line) as {authority: string; tenantId: string; clientId: string; clientSecret: string; caCertPath: string}
