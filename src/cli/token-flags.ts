@@ -1,8 +1,16 @@
 import {Flags} from '@oclif/core'
+import {OUTPUT_FORMATS} from '../token/output.js'
 
 /** Output flags shared by get-token and refresh: the token alone on stdout unless told otherwise. */
 export const tokenOutputFlags = {
   json: Flags.boolean({description: 'Print {accessToken, expiresOn, tokenType, scopes} as JSON instead of the bare token.'}),
+  'output-format': Flags.string({
+    description:
+      'token (default): the bare token; json: the same as --json; exec-credential: a client.authentication.k8s.io ExecCredential for kubectl (see: kubeconfig --help).',
+    exclusive: ['json'],
+    helpValue: 'FORMAT',
+    options: [...OUTPUT_FORMATS],
+  }),
   output: Flags.string({char: 'o', description: 'Write the token to this file (mode 0600, atomically) instead of stdout.', helpValue: 'FILE'}),
   profile: Flags.string({char: 'p', description: 'Profile to use (see: entra-auth-cli config list).', required: true}),
   scope: Flags.string({

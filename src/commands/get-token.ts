@@ -5,7 +5,7 @@ import {parseScopes} from '../profile/model.js'
 import {terminalPrompts} from '../cli/prompts.js'
 import {createReporter} from '../cli/reporter.js'
 import {tokenOutputFlags} from '../cli/token-flags.js'
-import {emitToken, messages} from '../token/output.js'
+import {emitToken, outputFormat, messages} from '../token/output.js'
 import {TokenService} from '../token/service.js'
 
 export default class GetToken extends BaseCommand {
@@ -56,6 +56,6 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
       timeoutMs,
     })
     reporter.status(fromCache ? messages.cached : messages.acquired)
-    await emitToken(result, {json: flags.json, output: flags.output}, reporter)
+    await emitToken(result, {format: outputFormat(flags), output: flags.output}, reporter)
   }
 }

@@ -5,7 +5,7 @@ import {parseScopes} from '../profile/model.js'
 import {terminalPrompts} from '../cli/prompts.js'
 import {createReporter} from '../cli/reporter.js'
 import {tokenOutputFlags} from '../cli/token-flags.js'
-import {emitToken} from '../token/output.js'
+import {emitToken, outputFormat} from '../token/output.js'
 import {TokenService} from '../token/service.js'
 
 export default class Refresh extends BaseCommand {
@@ -40,6 +40,6 @@ Output is the same as get-token's: the token alone on stdout, or --json, or -o F
       timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
     })
     reporter.status('✓ Token refreshed successfully')
-    await emitToken(result, {json: flags.json, output: flags.output}, reporter)
+    await emitToken(result, {format: outputFormat(flags), output: flags.output}, reporter)
   }
 }

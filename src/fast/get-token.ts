@@ -16,7 +16,7 @@ import {cliHome} from '../base/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
 import {createReporter} from '../cli/reporter.js'
-import {emitToken, messages} from '../token/output.js'
+import {emitToken, messages, OUTPUT_FORMATS, outputFormat, type OutputFormat} from '../token/output.js'
 import type {SecretStore} from '../contract/index.js'
 
 interface FastFlags {
@@ -25,6 +25,7 @@ interface FastFlags {
   silent: boolean
   json: boolean
   output?: string
+  format?: OutputFormat
 }
 
 /** Only the flags whose meaning needs no oclif; `undefined` means "let oclif handle this command line". */
@@ -53,6 +54,13 @@ export function parseFastArgs(argv: string[]): FastFlags | undefined {
         flags.output = value()
         break
       }
+      case '--output-format': {
+        // kubectl's exec plugin calls (`--output-format exec-credential`) are the hottest path of all.
+        const format = value()
+        if (flags.format !== undefined || !(OUTPUT_FORMATS as readonly string[]).includes(format ?? '')) return undefined
+        flags.format = format as OutputFormat
+        break
+      }
       case '--silent': {
         if (eq > 0) return undefined
         flags.silent = true
@@ -68,6 +76,8 @@ export function parseFastArgs(argv: string[]): FastFlags | undefined {
       }
     }
   }
+  // --json with --output-format is a usage error: oclif says so.
+  if (flags.json && flags.format !== undefined) return undefined
   if (!flags.profile || flags.output === '' || flags.scopes.some((s) => !s || s.startsWith('-'))) return undefined
   if (flags.profile.startsWith('-') || flags.output?.startsWith('-')) return undefined
   return flags
@@ -106,7 +116,7 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   const reporter = createReporter({silent: flags.silent, stderr})
   reporter.status(messages.authenticating(profile.name))
   reporter.status(messages.cached)
-  await emitToken(hit, {json: flags.json, output: flags.output}, reporter, stdout)
+  await emitToken(hit, {env, format: outputFormat({json: flags.json, 'output-format': flags.format}), output: flags.output}, reporter, stdout)
   process.stderr.write(stderr.text)
   process.stdout.write(stdout.text)
   return true

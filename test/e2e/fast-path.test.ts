@@ -53,6 +53,8 @@ describe('start-up: the get-token fast path and what commands load', () => {
     {args: ['get-token', '-p', 'app'], name: 'plain'},
     {args: ['get-token', '--profile', 'app', '--silent'], name: '--silent'},
     {args: ['get-token', '-p', 'app', '--json'], name: '--json'},
+    {args: ['get-token', '-p', 'app', '--output-format', 'exec-credential', '--silent'], name: 'kubectl: --output-format exec-credential'},
+    {args: ['get-token', '-p', 'app', '--output-format=json'], name: '--output-format=json'},
     {args: ['get-token', '--profile=app', '--scope', 'https://graph.microsoft.com/.default'], name: 'explicit scope'},
     {args: ['get-token', '-p', 'missing'], name: 'unknown profile'},
     {args: ['get-token', '-p', 'app', '--scope', 'api://other/.default'], fresh: true, name: 'a cache miss (the provider answers)'},
@@ -131,6 +133,13 @@ describe('start-up: the get-token fast path and what commands load', () => {
     expect(modules.length).to.be.greaterThan(5)
     expect(modules.filter((m) => m.includes('@oclif/core'))).to.deep.equal([])
     expect(modules.filter((m) => HEAVY.test(m))).to.deep.equal([])
+  })
+
+  it('a kubectl call (--output-format exec-credential) hit loads no oclif either', async () => {
+    const {modules, result} = await loadedModules(world, ['get-token', '-p', 'app', '--output-format', 'exec-credential', '--silent'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(JSON.parse(result.stdout)).to.include({kind: 'ExecCredential'})
+    expect(modules.filter((m) => m.includes('@oclif/core') || HEAVY.test(m))).to.deep.equal([])
   })
 
   it('a cache miss falls through to oclif (and only then loads msal)', async () => {
