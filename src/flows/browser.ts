@@ -45,7 +45,9 @@ export function onPath(command: string, env: NodeJS.ProcessEnv = process.env): b
     try {
       accessSync(join(dir, command), constants.X_OK)
       return true
-    } catch {}
+    } catch {
+      // Not there or not executable: look in the next folder.
+    }
   }
   return false
 }

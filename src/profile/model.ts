@@ -49,7 +49,9 @@ export const validate = {
       const url = new URL(value)
       if (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) return undefined
       if (url.protocol === 'https:') return undefined
-    } catch {}
+    } catch {
+      // Not a URL at all: the message below says what to use.
+    }
     return `Invalid redirect URI '${value}': use http://localhost:PORT (loopback) or an https URL registered on the app.`
   },
   scope(value: string): string | undefined {

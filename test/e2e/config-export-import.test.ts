@@ -152,7 +152,9 @@ describe('config export / import', function () {
     expect((await cli(target, ['config', 'create', '--name', 'other', '--tenant-id', tenantId, '--client-id', secretApp.clientId, '--client-secret-stdin'], 'x-secret')).code).to.equal(0)
     const before = snapshot(target)
     const original = JSON.parse(readFileSync(file, 'utf8'))
-    const variant = (change: (b: Record<string, any>) => void) => {
+    /** The bundle's JSON as a test edits it: any field may be set to anything. */
+    type BundleJson = {data: string; tag: string; kdf: {salt: string; N: number}; [field: string]: unknown}
+    const variant = (change: (b: BundleJson) => void) => {
       const copy = structuredClone(original)
       change(copy)
       const path = join(target.root, `variant-${randomUUID()}.entra`)

@@ -81,7 +81,7 @@ function sign(cert: forge.pki.Certificate, issuerKey: forge.pki.rsa.PrivateKey):
   cert.sign(issuerKey, forge.md.sha256.create())
 }
 
-export interface CertificateAuthority extends PemPair {}
+export type CertificateAuthority = PemPair
 
 /** A self-signed root CA (RSA-2048, SHA-256) valid for a year. */
 export function createCertificateAuthority(commonName = 'entra-auth-cli test CA'): CertificateAuthority {

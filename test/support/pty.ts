@@ -120,9 +120,8 @@ export class Terminal {
   /** Waits until the screen matches; on timeout fails with the screen in the message. */
   async waitFor(pattern: string | RegExp, timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs
-    let screen = ''
     for (;;) {
-      screen = await this.screen()
+      const screen = await this.screen()
       if (typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen)) return screen
       if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(pattern)} on the terminal:\n${screen}`)
       await sleep(50)

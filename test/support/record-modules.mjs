@@ -11,6 +11,8 @@ const originalLoad = Module._load
 Module._load = function (request, parent, isMain) {
   try {
     appendFileSync(file, `${Module._resolveFilename(request, parent, isMain)}\n`)
-  } catch {}
+  } catch {
+    // Recording is best effort: never break the program being observed.
+  }
   return originalLoad.apply(this, arguments)
 }

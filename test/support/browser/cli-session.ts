@@ -96,7 +96,7 @@ export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
 export function listeningAddresses(port: number): string[] {
   const found: string[] = []
   for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
-    let text = ''
+    let text: string
     try {
       text = readFileSync(file, 'utf8')
     } catch {
