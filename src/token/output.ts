@@ -41,7 +41,9 @@ export function execCredentialApiVersion(env: NodeJS.ProcessEnv = process.env): 
     try {
       const apiVersion = (JSON.parse(info) as {apiVersion?: unknown}).apiVersion
       if ((EXEC_CREDENTIAL_API_VERSIONS as readonly unknown[]).includes(apiVersion)) return apiVersion as string
-    } catch {}
+    } catch {
+      // kubectl sent something unreadable: answer with the version every kubectl since 1.22 accepts.
+    }
   }
   return EXEC_CREDENTIAL_API_VERSIONS[0]
 }
