@@ -2,7 +2,7 @@ import {readFile, rm} from 'node:fs/promises'
 import {isSealedBox, newKey, open, seal, type SealedBox} from '../base/crypto.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
 import {paths} from '../base/paths.js'
-import {secretKeys} from '../profile/model.js'
+import {authorityHost, secretKeys, type Profile} from '../profile/model.js'
 import type {SecretStore, TokenResult} from '../contract/index.js'
 
 /**
@@ -17,6 +17,28 @@ export interface CachePayload {
   msal: string
   /** homeAccountId of the account used last (delegated flows). */
   lastAccount?: string
+  /** Whose tokens these are. A cache written for another authority, tenant or client (a hand edit of profiles.json) is a miss. */
+  identity?: CacheIdentity
+}
+
+/** The settings a token belongs to, lower-cased: the authority host, the tenant and the client id. */
+export interface CacheIdentity {
+  authority: string
+  tenantId: string
+  clientId: string
+}
+
+export function cacheIdentity(profile: Profile): CacheIdentity {
+  return {
+    authority: authorityHost(profile).toLowerCase(),
+    clientId: profile.clientId.toLowerCase(),
+    tenantId: profile.tenantId.toLowerCase(),
+  }
+}
+
+/** A cache without an identity (written before it was recorded) belongs to nobody: it is a miss, then rewritten. */
+function sameIdentity(recorded: CacheIdentity | undefined, wanted: CacheIdentity): boolean {
+  return recorded !== undefined && recorded.authority === wanted.authority && recorded.tenantId === wanted.tenantId && recorded.clientId === wanted.clientId
 }
 
 interface CacheEnvelope extends SealedBox {
@@ -27,6 +49,7 @@ interface CacheEnvelope extends SealedBox {
 export type OpenStore = (name: string) => Promise<SecretStore>
 
 export type CacheLoad =
+  /** No file, or one written for another identity (see CachePayload.identity): nothing in it may be used. */
   | {state: 'empty'}
   | {state: 'ok'; payload: CachePayload; store: string}
   | {state: 'unreadable'; reason: string}
@@ -43,8 +66,18 @@ export class TokenCacheFile {
     this.file = paths.tokenCache(home, profile)
   }
 
-  /** Never throws for a bad file: an unreadable cache is reported and treated as empty (then overwritten). */
-  async load(openStore: OpenStore): Promise<CacheLoad> {
+  /**
+   * Never throws for a bad file: an unreadable cache is reported and treated as empty (then overwritten). With
+   * `identity`, a cache recorded for another identity loads as empty, so neither the cache-hit rule nor msal can
+   * serve a token of the old tenant or authority; without it (moving a cache between names) it loads as it is.
+   */
+  async load(openStore: OpenStore, identity?: CacheIdentity): Promise<CacheLoad> {
+    const load = await this.loadAny(openStore)
+    if (identity && load.state === 'ok' && !sameIdentity(load.payload.identity, identity)) return {state: 'empty'}
+    return load
+  }
+
+  private async loadAny(openStore: OpenStore): Promise<CacheLoad> {
     let text: string
     try {
       text = await readFile(this.file, 'utf8')

@@ -1,6 +1,6 @@
 import {canonicalName} from '../extensions/registry.js'
 import {DEFAULT_FLOW, type Profile} from '../profile/model.js'
-import {accountHomeId, findAccessToken, TokenCacheFile, type CacheLoad, type OpenStore} from './cache.js'
+import {accountHomeId, cacheIdentity, findAccessToken, TokenCacheFile, type CacheLoad, type OpenStore} from './cache.js'
 import type {TokenResult} from '../contract/index.js'
 
 /** A token must outlive this to be served from the cache; the same offset msal-node uses before it renews. */
@@ -22,7 +22,8 @@ export interface CacheLookup {
  * others match the account asked for (--account), else the account used last.
  */
 export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad; homeAccountId?: string}> {
-  const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore)
+  // A cache written for another authority, tenant or client loads as empty: a miss on both paths.
+  const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore, cacheIdentity(lookup.profile))
   if (load.state !== 'ok') return {load}
   const flow = lookup.flow ?? lookup.profile.defaultFlow ?? DEFAULT_FLOW
   const appOnly = canonicalName(flow) === canonicalName(DEFAULT_FLOW)

@@ -12,7 +12,7 @@ import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} f
 import {ProfileStore} from '../profile/store.js'
 import {RunBudget} from './run-budget.js'
 import {SecretStores} from '../extensions/secret-stores.js'
-import {cachedUsernames, TokenCacheFile, type CachePayload} from './cache.js'
+import {cacheIdentity, cachedUsernames, TokenCacheFile, type CachePayload} from './cache.js'
 import {messages} from './output.js'
 import type {FlowContext, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
 
@@ -205,7 +205,7 @@ export class TokenService {
     return {
       afterCacheAccess: async (context: TokenCacheContext) => {
         if (!context.cacheHasChanged) return
-        payload = {...payload, msal: context.tokenCache.serialize()}
+        payload = {...payload, identity: cacheIdentity(profile), msal: context.tokenCache.serialize()}
         try {
           await cacheFile.save(payload, await this.stores.selected())
         } catch (error) {
@@ -217,7 +217,7 @@ export class TokenService {
         }
       },
       beforeCacheAccess: async (context: TokenCacheContext) => {
-        const load = await cacheFile.load(this.stores.open)
+        const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
         if (load.state === 'unreadable') this.warnUnreadable(profile, load.reason)
         payload = load.state === 'ok' ? load.payload : {msal: ''}
         if (payload.msal) context.tokenCache.deserialize(payload.msal)
@@ -226,18 +226,18 @@ export class TokenService {
   }
 
   private async signedInUsers(profile: Profile): Promise<string[]> {
-    const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open)
+    const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open, cacheIdentity(profile))
     return load.state === 'ok' ? cachedUsernames(load.payload.msal) : []
   }
 
   private async lastAccountId(profile: Profile): Promise<string | undefined> {
-    const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open)
+    const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open, cacheIdentity(profile))
     return load.state === 'ok' ? load.payload.lastAccount : undefined
   }
 
   private async rememberAccount(profile: Profile, homeAccountId: string) {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
-    const load = await cacheFile.load(this.stores.open)
+    const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
     if (load.state !== 'ok' || load.payload.lastAccount === homeAccountId) return
     await cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected())
   }
