@@ -22,6 +22,10 @@ export const ExitCode = {
   TokenUnreadable: 8,
   /** inspect --verify: signature, issuer or audience check failed. */
   TokenInvalid: 9,
+  /** exec: the command exists but could not be run (not executable), as shells report it. */
+  CommandNotExecutable: 126,
+  /** exec: the command was not found, as shells report it. */
+  CommandNotFound: 127,
   /** Interrupted by the user (Ctrl-C), as shells report SIGINT. */
   Interrupted: 130,
 } as const

@@ -1,0 +1,156 @@
+/**
+ * `exec`: the token reaches the command through its environment only (never argv, a file or the terminal), the
+ * command's exit status comes back as a shell reports it, and signals sent to the CLI reach the command.
+ */
+import {expect} from 'chai'
+import {createHash} from 'node:crypto'
+import {chmodSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {spawnCli} from '../support/cli.js'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {Terminal} from '../support/pty.js'
+import {startWorld, type World} from '../support/world.js'
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/** pid -> argv of every process on the machine we may read. */
+function allCommandLines(): Map<number, string> {
+  const lines = new Map<number, string>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      lines.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'latin1'))
+    } catch {}
+  }
+  return lines
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
+  }
+}
+
+describe('exec: a command with the token in its environment', function () {
+  this.timeout(60_000)
+  let idp: Idp
+  let world: World
+  let token: string
+
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(() => idp.stop())
+  beforeEach(async () => {
+    world = await startWorld({idp})
+    expect((await world.createProfile('app')).code).to.equal(0)
+    const got = await world.cli(['get-token', '-p', 'app', '--silent'])
+    expect(got.code, got.stderr).to.equal(0)
+    token = got.stdout.trim()
+  })
+  afterEach(() => world.home.cleanup())
+
+  it('gives the command the cached token in ACCESS_TOKEN and prints nothing of its own', async () => {
+    const present = await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', 'test -n "$ACCESS_TOKEN"'])
+    expect(present.code, present.stderr).to.equal(0)
+    const result = await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', 'printf %s "$ACCESS_TOKEN" | sha256sum'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout.split(' ')[0]).to.equal(sha256(token))
+    expect(result.stderr).to.equal('')
+  })
+
+  it('--env-name names the variable; an invalid name is a usage error', async () => {
+    const result = await world.cli(['exec', '-p', 'app', '--env-name', 'TF_VAR_token', '--', 'sh', '-c', 'printf %s "$TF_VAR_token" | sha256sum; printf "[%s]" "${ACCESS_TOKEN-unset}"'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.equal(`${sha256(token)}  -\n[unset]`)
+    const bad = await world.cli(['exec', '-p', 'app', '--env-name', 'X=Y', '--', 'true'])
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/^Error: Invalid --env-name 'X=Y'/)
+  })
+
+  it("passes the command's exit status through: its code, 128+N for signal N, 127 not found, 126 not executable", async () => {
+    expect((await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', 'exit 42'])).code).to.equal(42)
+    expect((await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', 'kill -TERM $$'])).code).to.equal(143)
+    const missing = await world.cli(['exec', '-p', 'app', '--', 'no-such-command-here'])
+    expect(missing.code).to.equal(127)
+    expect(missing.stderr).to.equal("Error: Command not found: no-such-command-here; check its name, or give its path.\n")
+    const script = join(world.home.root, 'not-executable.sh')
+    writeFileSync(script, '#!/bin/sh\necho hi\n')
+    chmodSync(script, 0o644)
+    const denied = await world.cli(['exec', '-p', 'app', '--', script])
+    expect(denied.code).to.equal(126)
+    expect(denied.stderr).to.include('permission denied')
+  })
+
+  it('passes everything after -- untouched, even words that look like its own flags', async () => {
+    const result = await world.cli(['exec', '-p', 'app', '--', 'printf', '%s|', '-p', 'app', '--help', '--', 'app'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.equal('-p|app|--help|--|app|')
+    const noCommand = await world.cli(['exec', '-p', 'app'])
+    expect(noCommand.code).to.equal(2)
+    expect(noCommand.stderr).to.match(/^Error: Name the command after --/)
+    const stray = await world.cli(['exec', '-p', 'app', 'sh', '--', 'true'])
+    expect(stray.code).to.equal(2)
+    expect(stray.stderr).to.match(/^Error: Unexpected 'sh' before --/)
+  })
+
+  it("keeps the CLI's own secrets from the command unless --keep-env names them", async () => {
+    const names = "env | cut -d= -f1 | grep -E '^(ENTRA_AUTH_CLI_|AZURE_|ACCESS_TOKEN)' | sort"
+    const extraEnv = {AZURE_CLIENT_CERTIFICATE_PASSWORD: 'pfx-password-1', AZURE_CLIENT_SECRET: 'env-secret-123', ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'export-pass-1'}
+    const stripped = await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', names], {extraEnv})
+    expect(stripped.code, stripped.stderr).to.equal(0)
+    expect(stripped.stdout.split('\n').filter(Boolean)).to.deep.equal(['ACCESS_TOKEN', 'ENTRA_AUTH_CLI_HOME', 'ENTRA_AUTH_CLI_STORE'])
+    const kept = await world.cli(['exec', '-p', 'app', '--keep-env', 'ENTRA_AUTH_CLI_PASSPHRASE', '--', 'sh', '-c', names], {extraEnv})
+    expect(kept.stdout.split('\n').filter(Boolean)).to.deep.equal(['ACCESS_TOKEN', 'ENTRA_AUTH_CLI_HOME', 'ENTRA_AUTH_CLI_PASSPHRASE', 'ENTRA_AUTH_CLI_STORE'])
+  })
+
+  it('forwards SIGTERM to the command and returns its status; the token is in no process command line meanwhile', async () => {
+    const script = 'trap \'kill $!; echo got-term; exit 7\' TERM; sleep 30 & echo started; wait'
+    const cli = spawnCli(['exec', '-p', 'app', '--', 'bash', '-c', script], {env: world.env()})
+    let stdout = ''
+    let stderr = ''
+    cli.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => cli.on('close', (code) => resolve(code)))
+    await new Promise<void>((resolve) => {
+      cli.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d
+        if (stdout.includes('started')) resolve()
+      })
+    })
+
+    const lines = allCommandLines()
+    // The processes involved: the CLI, bash and sleep (its descendants) were all running and readable.
+    const involved = [...lines.keys()].filter((pid) => {
+      for (let p: number | undefined = pid; p && p > 1; p = parentOf(p)) if (p === cli.pid) return true
+      return false
+    })
+    expect(involved.length).to.be.at.least(3)
+    expect(involved.map((pid) => lines.get(pid)!.split('\0')[0])).to.include.members(['bash', 'sleep'])
+    const holding = [...lines].filter(([, line]) => line.includes(token)).map(([pid]) => pid)
+    expect(holding).to.deep.equal([])
+
+    cli.kill('SIGTERM')
+    expect(await exited, stderr).to.equal(7)
+    expect(stdout).to.equal('started\ngot-term\n')
+  })
+
+  it('a Ctrl-C at a terminal reaches the command, and the CLI waits for it to finish and returns its status', async () => {
+    const script = 'n=0; trap \'n=$((n+1)); echo "sigint $n"\' INT; echo started; until read -r line; do :; done; echo "total $n"; exit 5'
+    const terminal = await Terminal.start(['exec', '-p', 'app', '--', 'bash', '-c', script], {env: world.env()})
+    try {
+      await terminal.waitFor('started')
+      await terminal.press('C-c')
+      await terminal.waitFor('sigint 1')
+      await terminal.answer('')
+      const {code, screen} = await terminal.waitForExit()
+      expect(code, screen).to.equal(5)
+      expect(screen).to.match(/total \d/)
+      expect(screen).not.to.include(token)
+    } finally {
+      await terminal.close()
+    }
+  })
+})
