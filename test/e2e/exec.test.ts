@@ -20,7 +20,9 @@ function allCommandLines(): Map<number, string> {
     if (!/^\d+$/.test(entry)) continue
     try {
       lines.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'latin1'))
-    } catch {}
+    } catch {
+      // The process ended since readdir, or is not ours to read.
+    }
   }
   return lines
 }
