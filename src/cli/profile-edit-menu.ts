@@ -1,15 +1,14 @@
-import {resolve} from 'node:path'
 import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type Profile} from '../profile/model.js'
-import type {ProfileChanges} from '../config/edit.js'
+import {applyProfileChanges, userFlows, type ProfileChanges, type RuleContext} from '../profile/rules.js'
 import type {SecretStatus} from '../config/service.js'
 import {nameClash} from '../profile/store.js'
 
 /** What the menu needs to know besides the profile; the command supplies it from ProfileService. */
 export interface EditMenuContext {
   profile: Profile
-  flows: string[]
-  userFlows: string[]
+  /** The installed flows and which are app-only: the menu previews pending changes with the profile rules. */
+  rules: RuleContext
   existingNames: string[]
   secrets: SecretStatus[]
   /** Resolves when the certificate opens with the password; rejects with the reason otherwise. */
@@ -30,6 +29,22 @@ type Item =
   | 'save'
   | 'quit'
 
+type Prompts = typeof import('@inquirer/prompts')
+
+/** One menu item's prompt: asks, then records the answer in `changes` (the profile `p` shows pending changes). */
+type Handler = (menu: Menu, p: Profile) => Promise<void>
+
+interface Menu {
+  ctx: EditMenuContext
+  prompts: Prompts
+  changes: ProfileChanges
+  io: {output: NodeJS.WriteStream}
+}
+
+const row = (label: string, value: string) => `${label.padEnd(22)}${value}`
+const asValidator = (check: (v: string) => string | undefined) => (value: string) => check(value.trim()) ?? true
+const cloudName = (p: Profile) => (p.authority ? (Object.entries(CLOUDS).find(([, host]) => host === p.authority)?.[0] ?? p.authority) : (p.cloud ?? 'AzurePublic'))
+const scopesOf = (p: Profile) => (p.scopes?.length ? p.scopes : [DEFAULT_SCOPE]).join(' ')
 
 /**
  * `config edit` on a terminal: a menu of what to change, then the right prompt for it, validated as it is typed.
@@ -37,224 +52,181 @@ type Item =
  * Secrets are typed masked and only ever held in memory until they go to the secret store.
  */
 export async function askForChanges(ctx: EditMenuContext): Promise<ProfileChanges> {
-  const {Separator, input, password, select} = await import('@inquirer/prompts')
-  const io = {output: process.stderr}
-  const asValidator = (check: (v: string) => string | undefined) => (value: string) => check(value.trim()) ?? true
-  const changes: ProfileChanges = {}
-  const original = ctx.profile
-
-  /** The profile as it will be once the pending changes are saved (for defaults and the menu's values). */
-  const effective = (): Profile => {
-    const p: Profile = {...original}
-    if (changes.tenantId !== undefined) p.tenantId = changes.tenantId
-    if (changes.clientId !== undefined) p.clientId = changes.clientId
-    if (changes.authority !== undefined) {
-      p.authority = normalizeAuthority(changes.authority, p.tenantId).host
-      delete p.cloud
-    }
-    if (changes.cloud !== undefined) {
-      p.cloud = changes.cloud as Profile['cloud']
-      delete p.authority
-    }
-    if (changes.scopes !== undefined) p.scopes = changes.scopes
-    if (changes.flow !== undefined) p.defaultFlow = changes.flow
-    if (changes.redirectUri !== undefined) p.redirectUri = changes.redirectUri
-    if (changes.clientSecret !== undefined) p.authMethod = 'ClientSecret'
-    if (changes.certificatePath !== undefined) {
-      p.authMethod = 'Certificate'
-      p.certificatePath = resolve(changes.certificatePath)
-    }
-    if (changes.newName !== undefined) p.name = changes.newName
-    return p
-  }
-
-  const cloudName = (p: Profile) => (p.authority ? (Object.entries(CLOUDS).find(([, host]) => host === p.authority)?.[0] ?? p.authority) : (p.cloud ?? 'AzurePublic'))
-  const secretState = (kind: SecretStatus['kind']) => {
-    const status = ctx.secrets.find((s) => s.kind === kind)
-    return status?.stored ? 'stored' : 'not stored'
-  }
-  const pendingLabels = (): string[] => {
-    const labels: string[] = []
-    if (changes.clientSecret !== undefined) labels.push('client secret')
-    if (changes.certificatePath !== undefined) labels.push('certificate')
-    if (changes.certificatePassword !== undefined && changes.certificatePath === undefined) labels.push('certificate password')
-    if (changes.tenantId !== undefined) labels.push('tenant')
-    if (changes.clientId !== undefined) labels.push('client id')
-    if (changes.scopes !== undefined) labels.push('scopes')
-    if (changes.flow !== undefined) labels.push('default flow')
-    if (changes.redirectUri !== undefined) labels.push('redirect URI')
-    if (changes.authority !== undefined || changes.cloud !== undefined) labels.push('authority')
-    if (changes.newName !== undefined) labels.push('name')
-    return labels
-  }
-
+  const menu: Menu = {changes: {}, ctx, io: {output: process.stderr}, prompts: await import('@inquirer/prompts')}
   for (;;) {
-    const p = effective()
-    const pending = pendingLabels()
-    const row = (label: string, value: string) => `${label.padEnd(22)}${value}`
-    const isCert = p.authMethod === 'Certificate'
-    const choice = await select<Item>(
+    // The profile as it will be once the pending changes are saved, by the same rules the save applies.
+    const p = applyProfileChanges(ctx.profile, menu.changes, ctx.rules).profile
+    const choice = await menu.prompts.select<Item>(menuPrompt(menu, p), menu.io)
+    if (choice === 'save') return menu.changes
+    if (choice === 'quit') return {}
+    await HANDLERS[choice](menu, p)
+  }
+}
+
+/** The menu: one row per setting with its pending value, then Save and Quit. */
+function menuPrompt(menu: Menu, p: Profile) {
+  const {changes, ctx} = menu
+  const pending = pendingLabels(changes)
+  const isCert = p.authMethod === 'Certificate'
+  const secretState = (kind: SecretStatus['kind']) => (ctx.secrets.find((s) => s.kind === kind)?.stored ? 'stored' : 'not stored')
+  const name = ctx.profile.name
+  return {
+    choices: [
       {
-        choices: [
-          {
-            description: isCert ? 'Switches the profile from its certificate to a client secret.' : 'Type the new secret; it is masked and goes straight to the secret store.',
-            short: 'Client secret',
-            name: row('Client secret', changes.clientSecret !== undefined ? '(new, unsaved)' : p.authMethod === 'ClientSecret' ? secretState('client-secret') : '-'),
-            value: 'clientSecret',
-          },
-          {
-            description: isCert ? 'Another certificate file (.pfx, .p12 or .pem with its key).' : 'Switches the profile from a client secret to a certificate.',
-            short: 'Certificate',
-            name: row('Certificate', isCert ? String(p.certificatePath ?? '-') : '-'),
-            value: 'certificate',
-          },
-          {
-            disabled: isCert ? false : '(certificate profiles only)',
-            short: 'Certificate password',
-            name: row('Certificate password', changes.certificatePassword !== undefined ? '(new, unsaved)' : isCert ? secretState('certificate-password') : '-'),
-            value: 'certificatePassword',
-          },
-          {name: row('Tenant', p.tenantId), short: 'Tenant', value: 'tenant'},
-          {name: row('Client ID', p.clientId), short: 'Client ID', value: 'clientId'},
-          {name: row('Scopes', (p.scopes?.length ? p.scopes : [DEFAULT_SCOPE]).join(' ')), short: 'Scopes', value: 'scopes'},
-          {name: row('Default flow', p.defaultFlow ?? DEFAULT_FLOW), short: 'Default flow', value: 'flow'},
-          {name: row('Redirect URI', p.redirectUri ?? DEFAULT_REDIRECT_URI), short: 'Redirect URI', value: 'redirectUri'},
-          {name: row('Authority / cloud', cloudName(p)), short: 'Authority / cloud', value: 'authority'},
-          {name: row('Rename', p.name), short: 'Rename', value: 'rename'},
-          new Separator(),
-          {description: pending.length ? `Save: ${pending.join(', ')}` : 'Nothing to save yet.', name: 'Save and exit', value: 'save'},
-          {description: 'Leave the profile as it was.', name: 'Quit without saving', value: 'quit'},
-        ],
-        default: pending.length > 0 ? 'save' : undefined,
-        loop: false,
-        message: pending.length > 0 ? `Edit '${original.name}' (unsaved: ${pending.join(', ')})` : `What do you want to change in '${original.name}'?`,
-        pageSize: 14,
+        description: isCert ? 'Switches the profile from its certificate to a client secret.' : 'Type the new secret; it is masked and goes straight to the secret store.',
+        name: row('Client secret', changes.clientSecret !== undefined ? '(new, unsaved)' : p.authMethod === 'ClientSecret' ? secretState('client-secret') : '-'),
+        short: 'Client secret',
+        value: 'clientSecret' as const,
+      },
+      {
+        description: isCert ? 'Another certificate file (.pfx, .p12 or .pem with its key).' : 'Switches the profile from a client secret to a certificate.',
+        name: row('Certificate', isCert ? String(p.certificatePath ?? '-') : '-'),
+        short: 'Certificate',
+        value: 'certificate' as const,
+      },
+      {
+        disabled: isCert ? false : '(certificate profiles only)',
+        name: row('Certificate password', changes.certificatePassword !== undefined ? '(new, unsaved)' : isCert ? secretState('certificate-password') : '-'),
+        short: 'Certificate password',
+        value: 'certificatePassword' as const,
+      },
+      {name: row('Tenant', p.tenantId), short: 'Tenant', value: 'tenant' as const},
+      {name: row('Client ID', p.clientId), short: 'Client ID', value: 'clientId' as const},
+      {name: row('Scopes', scopesOf(p)), short: 'Scopes', value: 'scopes' as const},
+      {name: row('Default flow', p.defaultFlow ?? DEFAULT_FLOW), short: 'Default flow', value: 'flow' as const},
+      {name: row('Redirect URI', p.redirectUri ?? DEFAULT_REDIRECT_URI), short: 'Redirect URI', value: 'redirectUri' as const},
+      {name: row('Authority / cloud', cloudName(p)), short: 'Authority / cloud', value: 'authority' as const},
+      {name: row('Rename', p.name), short: 'Rename', value: 'rename' as const},
+      new menu.prompts.Separator(),
+      {description: pending.length ? `Save: ${pending.join(', ')}` : 'Nothing to save yet.', name: 'Save and exit', value: 'save' as const},
+      {description: 'Leave the profile as it was.', name: 'Quit without saving', value: 'quit' as const},
+    ],
+    default: pending.length > 0 ? ('save' as const) : undefined,
+    loop: false,
+    message: pending.length > 0 ? `Edit '${name}' (unsaved: ${pending.join(', ')})` : `What do you want to change in '${name}'?`,
+    pageSize: 14,
+  }
+}
+
+function pendingLabels(changes: ProfileChanges): string[] {
+  const labels: string[] = []
+  if (changes.clientSecret !== undefined) labels.push('client secret')
+  if (changes.certificatePath !== undefined) labels.push('certificate')
+  if (changes.certificatePassword !== undefined && changes.certificatePath === undefined) labels.push('certificate password')
+  if (changes.tenantId !== undefined) labels.push('tenant')
+  if (changes.clientId !== undefined) labels.push('client id')
+  if (changes.scopes !== undefined) labels.push('scopes')
+  if (changes.flow !== undefined) labels.push('default flow')
+  if (changes.redirectUri !== undefined) labels.push('redirect URI')
+  if (changes.authority !== undefined || changes.cloud !== undefined) labels.push('authority')
+  if (changes.newName !== undefined) labels.push('name')
+  return labels
+}
+
+const askClientSecret: Handler = async ({changes, io, prompts}) => {
+  changes.clientSecret = await prompts.password({mask: '*', message: 'New client secret', validate: (v) => (v ? true : 'Enter the secret value (Ctrl-C to cancel)')}, io)
+  delete changes.certificatePath
+  delete changes.certificatePassword
+}
+
+const askCertificate: Handler = async ({changes, ctx, io, prompts}, p) => {
+  const isCert = p.authMethod === 'Certificate'
+  const path = (
+    await prompts.input({default: isCert ? String(p.certificatePath ?? '') : undefined, message: 'Certificate file (.pfx, .p12 or .pem with its key)', validate: readableFile}, io)
+  ).trim()
+  changes.certificatePassword = await askCertificatePassword({ctx, io, prompts}, path)
+  changes.certificatePath = path
+  delete changes.clientSecret
+}
+
+const askNewCertificatePassword: Handler = async ({changes, ctx, io, prompts}, p) => {
+  changes.certificatePassword = await askCertificatePassword({ctx, io, prompts}, String(p.certificatePath))
+}
+
+function askCertificatePassword({ctx, io, prompts}: Omit<Menu, 'changes'>, path: string): Promise<string> {
+  return prompts.password({mask: '*', message: 'Certificate password (empty if none)', validate: (v) => certificateOpens(ctx, path, v)}, io)
+}
+
+const askTenant: Handler = async ({changes, ctx, io, prompts}, p) => {
+  const value = (await prompts.input({default: p.tenantId, message: 'Directory (tenant) ID or domain', validate: asValidator(validate.tenantId)}, io)).trim()
+  changes.tenantId = value === ctx.profile.tenantId ? undefined : value
+}
+
+const askClientId: Handler = async ({changes, ctx, io, prompts}, p) => {
+  const value = (await prompts.input({default: p.clientId, message: 'Application (client) ID', validate: asValidator(validate.clientId)}, io)).trim().toLowerCase()
+  changes.clientId = value === ctx.profile.clientId ? undefined : value
+}
+
+const askScopes: Handler = async ({changes, io, prompts}, p) => {
+  const value = await prompts.input(
+    {
+      default: scopesOf(p),
+      message: 'Scope(s), space-separated',
+      validate: (v) => parseScopes(v).map((s) => validate.scope(s)).find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
+    },
+    io,
+  )
+  changes.scopes = parseScopes(value)
+}
+
+const askFlow: Handler = async ({changes, ctx, io, prompts}, p) => {
+  // A profile without a credential can only use a flow that signs a user in.
+  const flows = p.authMethod === 'None' ? userFlows(ctx.rules) : ctx.rules.flows
+  changes.flow = await prompts.select({choices: flows.map((value) => ({value})), default: p.defaultFlow ?? DEFAULT_FLOW, message: 'Default flow', pageSize: 10}, io)
+}
+
+const askRedirectUri: Handler = async ({changes, io, prompts}, p) => {
+  changes.redirectUri = (await prompts.input({default: p.redirectUri ?? DEFAULT_REDIRECT_URI, message: 'Redirect URI', validate: asValidator(validate.redirectUri)}, io)).trim()
+}
+
+const askAuthority: Handler = async ({changes, io, prompts}, p) => {
+  const current = cloudName(p)
+  const cloud = await prompts.select({choices: CLOUD_CHOICES, default: current in CLOUDS ? current : CUSTOM_AUTHORITY, message: 'Authority / cloud'}, io)
+  delete changes.authority
+  delete changes.cloud
+  if (cloud !== CUSTOM_AUTHORITY) {
+    changes.cloud = cloud
+    return
+  }
+  changes.authority = (
+    await prompts.input(
+      {
+        default: p.authority ? authorityHost(p) : undefined,
+        message: 'Authority URL (https://host or https://host/<tenant>)',
+        validate: (v) => normalizeAuthority(v.trim(), p.tenantId).error ?? true,
       },
       io,
     )
-    switch (choice) {
-      case 'save': {
-        return changes
-      }
-      case 'quit': {
-        return {}
-      }
-      case 'clientSecret': {
-        changes.clientSecret = await password({mask: '*', message: 'New client secret', validate: (v) => (v ? true : 'Enter the secret value (Ctrl-C to cancel)')}, io)
-        delete changes.certificatePath
-        delete changes.certificatePassword
-        break
-      }
-      case 'certificate': {
-        const path = (
-          await input(
-            {
-              default: isCert ? String(p.certificatePath ?? '') : undefined,
-              message: 'Certificate file (.pfx, .p12 or .pem with its key)',
-              validate: readableFile,
-            },
-            io,
-          )
-        ).trim()
-        changes.certificatePassword = await password(
-          {mask: '*', message: 'Certificate password (empty if none)', validate: (v) => certificateOpens(ctx, path, v)},
-          io,
-        )
-        changes.certificatePath = path
-        delete changes.clientSecret
-        break
-      }
-      case 'certificatePassword': {
-        const path = String(p.certificatePath)
-        changes.certificatePassword = await password(
-          {mask: '*', message: 'Certificate password (empty if none)', validate: (v) => certificateOpens(ctx, path, v)},
-          io,
-        )
-        break
-      }
-      case 'tenant': {
-        const value = (await input({default: p.tenantId, message: 'Directory (tenant) ID or domain', validate: asValidator(validate.tenantId)}, io)).trim()
-        changes.tenantId = value === original.tenantId ? undefined : value
-        break
-      }
-      case 'clientId': {
-        const value = (await input({default: p.clientId, message: 'Application (client) ID', validate: asValidator(validate.clientId)}, io)).trim().toLowerCase()
-        changes.clientId = value === original.clientId ? undefined : value
-        break
-      }
-      case 'scopes': {
-        const value = await input(
-          {
-            default: (p.scopes?.length ? p.scopes : [DEFAULT_SCOPE]).join(' '),
-            message: 'Scope(s), space-separated',
-            validate: (v) => parseScopes(v).map((s) => validate.scope(s)).find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
-          },
-          io,
-        )
-        changes.scopes = parseScopes(value)
-        break
-      }
-      case 'flow': {
-        const flows = p.authMethod === 'None' ? ctx.userFlows : ctx.flows
-        changes.flow = await select({choices: flows.map((value) => ({value})), default: p.defaultFlow ?? DEFAULT_FLOW, message: 'Default flow', pageSize: 10}, io)
-        break
-      }
-      case 'redirectUri': {
-        changes.redirectUri = (
-          await input({default: p.redirectUri ?? DEFAULT_REDIRECT_URI, message: 'Redirect URI', validate: asValidator(validate.redirectUri)}, io)
-        ).trim()
-        break
-      }
-      case 'authority': {
-        const current = cloudName(p)
-        const cloud = await select(
-          {
-            choices: CLOUD_CHOICES,
-            default: current in CLOUDS ? current : CUSTOM_AUTHORITY,
-            message: 'Authority / cloud',
-          },
-          io,
-        )
-        delete changes.authority
-        delete changes.cloud
-        if (cloud === CUSTOM_AUTHORITY) {
-          const url = (
-            await input(
-              {
-                default: p.authority ? authorityHost(p) : undefined,
-                message: 'Authority URL (https://host or https://host/<tenant>)',
-                validate: (v) => normalizeAuthority(v.trim(), p.tenantId).error ?? true,
-              },
-              io,
-            )
-          ).trim()
-          changes.authority = url
-        } else {
-          changes.cloud = cloud
-        }
-        break
-      }
-      case 'rename': {
-        const value = (
-          await input(
-            {
-              message: `New name for '${original.name}'`,
-              validate: (v) => {
-                const name = v.trim()
-                if (name === original.name) return 'That is its current name'
-                const clash = nameClash(name, ctx.existingNames, original.name)
-                if (clash) return clash
-                return validate.name(name) ?? true
-              },
-            },
-            io,
-          )
-        ).trim()
-        changes.newName = value
-        break
-      }
-    }
-  }
+  ).trim()
+}
+
+const askName: Handler = async ({changes, ctx, io, prompts}) => {
+  const original = ctx.profile.name
+  const value = await prompts.input(
+    {
+      message: `New name for '${original}'`,
+      validate: (v) => {
+        const name = v.trim()
+        if (name === original) return 'That is its current name'
+        return nameClash(name, ctx.existingNames, original) ?? validate.name(name) ?? true
+      },
+    },
+    io,
+  )
+  changes.newName = value.trim()
+}
+
+const HANDLERS: Record<Exclude<Item, 'save' | 'quit'>, Handler> = {
+  authority: askAuthority,
+  certificate: askCertificate,
+  certificatePassword: askNewCertificatePassword,
+  clientId: askClientId,
+  clientSecret: askClientSecret,
+  flow: askFlow,
+  redirectUri: askRedirectUri,
+  rename: askName,
+  scopes: askScopes,
+  tenant: askTenant,
 }
 
 async function certificateOpens(ctx: EditMenuContext, path: string, password: string): Promise<string | true> {

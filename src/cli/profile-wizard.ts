@@ -3,10 +3,12 @@ import {DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, p
 import type {ProfileInput} from '../config/service.js'
 import {nameClash} from '../profile/store.js'
 import {canonicalName} from '../extensions/registry.js'
+import {userFlows, type RuleContext} from '../profile/rules.js'
 
 /** What the wizard needs besides the flags already given; the command supplies it from ProfileService. */
 export interface WizardContext {
-  flows: string[]
+  /** The installed flows and which are app-only (a profile without a credential needs a sign-in flow). */
+  rules: RuleContext
   existingNames: string[]
   /** Resolves when the certificate opens with the password; rejects with the reason otherwise. */
   checkCertificate(path: string, password: string | undefined): Promise<unknown>
@@ -24,7 +26,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
   const {input, password, select} = await import('@inquirer/prompts')
   const io = {output: process.stderr}
   const asValidator = (check: (v: string) => string | undefined) => (value: string) => check(value.trim()) ?? true
-  const userFlows = ctx.flows.filter((f) => canonicalName(f) !== canonicalName(DEFAULT_FLOW))
+  const signInFlows = userFlows(ctx.rules)
 
   const name =
     known.name ??
@@ -73,7 +75,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
           {description: 'A certificate (.pfx/.p12, or .pem with its key) uploaded to the app registration', name: 'Certificate', value: 'Certificate'},
           {
             description: 'No credential: a person signs in (public client)',
-            disabled: userFlows.length === 0 ? '(no sign-in flow installed)' : false,
+            disabled: signInFlows.length === 0 ? '(no sign-in flow installed)' : false,
             name: 'None (user sign-in)',
             value: 'None',
           },
@@ -121,7 +123,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
   }
 
   if (!ctx.credentialOnly && !known.flow) {
-    const flows = authMethod === 'None' ? userFlows : ctx.flows
+    const flows = authMethod === 'None' ? signInFlows : ctx.rules.flows
     const preferred = authMethod === 'None' ? 'InteractiveBrowser' : DEFAULT_FLOW
     answers.flow =
       flows.length === 1

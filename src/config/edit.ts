@@ -1,32 +1,14 @@
 import {rm} from 'node:fs/promises'
 import {isDeepStrictEqual} from 'node:util'
 import {ConfigError, UsageError} from '../base/errors.js'
-import {canonicalName} from '../extensions/registry.js'
-import {authorityHost, CLOUDS, DEFAULT_FLOW, normalizeAuthority, validate, type AuthMethod, type Cloud, type Profile} from '../profile/model.js'
+import {authorityHost, type Profile} from '../profile/model.js'
+import {applyProfileChanges, refuseProblems, type ProfileChanges, type SecretAction} from '../profile/rules.js'
 import {profileStoreName, SECRET_KINDS, secretKey, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './service.js'
 import {nameClash} from '../profile/store.js'
 import {TokenCacheFile} from '../token/cache.js'
 import type {SecretStore} from '../contract/index.js'
 
-/** What `config edit` may change; anything left undefined stays as it is. */
-export interface ProfileChanges {
-  tenantId?: string
-  clientId?: string
-  /** Authority host or full authority URL; replaces `cloud`. */
-  authority?: string
-  /** A national cloud; replaces a custom authority. */
-  cloud?: string
-  /** An empty list goes back to the default scope. */
-  scopes?: string[]
-  flow?: string
-  redirectUri?: string
-  authMethod?: string
-  clientSecret?: string
-  certificatePath?: string
-  /** '' removes the stored certificate password. */
-  certificatePassword?: string
-  newName?: string
-}
+export type {ProfileChanges} from '../profile/rules.js'
 
 export interface EditResult {
   profile: Profile
@@ -39,8 +21,6 @@ export interface EditResult {
   secretLocation?: string
   warnings: string[]
 }
-
-type SecretAction = {kind: 'keep'} | {kind: 'set'; value: string} | {kind: 'remove'}
 
 interface EditPlan {
   current: Profile
@@ -188,113 +168,13 @@ async function moveTokenCache(service: ProfileService, from: string, to: string,
 
 /** Validates the changes against the profile and works out the edited profile and what happens to each secret. */
 export async function planEdit(service: ProfileService, current: Profile, changes: ProfileChanges): Promise<EditPlan> {
-  const check = (message: string | undefined) => {
-    if (message) throw new UsageError(message)
-  }
-  const next: Profile = structuredClone(current)
-  const secrets: Record<SecretKind, SecretAction> = {'certificate-password': {kind: 'keep'}, 'client-secret': {kind: 'keep'}}
-
-  if (changes.newName !== undefined && changes.newName !== current.name) {
-    check(validate.name(changes.newName))
-    const clash = nameClash(changes.newName, (await service.profiles.list()).map((p) => p.name), current.name)
-    if (clash) throw new UsageError(`${clash}; pick another name or delete that profile first.`)
-    next.name = changes.newName
-  }
-  if (changes.tenantId !== undefined) {
-    check(validate.tenantId(changes.tenantId))
-    next.tenantId = changes.tenantId
-  }
-  if (changes.clientId !== undefined) {
-    check(validate.clientId(changes.clientId))
-    next.clientId = changes.clientId.toLowerCase()
-  }
-  if (changes.authority !== undefined && changes.cloud !== undefined) throw new UsageError('Give either --authority or --cloud, not both.')
-  if (changes.authority !== undefined) {
-    const {error, host} = normalizeAuthority(changes.authority, next.tenantId)
-    check(error)
-    next.authority = host
-    delete next.cloud
-  } else if (changes.cloud !== undefined) {
-    if (!(changes.cloud in CLOUDS)) throw new UsageError(`Unknown cloud '${changes.cloud}': use ${Object.keys(CLOUDS).join(', ')}, or --authority URL.`)
-    next.cloud = changes.cloud as Cloud
-    delete next.authority
-  }
-  if (changes.scopes !== undefined) {
-    for (const scope of changes.scopes) check(validate.scope(scope))
-    if (changes.scopes.length > 0) next.scopes = changes.scopes
-    else delete next.scopes
-  }
-  if (changes.redirectUri !== undefined) {
-    check(validate.redirectUri(changes.redirectUri))
-    next.redirectUri = changes.redirectUri
-  }
-  if (changes.flow !== undefined) next.defaultFlow = service.matchFlow(changes.flow)
-
-  // ---- credential
-  const given = changes.authMethod === undefined ? undefined : service.matchAuthMethod(changes.authMethod)
-  if (changes.clientSecret !== undefined && changes.certificatePath !== undefined) throw new UsageError('Give a client secret or a certificate, not both.')
-  if (changes.clientSecret === '') throw new UsageError('The client secret is empty.')
-  const method: AuthMethod =
-    given ?? (changes.clientSecret !== undefined ? 'ClientSecret' : changes.certificatePath !== undefined ? 'Certificate' : current.authMethod)
-  const hadSecret = async (kind: SecretKind) => {
-    const storeName = profileStoreName(current)
-    return storeName ? (await service.stores.open(storeName)).get(secretKey(kind, current.name)) : undefined
-  }
-  if (method === 'ClientSecret') {
-    if (changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
-      throw new UsageError(`--certificate and --certificate-password-stdin go with auth method Certificate, not ClientSecret.`)
-    }
-    if (changes.clientSecret !== undefined) secrets['client-secret'] = {kind: 'set', value: changes.clientSecret}
-    else if (current.authMethod !== 'ClientSecret') {
-      throw new UsageError(`Switching '${current.name}' to a client secret needs the secret: add --client-secret-stdin and pipe it in.`)
-    }
-    if (current.authMethod === 'Certificate') secrets['certificate-password'] = {kind: 'remove'}
-    delete next.certificatePath
-    delete next.useCertificate
-  } else if (method === 'Certificate') {
-    if (changes.clientSecret !== undefined) throw new UsageError('Auth method Certificate takes no client secret; give --certificate PATH instead.')
-    const wasCertificate = current.authMethod === 'Certificate' && typeof current.certificatePath === 'string'
-    if (changes.certificatePath === undefined && !wasCertificate) {
-      throw new UsageError(`Switching '${current.name}' to a certificate needs --certificate PATH (.pfx, .p12 or .pem with its key).`)
-    }
-    const path = changes.certificatePath ?? String(current.certificatePath)
-    if (changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
-      if (changes.certificatePassword !== undefined) {
-        next.certificatePath = await service.checkCertificate(path, changes.certificatePassword || undefined)
-        secrets['certificate-password'] = changes.certificatePassword ? {kind: 'set', value: changes.certificatePassword} : {kind: 'remove'}
-      } else {
-        // A new certificate without a new password: keep the stored password when it opens the new file, else
-        // accept a certificate that needs none.
-        const stored = wasCertificate ? await hadSecret('certificate-password') : undefined
-        try {
-          next.certificatePath = await service.checkCertificate(path, stored)
-        } catch (error) {
-          if (stored === undefined) throw error
-          next.certificatePath = await service.checkCertificate(path, undefined).catch(() => {
-            throw new UsageError(`The stored certificate password does not open ${path}; give its password with --certificate-password-stdin.`)
-          })
-          secrets['certificate-password'] = {kind: 'remove'}
-        }
-      }
-    }
-    next.useCertificate = true
-    if (current.authMethod === 'ClientSecret') secrets['client-secret'] = {kind: 'remove'}
-  } else {
-    if (changes.clientSecret !== undefined || changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
-      throw new UsageError('Auth method None takes no client secret or certificate.')
-    }
-    secrets['client-secret'] = {kind: 'remove'}
-    secrets['certificate-password'] = {kind: 'remove'}
-    delete next.certificatePath
-    delete next.useCertificate
-  }
-  next.authMethod = method
-  if (method === 'None' && canonicalName(next.defaultFlow ?? DEFAULT_FLOW) === canonicalName(DEFAULT_FLOW)) {
-    const flows = service.userFlowNames()
-    throw new UsageError(
-      `ClientCredentials needs a credential, so auth method None needs a sign-in flow too: add --flow ${flows[0] ?? 'DeviceCode'}${flows.length ? ` (installed: ${flows.join(', ')})` : ''}.`,
-    )
-  }
+  const renaming = changes.newName !== undefined && changes.newName !== current.name
+  const existingNames = renaming ? (await service.profiles.list()).map((p) => p.name) : undefined
+  const outcome = applyProfileChanges(current, changes, service.ruleContext(existingNames))
+  refuseProblems(outcome)
+  await service.openCertificate(outcome, current)
+  const {profile: next, secrets} = outcome
+  const method = next.authMethod
 
   const changed: string[] = []
   const fieldChanged = (field: string) => !isDeepStrictEqual(current[field], next[field])

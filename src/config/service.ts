@@ -5,17 +5,18 @@ import {ConfigError, UsageError} from '../base/errors.js'
 import {canonicalName, displayName, listExtensions, type HookSource} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
 import {paths} from '../base/paths.js'
+import {DEFAULT_FLOW, normalizeAuthority, secretKeys, type Profile} from '../profile/model.js'
 import {
-  AUTH_METHODS,
-  CLOUDS,
-  DEFAULT_FLOW,
-  normalizeAuthority,
-  secretKeys,
-  validate,
-  type AuthMethod,
-  type Cloud,
-  type Profile,
-} from '../profile/model.js'
+  applyProfileChanges,
+  matchFlow,
+  refuseProblems,
+  SECRET_KINDS,
+  userFlows,
+  type ProfileChanges,
+  type RuleContext,
+  type RuleOutcome,
+  type SecretKind,
+} from '../profile/rules.js'
 import {nameClash, profileRecordProblem, ProfileStore} from '../profile/store.js'
 import {SecretStores} from '../extensions/secret-stores.js'
 import {TokenCacheFile} from '../token/cache.js'
@@ -37,13 +38,12 @@ export interface ProfileInput {
 }
 
 export interface SecretStatus {
-  kind: 'client-secret' | 'certificate-password'
+  kind: SecretKind
   stored: boolean
   location?: string
 }
 
-export type SecretKind = SecretStatus['kind']
-export const SECRET_KINDS: readonly SecretKind[] = ['client-secret', 'certificate-password']
+export {SECRET_KINDS, type SecretKind} from '../profile/rules.js'
 
 export function secretKey(kind: SecretKind, profile: string): string {
   return kind === 'client-secret' ? secretKeys.clientSecret(profile) : secretKeys.certificatePassword(profile)
@@ -123,23 +123,26 @@ export class ProfileService {
     return listExtensions(this.hooks, 'flow').map((e) => displayName(e.id))
   }
 
-  /** Flows that sign a user in (everything but the app-only ClientCredentials): what a profile without a credential can use. */
+  /** What the profile rules need: the installed flows and which of them are app-only. */
+  ruleContext(existingNames?: readonly string[]): RuleContext {
+    return {
+      existingNames,
+      flows: this.flowNames(),
+      // App-only means the ClientCredentials flow: the one place this is decided for profiles.
+      isAppOnly: (flow) => canonicalName(flow) === canonicalName(DEFAULT_FLOW),
+    }
+  }
+
+  /** Flows that sign a user in: what a profile without a credential can use. */
   userFlowNames(): string[] {
-    return this.flowNames().filter((f) => canonicalName(f) !== canonicalName(DEFAULT_FLOW))
+    return userFlows(this.ruleContext())
   }
 
   /** The installed flow's own spelling for what the user typed (`device-code` → `DeviceCode`). */
   matchFlow(name: string): string {
-    const flows = this.flowNames()
-    const flow = flows.find((f) => canonicalName(f) === canonicalName(name))
-    if (!flow) throw new UsageError(`Unknown flow '${name}'. Installed flows: ${flows.join(', ')}.`)
+    const flow = matchFlow(this.ruleContext(), name)
+    if (!flow) throw new UsageError(`Unknown flow '${name}'. Installed flows: ${this.flowNames().join(', ')}.`)
     return flow
-  }
-
-  matchAuthMethod(name: string): AuthMethod {
-    const method = AUTH_METHODS.find((m) => m.toLowerCase() === name.toLowerCase())
-    if (!method) throw new UsageError(`Unknown auth method '${name}': use ${AUTH_METHODS.join(', ')}.`)
-    return method
   }
 
   /** Checks a certificate file opens with the password; returns its absolute path. Throws a UsageError saying why not. */
@@ -158,86 +161,78 @@ export class ProfileService {
     return absolute
   }
 
-  /** Validates and normalizes; throws a UsageError naming the first bad field. */
-  async buildProfile(input: ProfileInput): Promise<Profile> {
-    const check = (message: string | undefined) => {
-      if (message) throw new UsageError(message)
+  /**
+   * Opens the certificate the rules name, with the password given or else the one `base` has stored (when that
+   * does not open the new file, one that needs no password is accepted and the stored password is dropped).
+   * Sets the profile's absolute certificate path; throws a UsageError saying why the file cannot be used.
+   */
+  async openCertificate(outcome: RuleOutcome, base: Profile | undefined): Promise<void> {
+    const certificate = outcome.certificate
+    if (!certificate) return
+    const {password, path} = certificate
+    if (password !== undefined) {
+      outcome.profile.certificatePath = await this.checkCertificate(path, password || undefined)
+      return
     }
-    check(validate.name(input.name))
-    check(validate.tenantId(input.tenantId))
-    check(validate.clientId(input.clientId))
-    const profile: Profile = {authMethod: 'ClientSecret', clientId: input.clientId.toLowerCase(), name: input.name, tenantId: input.tenantId}
-    if (input.authority && input.cloud) throw new UsageError('Give either --authority or --cloud, not both.')
-    if (input.authority) {
-      const {error, host} = normalizeAuthority(input.authority, input.tenantId)
-      check(error)
-      profile.authority = host
-    } else if (input.cloud) {
-      if (!(input.cloud in CLOUDS)) throw new UsageError(`Unknown cloud '${input.cloud}': use ${Object.keys(CLOUDS).join(', ')}, or --authority URL.`)
-      profile.cloud = input.cloud as Cloud
+    const stored = base?.authMethod === 'Certificate' ? await this.storedSecret(base, 'certificate-password') : undefined
+    try {
+      outcome.profile.certificatePath = await this.checkCertificate(path, stored)
+    } catch (error) {
+      if (stored === undefined) throw error
+      outcome.profile.certificatePath = await this.checkCertificate(path, undefined).catch(() => {
+        throw new UsageError(`The stored certificate password does not open ${path}; give its password with --certificate-password-stdin.`)
+      })
+      outcome.secrets['certificate-password'] = {kind: 'remove'}
     }
-    if (input.scopes?.length) {
-      for (const scope of input.scopes) check(validate.scope(scope))
-      profile.scopes = input.scopes
-    }
-    if (input.redirectUri) {
-      check(validate.redirectUri(input.redirectUri))
-      profile.redirectUri = input.redirectUri
-    }
-    const flow = input.flow ? this.matchFlow(input.flow) : undefined
-    const method = input.authMethod ? this.matchAuthMethod(input.authMethod) : undefined
-    profile.authMethod = method ?? (input.certificatePath ? 'Certificate' : input.clientSecret || !flow || canonicalName(flow) === canonicalName(DEFAULT_FLOW) ? 'ClientSecret' : 'None')
-    profile.defaultFlow = flow ?? (profile.authMethod === 'None' ? 'InteractiveBrowser' : DEFAULT_FLOW)
-    await this.checkCredentials(profile, input)
-    return profile
   }
 
-  private async checkCredentials(profile: Profile, input: ProfileInput) {
-    const method: AuthMethod = profile.authMethod
-    if (method === 'Certificate') {
-      if (!input.certificatePath) throw new UsageError('Auth method Certificate needs --certificate PATH (.pfx, .p12 or .pem with its key).')
-      if (input.clientSecret) throw new UsageError('Give a client secret or a certificate, not both.')
-      profile.certificatePath = await this.checkCertificate(input.certificatePath, input.certificatePassword)
-      profile.useCertificate = true
-    } else {
-      if (input.certificatePath || input.certificatePassword) throw new UsageError(`--certificate goes with --auth-method Certificate, not ${method}.`)
-      if (method === 'None' && input.clientSecret) throw new UsageError('Auth method None takes no client secret.')
-      if (method === 'None' && canonicalName(profile.defaultFlow ?? '') === canonicalName(DEFAULT_FLOW)) {
-        throw new UsageError('ClientCredentials needs a credential: use --auth-method ClientSecret or Certificate, or pick a sign-in flow with --flow.')
-      }
-    }
+  /** A secret the profile has stored, if any. */
+  async storedSecret(profile: Profile, kind: SecretKind): Promise<string | undefined> {
+    const storeName = profileStoreName(profile)
+    return storeName ? (await this.stores.open(storeName)).get(secretKey(kind, profile.name)) : undefined
+  }
+
+  /** Applies the rules to a new profile made of `input`; throws a UsageError naming the first bad field. */
+  async buildProfile(input: ProfileInput): Promise<RuleOutcome> {
+    const {name, flow, ...rest} = input
+    const outcome = applyProfileChanges(undefined, {...rest, flow, newName: name}, this.ruleContext())
+    refuseProblems(outcome)
+    await this.openCertificate(outcome, undefined)
+    return outcome
   }
 
   /**
-   * The rules of buildProfile applied to a stored profile record (what `config import` brings in): returns the first
-   * problem, or undefined. Fields this version does not know are left alone.
+   * The rules of `config create` applied to a stored profile record (what `config import` brings in): returns the
+   * first problem, or undefined. Fields this version does not know are left alone.
    */
   checkStoredProfile(profile: Profile): string | undefined {
     const shape = profileRecordProblem(profile)
     if (shape) return shape
-    const message =
-      validate.tenantId(profile.tenantId) ??
-      validate.clientId(profile.clientId) ??
-      (profile.redirectUri === undefined ? undefined : validate.redirectUri(profile.redirectUri))
-    if (message) return message
+    const credential = profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string' ? {certificatePath: profile.certificatePath} : {}
+    const changes: ProfileChanges = {
+      authMethod: profile.authMethod,
+      authority: profile.authority,
+      // A record naming both keeps its authority (as get-token does); the cloud is not checked then.
+      cloud: profile.authority === undefined ? profile.cloud : undefined,
+      clientId: profile.clientId,
+      flow: profile.defaultFlow,
+      newName: profile.name,
+      redirectUri: profile.redirectUri,
+      scopes: profile.scopes,
+      tenantId: profile.tenantId,
+      ...credential,
+    }
+    const [problem] = applyProfileChanges(undefined, changes, this.ruleContext()).problems
+    // The record comes from another machine, not from flags: say what is missing here in its terms.
+    if (problem?.field === 'flow') {
+      return `its default flow '${profile.defaultFlow}' is not installed here (installed: ${this.flowNames().join(', ')}); install the plugin that provides it first`
+    }
+    if (problem?.field === 'certificatePath') return 'auth method Certificate needs a certificatePath'
+    if (problem?.field === 'authMethod') return `auth method None cannot use the ${profile.defaultFlow ?? DEFAULT_FLOW} flow`
+    if (problem) return problem.message
     if (profile.authority !== undefined) {
-      const {error, host} = normalizeAuthority(profile.authority, profile.tenantId)
-      if (error) return error
+      const host = normalizeAuthority(profile.authority, profile.tenantId).host!
       if (host !== profile.authority.replace(/\/+$/, '')) return `authority '${profile.authority}' should be a bare host such as ${host}`
-    }
-    for (const scope of profile.scopes ?? []) {
-      const bad = validate.scope(scope)
-      if (bad) return bad
-    }
-    if (profile.defaultFlow !== undefined) {
-      const flows = this.flowNames()
-      if (!flows.some((f) => canonicalName(f) === canonicalName(profile.defaultFlow!))) {
-        return `its default flow '${profile.defaultFlow}' is not installed here (installed: ${flows.join(', ')}); install the plugin that provides it first`
-      }
-    }
-    if (profile.authMethod === 'Certificate' && typeof profile.certificatePath !== 'string') return 'auth method Certificate needs a certificatePath'
-    if (profile.authMethod === 'None' && canonicalName(profile.defaultFlow ?? DEFAULT_FLOW) === canonicalName(DEFAULT_FLOW)) {
-      return 'auth method None cannot use the ClientCredentials flow'
     }
     return undefined
   }
@@ -249,13 +244,15 @@ export class ProfileService {
   }
 
   async create(input: ProfileInput): Promise<{profile: Profile; secretLocation?: string}> {
-    const profile = await this.buildProfile(input)
+    const {profile, secrets: actions} = await this.buildProfile(input)
     const taken = (profiles: Profile[]) => nameClash(profile.name, profiles.map((p) => p.name))
     const clash = taken(await this.profiles.list())
     if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
     const secrets: Array<[string, string]> = []
-    if (input.clientSecret) secrets.push([secretKeys.clientSecret(profile.name), input.clientSecret])
-    if (input.certificatePassword) secrets.push([secretKeys.certificatePassword(profile.name), input.certificatePassword])
+    for (const kind of SECRET_KINDS) {
+      const action = actions[kind]
+      if (action.kind === 'set') secrets.push([secretKey(kind, profile.name), action.value])
+    }
     let secretLocation: string | undefined
     const store = secrets.length > 0 ? await this.stores.selected() : undefined
     const undo = new UndoLog()

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/command-base.js'
 import {UsageError} from '../../base/errors.js'
-import {canonicalName} from '../../extensions/registry.js'
-import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, parseScopes} from '../../profile/model.js'
+import {AUTH_METHODS, CLOUDS, parseScopes} from '../../profile/model.js'
+import type {RuleContext} from '../../profile/rules.js'
 import {nameClash} from '../../profile/store.js'
 import {ProfileService, type ProfileInput} from '../../config/service.js'
 import {isInteractive} from '../../cli/prompts.js'
@@ -73,7 +73,7 @@ Without a terminal every required value must be given as a flag; secrets are rea
         throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.`)
       }
       input = await this.ask(service, input, false)
-    } else if (isInteractive() && needsCredential(input)) {
+    } else if (isInteractive() && needsCredential(input, service.ruleContext())) {
       // Every id came as a flag but the credential did not: ask for it (masked) rather than store a profile that cannot work.
       input = await this.ask(service, input, true)
     }
@@ -101,14 +101,14 @@ Without a terminal every required value must be given as a flag; secrets are rea
       checkCertificate: (path, password) => service.checkCertificate(path, password),
       credentialOnly,
       existingNames: (await service.profiles.list()).map((p) => p.name),
-      flows: service.flowNames(),
+      rules: service.ruleContext(),
     })
   }
 }
 
-function needsCredential(input: Partial<ProfileInput>): boolean {
+function needsCredential(input: Partial<ProfileInput>, rules: RuleContext): boolean {
   if (input.clientSecret) return false
   if (input.certificatePath) return input.certificatePassword === undefined
   if (input.authMethod) return input.authMethod.toLowerCase() === 'clientsecret'
-  return !input.flow || canonicalName(input.flow) === canonicalName(DEFAULT_FLOW)
+  return !input.flow || rules.isAppOnly(input.flow)
 }

@@ -71,10 +71,9 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
       changes = await askForChanges({
         checkCertificate: (path, password) => service.checkCertificate(path, password),
         existingNames: (await service.profiles.list()).map((p) => p.name),
-        flows: service.flowNames(),
         profile,
+        rules: service.ruleContext(),
         secrets: await service.secretStatus(profile),
-        userFlows: service.userFlowNames(),
       })
       if (isEmptyChange(changes)) {
         process.stderr.write('Nothing was changed.\n')
