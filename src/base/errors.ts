@@ -6,6 +6,9 @@ import {ExitCode, type ExitCodeValue} from './exit-codes.js'
  * Messages must never contain a secret or a token (use `redact` from ./redact.js when echoing input).
  */
 export class CliError extends Error {
+  /** Facts for whoever investigates (what the server said, its request IDs); never advice, never a secret. */
+  details: readonly ErrorDetail[] = []
+
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue = ExitCode.Failure,
@@ -14,6 +17,21 @@ export class CliError extends Error {
     super(message)
     this.name = 'CliError'
   }
+
+  withDetails(details: readonly ErrorDetail[]): this {
+    this.details = details
+    return this
+  }
+}
+
+/**
+ * One fact attached to an error: a field of the `--json` error object, and (when it has a label) an indented line
+ * under the one-line message, so the advice stays the first line and support's IDs are still at hand.
+ */
+export interface ErrorDetail {
+  readonly field: string
+  readonly label?: string
+  readonly value: string | number
 }
 
 export class UsageError extends CliError {

@@ -3,6 +3,7 @@ import {CliError, oneLine} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
 import {oclifHookSource, type HookSource} from '../extensions/registry.js'
 import {cliHome} from '../base/paths.js'
+import {wantsJson, writeError} from './error-output.js'
 import {scrubTokens} from '../base/redact.js'
 
 /**
@@ -34,8 +35,9 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    const json = wantsJson(this.argv)
     if (error instanceof CliError) {
-      process.stderr.write(`Error: ${error.message}\n`)
+      writeError(error, {json})
       process.exitCode = error.exitCode
       return
     }
@@ -50,12 +52,13 @@ export abstract class BaseCommand extends Command {
         .split('\n')
         .map((line) => line.replace(/^\s*›?\s*/, '').trim())
         .filter((line) => line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with --help$/.test(line))
-      process.stderr.write(`Error: ${reason.join('; ').replace(/\.$/, '')}. See 'entra-auth-cli ${this.id?.replaceAll(':', ' ') ?? ''} --help'.\n`)
+      const message = `${reason.join('; ').replace(/\.$/, '')}. See '${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help'.`
+      writeError(new CliError(message, ExitCode.Usage, 'USAGE'), {json})
       process.exitCode = ExitCode.Usage
       return
     }
     if (error.oclif?.exit !== undefined) throw error
-    process.stderr.write(`Error: ${scrubTokens(oneLine(error.message || String(error)))}\n`)
+    writeError(new CliError(scrubTokens(oneLine(error.message || String(error)))), {json})
     if (process.env.DEBUG) process.stderr.write(`${scrubTokens(error.stack ?? '')}\n`)
     process.exitCode = ExitCode.Failure
   }

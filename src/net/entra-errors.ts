@@ -1,5 +1,6 @@
-import {AuthError, CliError, NetworkError, oneLine} from '../base/errors.js'
+import {AuthError, CliError, NetworkError, oneLine, type ErrorDetail} from '../base/errors.js'
 import {scrubTokens} from '../base/redact.js'
+import {printable} from '../base/text.js'
 
 /**
  * Entra answers a refused request with an AADSTS code buried in a long description. People need one sentence
@@ -22,8 +23,12 @@ const ADVICE: Record<number, string> = {
   90014: 'A required field is missing from the request; check the profile (tenant, client id, scope).',
   500011: 'The resource named in the scope is not registered in this tenant; check the scope URI and that the API is consented.',
   700016: 'The application (client id) was not found in this tenant; check --client-id and --tenant-id, and that the app is registered in or consented to by that tenant.',
-  700024: 'The client assertion is expired or not yet valid; check this machine\'s clock.',
+  70021: 'No federated credential of the app matches the token in AZURE_FEDERATED_TOKEN_FILE; add one for its issuer, subject and audience (api://AzureADTokenExchange) under Certificates & secrets > Federated credentials.',
+  90061: "The identity provider could not read the federated token issuer's OpenID metadata; the issuer URL of the federated credential must be public and serve /.well-known/openid-configuration.",
+  700024: "The client assertion is expired or not yet valid: for WorkloadIdentity, the token in AZURE_FEDERATED_TOKEN_FILE is stale and whoever writes it must renew it; otherwise check this machine's clock.",
   700027: "The certificate assertion was rejected; upload this profile's certificate to the app registration (Certificates & secrets) or check the thumbprint.",
+  700211: "No federated credential of the app trusts the issuer of the token in AZURE_FEDERATED_TOKEN_FILE; add one with that issuer (the cluster's OIDC issuer URL) to the app registration.",
+  700212: 'No federated credential of the app matches the audience of the token in AZURE_FEDERATED_TOKEN_FILE; the token must be issued for api://AzureADTokenExchange.',
   700082: "The refresh token has expired after inactivity; sign in again: entra-auth-cli get-token -p <profile> -f InteractiveBrowser --force.",
   7000112: 'The application is disabled; ask an administrator to enable it.',
   7000215: "Invalid client secret: it is wrong or expired, or it is the secret's ID instead of its value. Store the new value with: entra-auth-cli config edit -p <profile> --client-secret-stdin.",
@@ -47,6 +52,19 @@ export interface EntraErrorShape {
   error?: string
   error_description?: string
   error_codes?: number[]
+  trace_id?: string
+  correlation_id?: string
+  timestamp?: string
+}
+
+/** What Entra told us about a refusal: the advice comes from the code, the rest is shown as the server said it. */
+export interface EntraRefusal {
+  code?: number
+  oauthError?: string
+  description?: string
+  traceId?: string
+  correlationId?: string
+  timestamp?: string
 }
 
 export function aadstsCode(text: string | undefined): number | undefined {
@@ -61,27 +79,121 @@ export function adviceForCode(code: number | undefined, profile?: string): strin
 
 export function adviceForEntraError(body: EntraErrorShape | undefined, profile?: string): CliError | undefined {
   if (!body?.error) return undefined
-  const code = body.error_codes?.[0] ?? aadstsCode(body.error_description)
-  return entraError(code, body.error, body.error_description, profile)
+  const description = body.error_description
+  return refusalError(
+    {
+      code: body.error_codes?.[0] ?? aadstsCode(description),
+      correlationId: body.correlation_id ?? idFromText(description, 'Correlation ID'),
+      description,
+      oauthError: body.error,
+      timestamp: body.timestamp ?? timestampFromText(description),
+      traceId: body.trace_id ?? idFromText(description, 'Trace ID'),
+    },
+    profile,
+  )
 }
 
-function entraError(code: number | undefined, oauthError: string | undefined, description: string | undefined, profile?: string): CliError {
+/**
+ * The refusal as one line of advice (the first line people read, and what scripts match on), with what the server
+ * said and the three IDs Microsoft support asks for (Trace ID, Correlation ID, Timestamp) attached as details.
+ */
+export function refusalError(refusal: EntraRefusal, profile?: string): CliError {
+  const {code, oauthError} = refusal
   const advice = adviceForCode(code, profile) ?? (oauthError && OAUTH_ADVICE[oauthError]) ?? 'The identity provider refused the request.'
   const tag = code ? `AADSTS${code}` : oauthError ?? 'error'
-  const detail = code && !adviceForCode(code) && description ? ` ${firstSentence(description)}` : ''
-  return new AuthError(`Authentication failed (${tag}): ${advice}${detail}`, code ? `AADSTS${code}` : (oauthError ?? 'AUTH_REFUSED'))
+  const error = new AuthError(`Authentication failed (${tag}): ${advice}`, code ? `AADSTS${code}` : (oauthError ?? 'AUTH_REFUSED'))
+  const said = refusal.description ? serverReason(refusal.description) : ''
+  const details: ErrorDetail[] = []
+  if (oauthError) details.push({field: 'oauthError', value: serverText(oauthError, 60)})
+  if (said) details.push({field: 'serverMessage', label: 'Server said', value: said})
+  if (refusal.traceId) details.push({field: 'traceId', label: 'Trace ID', value: serverText(refusal.traceId, 60)})
+  if (refusal.correlationId) details.push({field: 'correlationId', label: 'Correlation ID', value: serverText(refusal.correlationId, 60)})
+  if (refusal.timestamp) details.push({field: 'timestamp', label: 'Timestamp', value: serverText(refusal.timestamp, 40)})
+  return error.withDetails(details)
 }
 
-function firstSentence(description: string): string {
-  return scrubTokens(oneLine(description.replace(/^AADSTS\d+:\s*/, '').split(/\r?\n/)[0])).slice(0, 200)
+/**
+ * The first sentence of an error_description, without its AADSTS prefix and the IDs Entra appends, plus the
+ * bracketed reason Entra sometimes puts right after it ("[Reason - The key was not found., Thumbprint of key used
+ * by client: '…']"): that is where it names the rejected thumbprint or the missing field.
+ */
+export function serverReason(description: string): string {
+  const text = oneLine(description.split(/\s*Trace ID:/)[0]).replace(/^AADSTS\d+:\s*/, '')
+  let depth = 0
+  let end = text.length
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '[' || ch === '(') depth++
+    else if ((ch === ']' || ch === ')') && depth > 0) depth--
+    else if (ch === '.' && depth === 0 && (i + 1 === text.length || text[i + 1] === ' ')) {
+      end = i + 1
+      break
+    }
+  }
+  let said = text.slice(0, end)
+  let rest = text.slice(end).trimStart()
+  if (rest.startsWith('[')) {
+    const bracket = rest.slice(0, closingBracket(rest) + 1)
+    said += ` ${bracket}`
+    rest = rest.slice(bracket.length).trimStart()
+  }
+  // "Assertion Issuer: '…'. Assertion Subject: '…'.": the specifics some messages list after the first sentence.
+  for (let fact = QUOTED_FACT.exec(rest); fact; fact = QUOTED_FACT.exec(rest)) {
+    said += ` ${fact[0]}`
+    rest = rest.slice(fact[0].length).trimStart()
+  }
+  return serverText(said, 400)
+}
+
+const QUOTED_FACT = /^[A-Z][\w ]{0,40}: '[^']*'\./
+
+function closingBracket(text: string): number {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '[') depth++
+    else if (text[i] === ']' && --depth === 0) return i
+  }
+  return text.length - 1
+}
+
+/** Text a server chose, made safe for one terminal line: no control characters, no token, bounded length. */
+function serverText(text: string, max: number): string {
+  return printable(scrubTokens(oneLine(text)), max)
+}
+
+function idFromText(text: string | undefined, label: 'Correlation ID' | 'Trace ID'): string | undefined {
+  return new RegExp(`${label}:\\s*([0-9a-fA-F-]{8,})`).exec(text ?? '')?.[1]
+}
+
+function timestampFromText(text: string | undefined): string | undefined {
+  return /Timestamp:\s*(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/.exec(text ?? '')?.[1]
 }
 
 interface MsalLikeError {
   errorCode?: string
   errorMessage?: string
   subError?: string
+  correlationId?: string
   message?: string
   name?: string
+}
+
+/**
+ * msal-node folds Entra's error JSON into one string: "Error(s): 7000215 - Timestamp: … - Description: AADSTS…
+ * Trace ID: … - Correlation ID: … - Trace ID: …". Take the pieces back out.
+ */
+function refusalFromMsal(err: MsalLikeError, text: string): EntraRefusal {
+  const description = / - Description: ([\s\S]*?) - Correlation ID: /.exec(text)?.[1] ?? text
+  const field = (label: string) => new RegExp(` - ${label}: ([^\\s]+)`).exec(text)?.[1]
+  const known = (value: string | undefined) => (value && value !== 'N/A' ? value : undefined)
+  return {
+    code: aadstsCode(text),
+    correlationId: known(field('Correlation ID')) ?? idFromText(description, 'Correlation ID') ?? known(err.correlationId),
+    description,
+    oauthError: err.errorCode || undefined,
+    timestamp: timestampFromText(text),
+    traceId: known(field('Trace ID')) ?? idFromText(description, 'Trace ID'),
+  }
 }
 
 /**
@@ -94,7 +206,8 @@ export function toCliError(error: unknown, options: {profile?: string; networkFa
   const err = (error ?? {}) as MsalLikeError
   const text = `${err.errorMessage ?? ''} ${err.message ?? ''}`
   const code = aadstsCode(text)
-  if (code !== undefined || err.name === 'ServerError') return entraError(code, err.errorCode, text, options.profile)
-  if (err.errorCode && OAUTH_ADVICE[err.errorCode]) return entraError(undefined, err.errorCode, text, options.profile)
+  if (code !== undefined || err.name === 'ServerError' || (err.errorCode && OAUTH_ADVICE[err.errorCode])) {
+    return refusalError(refusalFromMsal(err, text), options.profile)
+  }
   return new CliError(scrubTokens(oneLine(err.message ?? String(error))))
 }

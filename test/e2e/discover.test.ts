@@ -150,7 +150,8 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
     const jwt = await token()
     const two = await discover(['-t', jwt, '-f', 'token.txt', '--json'])
     expect(two.code).to.equal(2)
-    expect(two.stdout).to.equal('')
+    // With --json, stdout always holds one JSON document: here the error.
+    expect(JSON.parse(two.stdout)).to.deep.include({error: {code: 'USAGE', exitCode: 2, message: 'Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.'}})
     expect(two.stderr).to.equal('Error: Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.\n')
     const bad = await discover(['-t', jwt, '--min-valid', 'soon'])
     expect(bad.code).to.equal(2)

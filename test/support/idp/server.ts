@@ -34,6 +34,9 @@ export interface TokenRequestRecord {
   faulted: boolean
   /** When the request arrived (ms since the epoch): tests measure polling intervals with it. */
   at: number
+  /** The IDs the answer carried (`trace_id`, `correlation_id` in an error body), as Microsoft support asks for them. */
+  traceId: string
+  correlationId: string
 }
 
 export interface ServerTls {
@@ -194,6 +197,8 @@ export class IdpServer {
       status: 0,
       faulted: false,
       at: Date.now(),
+      traceId: req.traceId,
+      correlationId: req.correlationId,
     }
     this.tokenLog.push(record)
     return record
