@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a real Secret Service (gnome-keyring on a private D-Bus session),
-# secret-tool to read it back from outside the CLI, Chromium for the browser flows, tmux for terminal tests.
+# secret-tool to read it back from outside the CLI, Chromium for the browser flows, tmux for terminal tests,
+# fish and zsh to evaluate what `env` prints.
 # Runs apt-get only when something is missing; needs root (or sudo) for that.
 set -euo pipefail
-packages=(dbus gnome-keyring libsecret-tools chromium tmux)
+packages=(dbus gnome-keyring libsecret-tools chromium tmux fish zsh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

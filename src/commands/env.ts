@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+import {parseDuration} from '../base/duration.js'
+import {checkVariableName, DEFAULT_TOKEN_VARIABLE} from '../cli/child-env.js'
+import {BaseCommand} from '../cli/command-base.js'
+import {terminalPrompts} from '../cli/prompts.js'
+import {createReporter} from '../cli/reporter.js'
+import {defaultShell, evalHint, exportLine, SHELLS, type Shell} from '../cli/shell-export.js'
+import {parseScopes} from '../profile/model.js'
+import {TokenService} from '../token/service.js'
+
+export default class Env extends BaseCommand {
+  static override summary = 'Print the shell line that exports a token, for eval.'
+
+  static override description = `Gets the token as get-token does and prints one line that sets ACCESS_TOKEN (or --env-name) in your shell, quoted for it: bash, zsh and sh (export NAME='...'), fish (set -gx NAME '...') or PowerShell ($env:NAME = '...'). The default shell comes from $SHELL (PowerShell on Windows).
+
+The token goes to stdout because you asked for it there: load it with eval rather than printing it on the screen. To hand a token to one command only, 'exec' keeps it out of your shell altogether.`
+
+  static override examples = [
+    {command: 'eval "$(<%= config.bin %> env -p myapp)"', description: 'bash, zsh: ACCESS_TOKEN for the rest of the session'},
+    {command: '<%= config.bin %> env -p myapp --shell fish | source', description: 'fish'},
+    {command: '<%= config.bin %> env -p myapp --shell pwsh | Invoke-Expression', description: 'PowerShell'},
+    {command: 'eval "$(<%= config.bin %> env -p myapp --env-name GRAPH_TOKEN)"', description: 'Another variable name'},
+  ]
+
+  static override flags = {
+    account: Flags.string({description: 'Account (UPN) to use when the profile has signed in several; default: the last used.'}),
+    'env-name': Flags.string({default: DEFAULT_TOKEN_VARIABLE, description: 'Name of the variable to set.', helpValue: 'NAME'}),
+    flow: Flags.string({char: 'f', description: "Flow to use instead of the profile's.", helpValue: 'FLOW'}),
+    profile: Flags.string({char: 'p', description: 'Profile to use (see: entra-auth-cli config list).', required: true}),
+    scope: Flags.string({
+      char: 's',
+      description: "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
+      multiple: true,
+    }),
+    shell: Flags.string({description: 'Shell to quote for; default: from $SHELL.', options: [...SHELLS]}),
+    timeout: Flags.string({description: 'Give up after this long: seconds or a duration such as 90s, 5m.', helpValue: 'DURATION'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Env)
+    const name = checkVariableName(flags['env-name'], '--env-name')
+    const shell = (flags.shell as Shell | undefined) ?? defaultShell()
+    const reporter = createReporter({silent: true})
+    const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
+    const {result} = await service.getToken({
+      account: flags.account,
+      flow: flags.flow,
+      profile: flags.profile,
+      scopes: parseScopes(flags.scope),
+      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
+    })
+    if (process.stdout.isTTY) {
+      process.stderr.write(`To set it in this shell instead of showing it: ${evalHint(shell, `${this.config.bin} env -p ${flags.profile}`)}\n`)
+    }
+    process.stdout.write(`${exportLine(shell, name, result.accessToken)}\n`)
+  }
+}
