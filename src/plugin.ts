@@ -1,2 +1,2 @@
-/** The package's `entra-auth-cli/plugin` entry: the contract flows and secret stores are written against. */
+/** The package's `entra-auth-cli/plugin` entry: the same contract as the `entra-auth-cli-plugin-api` package. */
 export * from './contract/index.js'

@@ -8,7 +8,9 @@ export type AuthMethod = 'ClientSecret' | 'Certificate' | 'None'
 
 export interface Profile {
   name: string
+  /** '' when the profile's flow declares the tenant unused and none was given (ManagedIdentity). */
   tenantId: string
+  /** '' when the profile's flow declares the client id unused, or optional and none was given. */
   clientId: string
   /** Authority host, e.g. https://login.microsoftonline.us (the tenant is appended). Wins over `cloud`. */
   authority?: string
@@ -19,6 +21,11 @@ export interface Profile {
   certificatePath?: string
   redirectUri?: string
   useCertificate?: boolean
+  /**
+   * Values of the options the profile's flow declares (FlowRegistration.options), by option name. Secret options
+   * are never here: they live in the secret store (read them with FlowContext.option()).
+   */
+  flowOptions?: Record<string, string>
   /** Fields written by newer versions or by hand are kept as they are. */
   [extra: string]: unknown
 }
