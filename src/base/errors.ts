@@ -1,4 +1,6 @@
+import {ERROR_KINDS, errorKindOf} from '../contract/errors.js'
 import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+import {scrubTokens} from './redact.js'
 
 /**
  * An error meant for the person at the terminal: one line that says what went wrong and how to fix it.
@@ -68,4 +70,17 @@ export function profileNotFound(name: string): ConfigError {
 /** Keeps a one-line contract: multi-line causes (stack traces, Entra's trace ids) are folded away. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+}
+
+/**
+ * What a plugin threw, as the CLI error its `errorKind` stands for (exit 3, 4 or 5); undefined when it declares no
+ * known kind. Read from a plain property, so an error from another copy of the contract package counts the same.
+ */
+export function pluginCliError(error: unknown): CliError | undefined {
+  if (error instanceof CliError) return undefined
+  const kind = errorKindOf(error)
+  if (!kind) return undefined
+  const {code, message} = error as {code?: unknown; message?: unknown}
+  const text = scrubTokens(oneLine(typeof message === 'string' && message ? message : `a plugin failed (${kind})`))
+  return new CliError(text, ERROR_KINDS[kind], typeof code === 'string' && code ? code : kind.toUpperCase())
 }

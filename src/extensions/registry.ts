@@ -1,34 +1,50 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Config} from '@oclif/core'
-import {ConfigError, UsageError} from '../base/errors.js'
-import {FLOW_EVENT_PREFIX, STORE_EVENT_PREFIX, type FlowRegistration, type StoreRegistration} from '../contract/index.js'
+import {ConfigError, oneLine, UsageError} from '../base/errors.js'
+import {
+  CONTRACT_VERSION,
+  FLOW_EVENT_PREFIX,
+  STORE_EVENT_PREFIX,
+  type FlowRegistration,
+  type ProfileOption,
+  type StoreRegistration,
+} from '../contract/index.js'
 
 /**
  * Finds flows and secret stores announced through `entra:flow:<name>` / `entra:store:<name>` hooks.
  *
  * Names come from package.json metadata alone (no plugin code is imported to list them), so `--help`, the
  * "unknown flow" message and conflict detection are free. A hook module is imported only when its flow or store is
- * actually used.
+ * actually used. A built-in name claimed by a plugin stays the built-in's; the plugin's claim is reported.
  */
 export type ExtensionKind = 'flow' | 'store'
 
 export interface ExtensionInfo {
   kind: ExtensionKind
-  /** The part after the prefix, as declared: `client-credentials`. */
+  /** The part after the prefix, as the providing plugin declares it: `client-credentials`. */
   id: string
   event: string
-  /** Every plugin that declares this event; more than one is a conflict. */
+  /** The plugin that provides it (the CLI's own package name for built-ins). */
+  plugin: string
+  builtin: boolean
+  /** Every plugin other than a built-in's that declares this name; more than one (and no built-in) is a conflict. */
   plugins: string[]
+  /** Plugins whose claim on a built-in name is ignored. */
+  shadowed: string[]
 }
 
-/** Where registrations come from: the full oclif plugin list, or (fast path) the root package.json alone. */
+/** Where registrations come from: the full oclif plugin list, or (fast path) package.json files read directly. */
 export interface HookSource {
-  declared(): Array<{plugin: string; events: string[]}>
+  /** Every plugin with its declared events; `builtin` marks the CLI's own package. */
+  declared(): Array<{plugin: string; events: string[]; builtin?: boolean}>
   run<T>(event: string): Promise<{successes: Array<{plugin: string; result: T}>; failures: Array<{plugin: string; error: Error}>}>
 }
 
 const PREFIX: Record<ExtensionKind, string> = {flow: FLOW_EVENT_PREFIX, store: STORE_EVENT_PREFIX}
+
+/** The contract versions this CLI speaks. */
+export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [CONTRACT_VERSION]
 
 /** `ClientCredentials`, `client-credentials` and `clientcredentials` all name the same flow. */
 export function canonicalName(name: string): string {
@@ -45,90 +61,160 @@ export function displayName(id: string): string {
 }
 
 export function listExtensions(source: HookSource, kind: ExtensionKind): ExtensionInfo[] {
-  const byEvent = new Map<string, ExtensionInfo>()
-  for (const {plugin, events} of source.declared()) {
+  const byName = new Map<string, ExtensionInfo>()
+  for (const {builtin = false, events, plugin} of source.declared()) {
     for (const event of events) {
-      if (!event.startsWith(PREFIX[kind])) continue
+      if (!event.startsWith(PREFIX[kind]) || event.length === PREFIX[kind].length) continue
       const id = event.slice(PREFIX[kind].length)
-      const info = byEvent.get(event) ?? {event, id, kind, plugins: []}
-      info.plugins.push(plugin)
-      byEvent.set(event, info)
+      const key = canonicalName(id)
+      const known = byName.get(key)
+      if (!known) {
+        byName.set(key, {builtin, event, id, kind, plugin, plugins: builtin ? [] : [plugin], shadowed: []})
+      } else if (builtin && !known.builtin) {
+        byName.set(key, {builtin, event, id, kind, plugin, plugins: [], shadowed: known.plugins})
+      } else if (known.builtin) {
+        known.shadowed.push(plugin)
+      } else if (!known.plugins.includes(plugin)) {
+        known.plugins.push(plugin)
+      }
     }
   }
-  return [...byEvent.values()].sort((a, b) => a.id.localeCompare(b.id))
+  return [...byName.values()].sort((a, b) => a.id.localeCompare(b.id))
+}
+
+/** One line about each plugin claiming a built-in's name, for warnings and listings. */
+export function shadowWarnings(info: ExtensionInfo): string[] {
+  return info.shadowed.map((plugin) => `The plugin '${plugin}' also declares the built-in ${info.kind} '${info.id}'; it is ignored (uninstall it, or ask its author to rename it).`)
 }
 
 export function findExtension(source: HookSource, kind: ExtensionKind, name: string): ExtensionInfo {
   const all = listExtensions(source, kind)
-  const match = all.filter((e) => canonicalName(e.id) === canonicalName(name))
-  if (match.length === 0) {
+  const match = all.find((e) => canonicalName(e.id) === canonicalName(name))
+  if (!match) {
     const installed = all.map((e) => (kind === 'flow' ? displayName(e.id) : e.id)).join(', ') || 'none'
     const hint = kind === 'flow' ? 'pass one of them with -f' : 'set ENTRA_AUTH_CLI_STORE to one of them'
     throw new UsageError(`Unknown ${kind} '${name}'. Installed ${kind}s: ${installed}; ${hint}.`)
   }
-  const plugins = match.flatMap((e) => e.plugins)
-  if (plugins.length > 1) {
+  if (!match.builtin && match.plugins.length > 1) {
     throw new ConfigError(
-      `The ${kind} '${name}' is registered by more than one plugin (${plugins.join(', ')}); uninstall one with 'entra-auth-cli plugins uninstall'.`,
+      `The ${kind} '${name}' is registered by more than one plugin (${match.plugins.join(', ')}); uninstall one with 'entra-auth-cli plugins uninstall'.`,
       'EXTENSION_CONFLICT',
     )
   }
-  return match[0]
+  return match
 }
 
-/** Runs one registration hook; a plugin that throws is reported by name instead of crashing the command. */
-export async function register<T>(source: HookSource, info: ExtensionInfo): Promise<T> {
+/**
+ * Runs one registration hook and checks what it returns against the contract. A plugin that throws, returns
+ * nothing, speaks another contract version or registers under another name is reported by name.
+ */
+export async function register<T extends FlowRegistration | StoreRegistration>(source: HookSource, info: ExtensionInfo): Promise<T> {
   const {failures, successes} = await source.run<T>(info.event)
-  if (failures.length > 0) {
-    const {error, plugin} = failures[0]
-    throw new ConfigError(`The plugin '${plugin}' failed to register ${info.kind} '${info.id}': ${error.message}`, 'EXTENSION_FAILED')
+  const broken = (reason: string) => new ConfigError(`The plugin '${info.plugin}' failed to register ${info.kind} '${info.id}': ${reason}`, 'EXTENSION_FAILED')
+  // Other plugins may answer the same event (one claiming a built-in's name): only the provider's answer counts.
+  const failure = failures.find((f) => f.plugin === info.plugin)
+  if (failure) throw broken(oneLine(failure.error.message ?? String(failure.error)))
+  const result = successes.find((s) => s.plugin === info.plugin)?.result
+  if (!result || typeof result !== 'object') {
+    throw new ConfigError(`The plugin '${info.plugin}' declared ${info.kind} '${info.id}' but its hook returned nothing.`, 'EXTENSION_FAILED')
   }
-  if (successes.length === 0 || !successes[0].result) {
-    throw new ConfigError(`The plugin '${info.plugins[0]}' declared ${info.kind} '${info.id}' but its hook returned nothing.`, 'EXTENSION_FAILED')
+  const version = (result as {contractVersion?: unknown}).contractVersion
+  if (!SUPPORTED_CONTRACT_VERSIONS.includes(version as number)) {
+    const speaks = `this entra-auth-cli speaks plugin contract version ${SUPPORTED_CONTRACT_VERSIONS.join(', ')}`
+    throw new ConfigError(
+      version === undefined
+        ? `The plugin '${info.plugin}' registers ${info.kind} '${info.id}' without a contract version, and ${speaks}; rebuild the plugin with defineFlow/defineStore from entra-auth-cli-plugin-api ${CONTRACT_VERSION}.x.`
+        : `The plugin '${info.plugin}' was written for plugin contract version ${String(version)}, but ${speaks}; install a release of '${info.plugin}' made for version ${CONTRACT_VERSION}, or ${Number(version) > CONTRACT_VERSION ? 'upgrade' : 'a matching release of'} entra-auth-cli.`,
+      'EXTENSION_VERSION',
+    )
   }
-  return successes[0].result
+  const name = (result as {name?: unknown}).name
+  if (typeof name !== 'string' || canonicalName(name) !== canonicalName(info.id)) {
+    throw broken(`it declares the hook '${info.event}' but names itself '${String(name)}'; the two must name the same ${info.kind}`)
+  }
+  const problem = info.kind === 'flow' ? flowProblem(result as FlowRegistration) : storeProblem(result as StoreRegistration)
+  if (problem) throw broken(problem)
+  return result
 }
 
-export async function loadFlowRegistration(source: HookSource, name: string): Promise<FlowRegistration> {
-  return register<FlowRegistration>(source, findExtension(source, 'flow', name))
-}
+const OPTION_NAME = /^[a-z][a-z\d-]{0,39}$/
+const FIELD_USES = new Set(['required', 'optional', 'unused', undefined])
 
-export async function loadStoreRegistration(source: HookSource, name: string): Promise<StoreRegistration> {
-  return checkedStore(await register<StoreRegistration>(source, findExtension(source, 'store', name)), findExtension(source, 'store', name))
+function flowProblem(r: FlowRegistration): string | undefined {
+  if (r.kind !== 'app-only' && r.kind !== 'user') return `its kind is ${JSON.stringify(r.kind)}, not 'app-only' or 'user'`
+  if (typeof r.create !== 'function') return 'it has no create()'
+  const fields = r.profileFields ?? {}
+  for (const field of ['tenant', 'clientId', 'credential'] as const) {
+    if (!FIELD_USES.has(fields[field])) return `profileFields.${field} is ${JSON.stringify(fields[field])}, not 'required', 'optional' or 'unused'`
+  }
+  const seen = new Set<string>()
+  for (const option of (r.options ?? []) as ProfileOption[]) {
+    if (!option || typeof option.name !== 'string' || !OPTION_NAME.test(option.name)) {
+      return `its option ${JSON.stringify(option?.name)} needs a name of lower-case letters, digits and dashes`
+    }
+    if (seen.has(option.name)) return `it declares the option '${option.name}' twice`
+    seen.add(option.name)
+  }
+  return undefined
 }
 
 /** A store that does not declare itself encrypted is refused like a failing plugin: plaintext is never an option. */
-function checkedStore(registration: StoreRegistration, info: ExtensionInfo): StoreRegistration {
-  if ((registration as {encrypted: unknown}).encrypted !== true) {
-    throw new ConfigError(
-      `The plugin '${info.plugins[0]}' registers secret store '${info.id}' without encryption; entra-auth-cli never keeps secrets in plaintext.`,
-      'EXTENSION_FAILED',
-    )
-  }
-  return registration
+function storeProblem(r: StoreRegistration): string | undefined {
+  if ((r as {encrypted: unknown}).encrypted !== true) return 'it does not declare encryption; entra-auth-cli never keeps secrets in plaintext'
+  if (typeof r.create !== 'function' || typeof r.isAvailable !== 'function') return 'it has no create() or isAvailable()'
+  return undefined
+}
+
+export interface Registered<T> {
+  registration: T
+  info: ExtensionInfo
+}
+
+export async function loadFlow(source: HookSource, name: string, warn?: (message: string) => void): Promise<Registered<FlowRegistration>> {
+  const info = findExtension(source, 'flow', name)
+  if (warn) for (const line of shadowWarnings(info)) warn(line)
+  return {info, registration: await register<FlowRegistration>(source, info)}
+}
+
+export async function loadFlowRegistration(source: HookSource, name: string, warn?: (message: string) => void): Promise<FlowRegistration> {
+  return (await loadFlow(source, name, warn)).registration
+}
+
+export async function loadStoreRegistration(source: HookSource, name: string): Promise<StoreRegistration> {
+  return register<StoreRegistration>(source, findExtension(source, 'store', name))
+}
+
+/** Every registration of a kind, with the problem of each one that fails (listing, the store choice). */
+export async function loadAll<T extends FlowRegistration | StoreRegistration>(
+  source: HookSource,
+  kind: ExtensionKind,
+): Promise<Array<{info: ExtensionInfo; registration?: T; problem?: string}>> {
+  return Promise.all(
+    listExtensions(source, kind).map(async (info) => {
+      try {
+        if (!info.builtin && info.plugins.length > 1) throw new ConfigError(`registered by more than one plugin (${info.plugins.join(', ')})`)
+        return {info, registration: await register<T>(source, info)}
+      } catch (error) {
+        return {info, problem: (error as Error).message}
+      }
+    }),
+  )
 }
 
 /**
  * Every store that registers, in priority order. A store plugin that fails is skipped with a warning so the
  * built-in stores keep working.
  */
-export async function loadAllStores(
-  source: HookSource,
-  warn: (message: string) => void,
-): Promise<StoreRegistration[]> {
-  const infos = listExtensions(source, 'store')
-  const settled = await Promise.all(
-    infos.map(async (info) => {
-      try {
-        if (info.plugins.length > 1) throw new ConfigError(`registered by more than one plugin (${info.plugins.join(', ')})`)
-        return checkedStore(await register<StoreRegistration>(source, info), info)
-      } catch (error) {
-        warn(`Skipping secret store '${info.id}': ${(error as Error).message}`)
-        return undefined
-      }
-    }),
-  )
-  return settled.filter((r): r is StoreRegistration => Boolean(r)).sort((a, b) => b.priority - a.priority)
+export async function loadAllStores(source: HookSource, warn: (message: string) => void): Promise<StoreRegistration[]> {
+  const settled = await loadAll<StoreRegistration>(source, 'store')
+  for (const {info, problem} of settled) {
+    for (const line of shadowWarnings(info)) warn(line)
+    if (problem) warn(`Skipping secret store '${info.id}': ${problem}`)
+  }
+  return settled
+    .map((s) => s.registration)
+    .filter((r): r is StoreRegistration => Boolean(r))
+    .sort((a, b) => b.priority - a.priority)
 }
 
 // ------------------------------------------------------------------------------------------------------ hook sources
@@ -136,7 +222,7 @@ export async function loadAllStores(
 /** All installed plugins through oclif. Errors in hooks land in `failures` (captureErrors), never crash. */
 export function oclifHookSource(config: Config, timeoutMs = 10_000): HookSource {
   return {
-    declared: () => config.getPluginsList().map((p) => ({events: Object.keys(p.hooks ?? {}), plugin: p.name})),
+    declared: () => config.getPluginsList().map((p) => ({builtin: p.name === config.name, events: Object.keys(p.hooks ?? {}), plugin: p.name})),
     async run<T>(event: string) {
       const result = await config.runHook(event, {}, timeoutMs, true)
       return {
@@ -160,7 +246,7 @@ export function rootPackageHookSource(root: string): HookSource {
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as RootPackageJson
   const hooks = pjson.oclif?.hooks ?? {}
   return {
-    declared: () => [{events: Object.keys(hooks), plugin: pjson.name}],
+    declared: () => [{builtin: true, events: Object.keys(hooks), plugin: pjson.name}],
     async run<T>(event: string) {
       const targets = ([] as string[]).concat(hooks[event] ?? [])
       const successes: Array<{plugin: string; result: T}> = []

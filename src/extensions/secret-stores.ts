@@ -1,4 +1,4 @@
-import {CliError, ConfigError, oneLine, UsageError} from '../base/errors.js'
+import {CliError, ConfigError, oneLine, pluginCliError, UsageError} from '../base/errors.js'
 import {loadAllStores, loadStoreRegistration, type HookSource} from './registry.js'
 import type {SecretStore, StoreRegistration} from '../contract/index.js'
 
@@ -93,6 +93,8 @@ function explainFailures(store: SecretStore): SecretStore {
         return await operation.apply(store, args)
       } catch (error) {
         if (error instanceof CliError) throw error
+        const declared = pluginCliError(error)
+        if (declared) throw declared
         throw new ConfigError(`The '${store.name}' secret store failed: ${oneLine((error as Error).message ?? String(error))}`, 'SECRET_STORE_FAILED')
       }
     }

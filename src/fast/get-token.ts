@@ -11,7 +11,7 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {lookupCachedToken} from '../token/lookup.js'
-import {canonicalName, listExtensions, loadStoreRegistration, rootPackageHookSource} from '../extensions/registry.js'
+import {canonicalName, listExtensions, loadFlowRegistration, loadStoreRegistration, rootPackageHookSource} from '../extensions/registry.js'
 import {cliHome} from '../base/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
@@ -106,8 +106,11 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   // A flow this package does not declare (a removed plugin, a typo) is for oclif to report, not for us to paper over.
   const flow = profile.defaultFlow ?? DEFAULT_FLOW
   if (!listExtensions(hooks, 'flow').some((e) => canonicalName(e.id) === canonicalName(flow))) return false
+  // The registration says whose tokens the flow gets, which decides what counts as a hit.
+  const registration = await loadFlowRegistration(hooks, flow)
   const openStore = async (name: string): Promise<SecretStore> => (await loadStoreRegistration(hooks, name)).create({interactive: false})
-  const {hit} = await lookupCachedToken({home, openStore, profile, scopes: effectiveScopes(profile, parseScopes(flags.scopes))})
+  const scopes = effectiveScopes(profile, parseScopes(flags.scopes))
+  const {hit} = await lookupCachedToken({appOnly: registration.kind === 'app-only', home, openStore, profile, scopes})
   if (!hit) return false
 
   // Buffer both streams so that a late failure (say, -o into a missing folder) falls through with nothing printed.

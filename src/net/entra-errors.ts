@@ -1,4 +1,4 @@
-import {AuthError, CliError, NetworkError, oneLine, type ErrorDetail} from '../base/errors.js'
+import {AuthError, CliError, NetworkError, oneLine, pluginCliError, type ErrorDetail} from '../base/errors.js'
 import {scrubTokens} from '../base/redact.js'
 import {printable} from '../base/text.js'
 
@@ -202,6 +202,9 @@ function refusalFromMsal(err: MsalLikeError, text: string): EntraRefusal {
  */
 export function toCliError(error: unknown, options: {profile?: string; networkFailure?: NetworkError} = {}): CliError {
   if (error instanceof CliError) return error
+  // A plugin flow that says what kind of failure it was is taken at its word.
+  const declared = pluginCliError(error)
+  if (declared) return declared
   if (options.networkFailure) return options.networkFailure
   const err = (error ?? {}) as MsalLikeError
   const text = `${err.errorMessage ?? ''} ${err.message ?? ''}`

@@ -20,6 +20,8 @@ export const secretKeys = {
   clientSecret: (profile: string) => `profile:${profile}:client-secret`,
   certificatePassword: (profile: string) => `profile:${profile}:certificate-password`,
   tokenCacheKey: (profile: string) => `profile:${profile}:token-cache-key`,
+  /** A secret option a flow declares (FlowRegistration.options with `secret: true`). */
+  option: (profile: string, option: string) => `profile:${profile}:option:${option}`,
 }
 
 const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i

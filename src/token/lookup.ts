@@ -1,5 +1,4 @@
-import {canonicalName} from '../extensions/registry.js'
-import {DEFAULT_FLOW, type Profile} from '../profile/model.js'
+import type {Profile} from '../profile/model.js'
 import {accountHomeId, cacheIdentity, findAccessToken, TokenCacheFile, type CacheLoad, type OpenStore} from './cache.js'
 import type {TokenResult} from '../contract/index.js'
 
@@ -10,7 +9,8 @@ export interface CacheLookup {
   home: string
   profile: Profile
   scopes: string[]
-  flow?: string
+  /** Whether the flow's tokens are app-only (FlowRegistration.kind), which decides whose token may be served. */
+  appOnly: boolean
   /** Delegated flows: the account (UPN) asked for with --account; default the profile's last used account. */
   account?: string
   openStore: OpenStore
@@ -18,15 +18,14 @@ export interface CacheLookup {
 
 /**
  * The one cache-hit rule, used by both the full get-token command and the fast path in bin/run.js, so the two can
- * never disagree on what counts as a hit. App-only flows (ClientCredentials) match tokens with no account; the
+ * never disagree on what counts as a hit. App-only flows (`kind: 'app-only'`) match tokens with no account; the
  * others match the account asked for (--account), else the account used last.
  */
 export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad; homeAccountId?: string}> {
   // A cache written for another authority, tenant or client loads as empty: a miss on both paths.
   const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore, cacheIdentity(lookup.profile))
   if (load.state !== 'ok') return {load}
-  const flow = lookup.flow ?? lookup.profile.defaultFlow ?? DEFAULT_FLOW
-  const appOnly = canonicalName(flow) === canonicalName(DEFAULT_FLOW)
+  const {appOnly} = lookup
   const account = appOnly ? '' : lookup.account ? accountHomeId(load.payload.msal, lookup.account) : load.payload.lastAccount
   // A delegated flow never serves an app-only token (nor anything before someone has signed in).
   if (!appOnly && !account) return {load}

@@ -14,7 +14,7 @@ import {RunBudget} from './run-budget.js'
 import {SecretStores} from '../extensions/secret-stores.js'
 import {cacheIdentity, cachedUsernames, TokenCacheFile, type CachePayload} from './cache.js'
 import {messages} from './output.js'
-import type {FlowContext, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
+import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
 
 const DEFAULT_TIMEOUT_SECONDS = 120
 
@@ -66,7 +66,8 @@ export class TokenService {
     let profile = await this.profiles.get(request.profile)
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
-    const registration = await loadFlowRegistration(this.deps.hooks, flowName)
+    const registration = await loadFlowRegistration(this.deps.hooks, flowName, (m) => this.deps.reporter.warn(m))
+    const appOnly = registration.kind === 'app-only'
     const refreshing = request.mode === 'refresh'
     this.deps.reporter.status(refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name))
     const scopes = effectiveScopes(profile, request.scopes)
@@ -75,7 +76,7 @@ export class TokenService {
     const wanted = request.account ?? request.loginHint
 
     if (useCache) {
-      const found = await this.cached(profile, scopes, flowName, wanted)
+      const found = await this.cached(profile, scopes, appOnly, wanted)
       // A hit for a named account that is not the last used one yet: it becomes so, under the lock (below).
       if (found.hit && !(wanted && found.homeAccountId && found.homeAccountId !== found.lastAccount)) return {fromCache: true, profile, result: found.hit}
     }
@@ -97,7 +98,7 @@ export class TokenService {
         profile = await this.profiles.get(profile.name)
         // Another process may have filled the cache while we waited for the lock.
         if (useCache) {
-          const found = await this.cached(profile, scopes, flowName, wanted)
+          const found = await this.cached(profile, scopes, appOnly, wanted)
           if (found.hit) {
             // Using an account by name makes it the last used one, from the cache as after a sign-in or refresh.
             if (wanted && found.homeAccountId) await this.rememberAccount(profile, found.homeAccountId)
@@ -121,9 +122,8 @@ export class TokenService {
         const flow = await registration.create()
         // Delegated flows sign in as --account (or --login-hint), else as the account the profile used last (by home
         // account id).
-        const delegated = registration.interactive || registration.supportsRefresh
-        const homeAccountId = !wanted && delegated ? await this.lastAccountId(profile) : undefined
-        const context = this.context(profile, scopes, budget, {...request, timeoutMs}, homeAccountId)
+        const homeAccountId = !wanted && !appOnly ? await this.lastAccountId(profile) : undefined
+        const context = this.context(profile, registration, scopes, budget, {...request, timeoutMs}, homeAccountId)
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
         // rejects first with an error saying what it waited for.
@@ -148,8 +148,8 @@ export class TokenService {
   }
 
   /** A cache hit, whose account it is (home account id, '' app-only) and the profile's last used account. */
-  private async cached(profile: Profile, scopes: string[], flow: string, account?: string): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
-    const {hit, homeAccountId, load} = await lookupCachedToken({account, flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
+  private async cached(profile: Profile, scopes: string[], appOnly: boolean, account?: string): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
+    const {hit, homeAccountId, load} = await lookupCachedToken({account, appOnly, home: this.deps.home, openStore: this.stores.open, profile, scopes})
     if (load.state === 'unreadable') this.warnUnreadable(profile, load.reason)
     return {hit, homeAccountId, lastAccount: load.state === 'ok' ? load.payload.lastAccount : undefined}
   }
@@ -160,7 +160,7 @@ export class TokenService {
     this.deps.reporter.warn(`The token cache of profile '${profile.name}' could not be read (${reason}); starting a fresh one.`)
   }
 
-  private context(profile: Profile, scopes: string[], budget: RunBudget, request: TokenRequest, homeAccountId?: string): FlowContext {
+  private context(profile: Profile, registration: FlowRegistration, scopes: string[], budget: RunBudget, request: TokenRequest, homeAccountId?: string): FlowContext {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     let setup: Promise<MsalSetup> | undefined
     const secretStore = () => (typeof profile.secretStore === 'string' ? this.stores.openFor(profile.name, profile.secretStore) : this.stores.selected())
@@ -192,6 +192,12 @@ export class TokenService {
         if (typeof profile.secretStore !== 'string') return undefined
         const key = kind === 'client-secret' ? secretKeys.clientSecret(profile.name) : secretKeys.certificatePassword(profile.name)
         return (await secretStore()).get(key)
+      },
+      async option(name) {
+        const declared = registration.options?.find((o) => o.name === name)
+        if (!declared?.secret) return typeof profile.flowOptions?.[name] === 'string' ? profile.flowOptions[name] : undefined
+        if (typeof profile.secretStore !== 'string') return undefined
+        return (await secretStore()).get(secretKeys.option(profile.name, name))
       },
       secretStore,
       signal: budget.signal,

@@ -46,16 +46,17 @@ describe('plugins: flows and stores from other packages', () => {
     expect(missingKey.stderr).to.equal("Authenticating with profile 'ci'...\nError: Profile 'ci' keeps its secrets in the 'env-key' store, which is unavailable: ENTRA_STORE_KEY is not set to 64 hex characters (openssl rand -hex 32).\n")
   })
 
-  it('two plugins claiming one store name: reported with both names; the other stores keep working', async () => {
+  it('a plugin claiming a built-in store name is reported by name; the built-in keeps the name and works', async () => {
     await link(join(ROOT, 'test', 'fixtures', 'plugins', 'conflicting-store'))
+    // The impostor's create() throws: a profile made with the keyring store proves the built-in was opened.
     const chosen = await world.createProfile('a', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'keyring'}})
-    expect(chosen.code).to.equal(3)
-    expect(chosen.stderr).to.include("The store 'keyring' is registered by more than one plugin (entra-auth-cli, fixture-conflicting-store)")
+    expect(chosen.code, chosen.stderr).to.equal(0)
+    expect((await world.cli(['get-token', '-p', 'a', '--silent'], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'keyring'}})).code).to.equal(0)
     const fallback = await world.createProfile('b')
     expect(fallback.code, fallback.stderr).to.equal(0)
     expect((await world.cli(['get-token', '-p', 'b', '--silent'])).code).to.equal(0)
     const auto = await world.createProfile('c', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
-    expect(auto.stderr).to.include("Warning: Skipping secret store 'keyring': registered by more than one plugin (entra-auth-cli, fixture-conflicting-store)")
+    expect(auto.stderr).to.include("Warning: The plugin 'fixture-conflicting-store' also declares the built-in store 'keyring'; it is ignored")
   })
 
   it('a flow plugin whose hook throws is reported by name; built-in flows keep working', async () => {
@@ -68,5 +69,25 @@ describe('plugins: flows and stores from other packages', () => {
     expect(unknown.stderr).to.match(/Installed flows: .*Broken.*ClientCredentials/)
     const ok = await world.cli(['get-token', '-p', 'app', '--silent'])
     expect(ok.code, ok.stderr).to.equal(0)
+  })
+
+  it('a flow plugin of another contract version is reported with both versions; built-in flows keep working', async () => {
+    await link(join(ROOT, 'test', 'fixtures', 'plugins', 'future-flow'))
+    await world.createProfile('app')
+    const future = await world.cli(['get-token', '-p', 'app', '-f', 'future'])
+    expect(future.code).to.equal(3)
+    expect(future.stderr).to.include("The plugin 'fixture-future-flow' was written for plugin contract version 99, but this entra-auth-cli speaks plugin contract version 1")
+    const ok = await world.cli(['get-token', '-p', 'app', '--silent'])
+    expect(ok.code, ok.stderr).to.equal(0)
+  })
+
+  it('a plugin flow ends with the exit code of the error kind it declares (3, 4, 5), else 1', async () => {
+    await link(join(ROOT, 'test', 'fixtures', 'plugins', 'failing-flow'))
+    await world.createProfile('app')
+    for (const [kind, code] of [['config', 3], ['auth', 4], ['network', 5], [undefined, 1]] as const) {
+      const result = await world.cli(['get-token', '-p', 'app', '-f', 'failing'], {extraEnv: {FIXTURE_ERROR_KIND: kind}})
+      expect(result.code, `${kind}: ${result.stderr}`).to.equal(code)
+      expect(result.stderr).to.include(`Error: The fixture failed on purpose (${String(kind)}).`)
+    }
   })
 })

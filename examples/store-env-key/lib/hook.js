@@ -4,10 +4,12 @@
  * Registers the `env-key` secret store. This file is all entra-auth-cli imports to learn about the store; the store
  * itself (./store.js) is loaded only when it is used, as the plugin contract asks.
  *
- * Types come from `entra-auth-cli/plugin` (a dev/peer dependency of real plugins); the hook needs no runtime import.
- * @type {import('entra-auth-cli/plugin').StoreHook}
+ * Types come from `entra-auth-cli-plugin-api` (packages/plugin-api; a dev dependency here): the hook needs no
+ * run-time import, so it states the contract version it was written for itself (defineStore would fill it in).
+ * @type {import('entra-auth-cli-plugin-api').StoreHook}
  */
 const hook = async () => ({
+  contractVersion: 1,
   encrypted: true,
   name: 'env-key',
   // Below the keyring and the passphrase file: chosen only when ENTRA_AUTH_CLI_STORE=env-key or nothing else works.
