@@ -7,6 +7,11 @@ const {join} = require('node:path')
 
 async function main() {
   const argv = process.argv.slice(2)
+  // Tab completion runs on every TAB: answered without oclif (see src/fast/complete.ts).
+  if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
+    process.stdout.write(await require('../dist/fast/complete.js').answerCompletion(argv, join(__dirname, '..')))
+    return
+  }
   if (argv[0] === 'get-token') {
     try {
       if (await require('../dist/fast/get-token.js').tryFastGetToken(argv.slice(1), join(__dirname, '..'))) return

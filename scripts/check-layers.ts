@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['jwt'],
   ['extensions'],
   ['profile'],
-  ['token', 'flows', 'stores'],
+  ['token', 'flows', 'stores', 'completion'],
   ['config'],
   ['cli'],
   ['commands', 'fast', 'hooks', '.'],

@@ -45,6 +45,11 @@ export class Terminal {
 
   /** Starts `entra-auth-cli <args>` (the built bin) in a fresh terminal of cols x rows. */
   static async start(args: string[], options: TerminalOptions): Promise<Terminal> {
+    return Terminal.startProgram([process.execPath, BIN, ...args], options)
+  }
+
+  /** Starts any program (an interactive shell, say) in a fresh terminal of cols x rows, under the same wrapper. */
+  static async startProgram(argv: string[], options: TerminalOptions): Promise<Terminal> {
     // A short path: unix socket paths are limited to ~107 bytes.
     const dir = mkdtempSync(join(tmpdir(), 'entra-pty-'))
     const socket = join(dir, 'sock')
@@ -72,9 +77,7 @@ export class Terminal {
       '-c',
       WRAPPER,
       'sh',
-      process.execPath,
-      BIN,
-      ...args,
+      ...argv,
     ])
     return terminal
   }
