@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a real Secret Service (gnome-keyring on a private D-Bus session),
 # secret-tool to read it back from outside the CLI, Chromium for the browser flows, tmux for terminal tests,
-# fish and zsh to evaluate what `env` prints.
+# fish and zsh to evaluate what `env` prints and for the tab-completion tests (bash is always there).
 # Runs apt-get only when something is missing; needs root (or sudo) for that.
 set -euo pipefail
 packages=(dbus gnome-keyring libsecret-tools chromium tmux fish zsh)

@@ -1,0 +1,201 @@
+import {expect} from 'chai'
+import {execFile} from 'node:child_process'
+import {mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {BIN, ROOT, runCli, TestHome} from '../support/cli.js'
+import {Terminal} from '../support/pty.js'
+
+const exec = promisify(execFile)
+
+/**
+ * Tab completion in real shells, through the scripts `autocomplete` installs and the line `autocomplete script
+ * SHELL` prints for an rc file. bash is driven through its completion entry point (the registered function with
+ * COMP_WORDS/COMP_CWORD set, as readline would), fish through its own `complete -C`, and zsh interactively in a
+ * terminal (tmux), pressing TAB. The CLI is on PATH as `entra-auth-cli`, as after `npm install -g`.
+ */
+const TENANT = '11111111-1111-1111-1111-111111111111'
+const CLIENT = '22222222-2222-2222-2222-222222222222'
+const BUILT_IN_FLOWS = ['AuthorizationCode', 'ClientCredentials', 'DeviceCode', 'InteractiveBrowser']
+
+describe('tab completion in bash, zsh and fish', function () {
+  this.timeout(180_000)
+  let home: TestHome
+  let env: NodeJS.ProcessEnv
+  let work: string
+
+  const cli = async (args: string[]) => {
+    const result = await runCli(args, {env})
+    expect(result.code, result.stderr).to.equal(0)
+    return result
+  }
+  const createProfile = (name: string) =>
+    cli(['config', 'create', '--name', name, '--tenant-id', TENANT, '--client-id', CLIENT, '--auth-method', 'None', '--flow', 'DeviceCode'])
+
+  before(async () => {
+    home = new TestHome('completion-')
+    const binDir = join(home.root, 'bin')
+    mkdirSync(binDir)
+    symlinkSync(BIN, join(binDir, 'entra-auth-cli'))
+    env = home.env({PATH: `${binDir}:${process.env.PATH}`})
+    // A folder with files to complete after -o.
+    work = join(home.root, 'work')
+    mkdirSync(join(work, 'certs'), {recursive: true})
+    writeFileSync(join(work, 'token-out.txt'), '')
+    await cli(['autocomplete', '--refresh-cache'])
+    await cli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'broken-flow'), '--no-install'])
+    await createProfile('alpha')
+  })
+  after(() => home.cleanup())
+
+  /** The words after the binary, the last one being completed; what the shell offers, one value per entry. */
+  type Complete = (line: string) => Promise<string[]>
+
+  const bash: Complete = async (line) => {
+    const script = [
+      'eval "$(entra-auth-cli autocomplete script bash)"',
+      'COMP_WORDS=(entra-auth-cli "$@"); COMP_CWORD=$#; COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}',
+      'complete -p entra-auth-cli >/dev/null || exit 9',
+      'fn=$(complete -p entra-auth-cli | sed -E "s/.*-F ([^ ]+).*/\\1/")',
+      '"$fn" entra-auth-cli "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"',
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join('\n')
+    const {stdout} = await exec('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words(line)], {cwd: work, env})
+    return stdout.split('\n').filter(Boolean)
+  }
+
+  const fish: Complete = async (line) => {
+    const script = 'entra-auth-cli autocomplete script fish | source; complete -C "entra-auth-cli $argv[1]"'
+    const {stdout} = await exec('fish', ['--no-config', '-c', script, line], {cwd: work, env})
+    return stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0])
+  }
+
+  /** `a b ''` for 'a b ': the shell's words, the partial one included (possibly empty). */
+  function words(line: string): string[] {
+    const parts = line.split(' ')
+    return parts.length === 0 ? [''] : parts
+  }
+
+  for (const [shell, complete] of [
+    ['bash', bash],
+    ['fish', fish],
+  ] as const) {
+    describe(shell, () => {
+      it('completes top-level commands and config subcommands', async () => {
+        const top = await complete('')
+        expect(top).to.include.members(['autocomplete', 'config', 'discover', 'get-token', 'inspect', 'plugins', 'refresh'])
+        expect(top.some((v) => v.startsWith('__'))).to.equal(false)
+        expect(await complete('ge')).to.deep.equal(['get-token'])
+        expect(await complete('config ')).to.have.members(['create', 'delete', 'edit', 'export', 'import', 'list', 'show'])
+      })
+
+      it('completes short and long flags after -, long ones only after --', async () => {
+        const dash = await complete('get-token -')
+        expect(dash).to.include.members(['-p', '--profile', '-f', '--flow', '-o', '--output', '-s', '--scope', '--silent', '--json'])
+        const long = await complete('get-token --')
+        expect(long).to.include.members(['--profile', '--flow', '--output', '--json'])
+        expect(long.filter((v) => !v.startsWith('--'))).to.deep.equal([])
+      })
+
+      it('completes profile names after -p on every command that takes one', async () => {
+        for (const command of ['get-token -p ', 'refresh --profile ', 'config show -p ', 'config edit -p ', 'config delete -p ', 'config export -p ']) {
+          expect(await complete(command), command).to.include('alpha')
+        }
+      })
+
+      it('completes built-in flows and a linked plugin flow after -f, clouds and auth methods', async () => {
+        expect(await complete('get-token -f ')).to.have.members([...BUILT_IN_FLOWS, 'Broken'])
+        expect(await complete('config create --flow Dev')).to.deep.equal(['DeviceCode'])
+        expect(await complete('config create --cloud ')).to.have.members(['AzureChina', 'AzurePublic', 'AzureUSGovernment'])
+        expect(await complete('config edit -p alpha --auth-method ')).to.have.members(['Certificate', 'ClientSecret', 'None'])
+      })
+
+      it('completes file names after -o and --certificate, nothing file-like after --cloud', async () => {
+        const files = (await complete('get-token -o ')).map((f) => f.replace(/\/$/, ''))
+        expect(files).to.include.members(['certs', 'token-out.txt'])
+        expect((await complete('config create --certificate tok')).map((f) => f.replace(/\/$/, ''))).to.deep.equal(['token-out.txt'])
+        expect(await complete('config create --cloud tok')).to.deep.equal([])
+      })
+
+      it('completes values and flags after earlier flags and their values', async () => {
+        expect(await complete('get-token -p alpha -f Dev')).to.deep.equal(['DeviceCode'])
+        expect(await complete('get-token --json -s User.Read -p ')).to.include('alpha')
+        const rest = await complete('get-token -p alpha --silent --')
+        expect(rest).to.include.members(['--flow', '--scope', '--output'])
+        expect(rest).to.not.include.members(['--profile', '--silent'])
+        expect(await complete('get-token -sUser.Read -p ')).to.include('alpha')
+      })
+    })
+  }
+
+  it('reflects a profile created or deleted at the next TAB, in bash and fish, without regenerating anything', async () => {
+    await createProfile('bravo')
+    expect(await bash('get-token -p ')).to.include.members(['alpha', 'bravo'])
+    expect(await fish('get-token -p ')).to.include.members(['alpha', 'bravo'])
+    await cli(['config', 'delete', '-p', 'bravo', '--yes'])
+    expect(await bash('get-token -p ')).to.deep.equal(['alpha'])
+    expect(await fish('get-token -p ')).to.deep.equal(['alpha'])
+  })
+
+  describe('zsh, pressing TAB in a terminal', () => {
+    let terminal: Terminal
+    let step = 0
+    before(async () => {
+      const zdotdir = join(home.root, 'zdotdir')
+      mkdirSync(zdotdir)
+      writeFileSync(join(zdotdir, '.zshrc'), ["PS1='zsh> '", 'eval "$(entra-auth-cli autocomplete script zsh)"', ''].join('\n'))
+      terminal = await Terminal.startProgram(['zsh', '-i'], {cols: 200, cwd: work, env: {...env, ZDOTDIR: zdotdir}, rows: 60})
+      await terminal.waitFor(/^zsh>/m)
+    })
+    after(() => terminal?.close())
+
+    /** Types the line and TAB, and returns what the terminal shows from that line on once all of `expected` shows. */
+    async function tab(line: string, expected: string[]): Promise<string> {
+      const marker = `: step-${++step}`
+      await terminal.answer(marker)
+      await terminal.waitFor(new RegExp(`${marker}\\n(.*\\n)*zsh>$`))
+      await terminal.type(`entra-auth-cli ${line}`)
+      await terminal.press('Tab')
+      const deadline = Date.now() + 15_000
+      for (;;) {
+        const screen = await terminal.screen()
+        const after = screen.slice(screen.lastIndexOf(marker) + marker.length)
+        if (expected.every((e) => after.includes(e))) {
+          await terminal.press('C-c')
+          return after
+        }
+        if (Date.now() > deadline) throw new Error(`TAB after '${line}' did not show ${expected.join(', ')}:\n${after}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+
+    it('completes commands, subcommands and flags with descriptions', async () => {
+      await tab('', ['config', 'get-token', 'Get an access token for a profile', 'inspect', 'autocomplete'])
+      await tab('config ', ['create', 'delete', 'edit', 'export', 'import', 'list', 'show'])
+      await tab('get-token -', ['-p', '--profile', '-f', '--flow', '-o', '--output', 'Profile to use'])
+      const long = await tab('get-token --', ['--profile', '--flow', '--output', '--json'])
+      expect(long).to.not.match(/(^|\s)-p(\s|$)/m)
+    })
+
+    it('completes profiles, flows (a plugin flow too), clouds and files', async () => {
+      await tab('get-token -p ', ['entra-auth-cli get-token -p alpha'])
+      await tab('get-token -f ', [...BUILT_IN_FLOWS, 'Broken', 'from fixture-broken-flow'])
+      await tab('config create --cloud ', ['entra-auth-cli config create --cloud Azure'])
+      await tab('config create --cloud Azure', ['AzureChina', 'AzurePublic', 'AzureUSGovernment'])
+      await tab('get-token -o ', ['certs/', 'token-out.txt'])
+      await tab('get-token -o tok', ['entra-auth-cli get-token -o token-out.txt'])
+    })
+
+    it('completes after earlier flags and values, and sees a new or deleted profile at the next TAB', async () => {
+      await tab('get-token -p alpha -f Dev', ['entra-auth-cli get-token -p alpha -f DeviceCode'])
+      await tab('get-token -s User.Read --json --pro', ['entra-auth-cli get-token -s User.Read --json --profile'])
+      await createProfile('charlie')
+      await tab('get-token -p ', ['alpha', 'charlie'])
+      await cli(['config', 'delete', '-p', 'alpha', '--yes'])
+      await tab('get-token -p ', ['entra-auth-cli get-token -p charlie'])
+    })
+  })
+})
