@@ -175,7 +175,8 @@ async function completeAfter(command: CommandSpec, rest: string[], partial: stri
     if (valueKind(arg) === 'files') return {candidates: [], directive: Directive.Default}
     return {candidates: [], directive: Directive.NoFileComp}
   }
-  if (onlyArgs) return {candidates: [], directive: Directive.NoFileComp}
+  // After `--` come arguments the CLI does not know (`exec -- kubectl …`): leave them to the shell's file names.
+  if (onlyArgs) return {candidates: [], directive: Directive.Default}
   return {candidates: flagCandidates(command, partial || '--', used).filter((c) => c.value.startsWith('--')), directive: Directive.NoFileComp}
 }
 

@@ -47,8 +47,8 @@ describe('completion/engine', () => {
     expect((await complete(['config', 'create', '--tenant-id', ''], commands, sources)).directive).to.equal(Directive.NoFileComp)
   })
 
-  it('treats everything after -- as arguments', async () => {
-    expect(await complete(['inspect', '--', '-'], commands, sources)).to.deep.equal({candidates: [], directive: Directive.NoFileComp})
+  it('treats everything after -- as arguments, left to the shell', async () => {
+    expect(await complete(['exec', '-p', 'prod', '--', '-'], commands, sources)).to.deep.equal({candidates: [], directive: Directive.Default})
   })
 
   it('prints cobra-style lines: value, tab, first sentence of the description; then the directive', () => {
