@@ -32,7 +32,7 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
     }),
     flow: Flags.string({
       char: 'f',
-      description: 'Flow to use instead of the profile\'s: ClientCredentials, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds.',
+      description: 'Flow to use instead of the profile\'s: ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds.',
       helpValue: 'FLOW',
     }),
     force: Flags.boolean({description: 'Skip the cache and get a new token from the identity provider.'}),

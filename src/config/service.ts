@@ -2,7 +2,7 @@ import {access, constants, rm} from 'node:fs/promises'
 import {join, relative, resolve, isAbsolute} from 'node:path'
 import {loadClientCertificate} from '../base/certificate.js'
 import {ConfigError, UsageError} from '../base/errors.js'
-import {canonicalName, displayName, listExtensions, type HookSource} from '../extensions/registry.js'
+import {canonicalName, displayName, listExtensions, loadFlowRegistration, type HookSource} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
 import {paths} from '../base/paths.js'
 import {DEFAULT_FLOW, normalizeAuthority, secretKeys, type Profile} from '../profile/model.js'
@@ -143,6 +143,25 @@ export class ProfileService {
     const flow = matchFlow(this.ruleContext(), name)
     if (!flow) throw new UsageError(`Unknown flow '${name}'. Installed flows: ${this.flowNames().join(', ')}.`)
     return flow
+  }
+
+  /**
+   * Fields the chosen flow takes from the environment when they were not given (its `environmentDefaults`):
+   * returns the input completed and the variables used, to say so.
+   */
+  async environmentDefaults(input: Partial<ProfileInput>, env: NodeJS.ProcessEnv = process.env): Promise<{input: Partial<ProfileInput>; used: string[]}> {
+    if (!input.flow) return {input, used: []}
+    const defaults = (await loadFlowRegistration(this.hooks, this.matchFlow(input.flow))).environmentDefaults ?? {}
+    const completed = {...input}
+    const used: string[] = []
+    for (const field of ['tenantId', 'clientId', 'authority'] as const) {
+      const variable = defaults[field]
+      const value = variable ? env[variable]?.trim() : undefined
+      if (!value || completed[field] || (field === 'authority' && completed.cloud)) continue
+      completed[field] = value
+      used.push(variable!)
+    }
+    return {input: completed, used}
   }
 
   /** Checks a certificate file opens with the password; returns its absolute path. Throws a UsageError saying why not. */

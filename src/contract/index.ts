@@ -231,6 +231,11 @@ export interface FlowRegistration {
   profileFields?: ProfileFields
   /** Settings of the flow's own, kept with the profile. */
   options?: ProfileOption[]
+  /**
+   * Environment variables that supply a standard profile field when `config create` is not given it (the
+   * workload's platform sets them, e.g. AZURE_TENANT_ID in a Kubernetes pod). Read once, at creation.
+   */
+  environmentDefaults?: {tenantId?: string; clientId?: string; authority?: string}
   create(): Promise<Flow>
 }
 

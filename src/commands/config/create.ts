@@ -29,6 +29,10 @@ Without a terminal every required value must be given as a flag; secrets are rea
       description: 'Certificate in the US Government cloud',
     },
     {command: '<%= config.bin %> config create --name me --tenant-id <tenant> --client-id <client> --auth-method None --flow DeviceCode --scope User.Read', description: 'User sign-in'},
+    {
+      command: '<%= config.bin %> config create --name pod --flow WorkloadIdentity',
+      description: 'Kubernetes workload identity: tenant, client and authority from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_AUTHORITY_HOST',
+    },
   ]
 
   static override flags = {
@@ -39,7 +43,7 @@ Without a terminal every required value must be given as a flag; secrets are rea
     'client-id': Flags.string({description: 'Application (client) ID, a GUID.'}),
     'client-secret-stdin': Flags.boolean({description: 'Read the client secret from stdin.'}),
     cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')} (default AzurePublic).`, helpValue: 'CLOUD'}),
-    flow: Flags.string({description: 'Default flow for get-token (ClientCredentials, AuthorizationCode, DeviceCode, InteractiveBrowser, ...).', helpValue: 'FLOW'}),
+    flow: Flags.string({description: 'Default flow for get-token (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, ...).', helpValue: 'FLOW'}),
     name: Flags.string({char: 'n', description: 'Profile name: letters, digits, ".", "_" or "-".'}),
     'redirect-uri': Flags.string({description: 'Redirect URI for AuthorizationCode (default http://localhost:8080).', helpValue: 'URI'}),
     scope: Flags.string({description: 'Default scope(s), space- or comma-separated; repeatable.', multiple: true}),
@@ -63,6 +67,10 @@ Without a terminal every required value must be given as a flag; secrets are rea
     }
     if (flags['client-secret-stdin']) input.clientSecret = await readStdin('The client secret')
     if (flags['certificate-password-stdin']) input.certificatePassword = await readStdin('The certificate password')
+
+    const defaults = await service.environmentDefaults(input)
+    input = defaults.input
+    if (defaults.used.length > 0) process.stderr.write(`Using ${defaults.used.join(', ')} from the environment for the ${input.flow} flow.\n`)
 
     const clash = input.name ? nameClash(input.name, (await service.profiles.list()).map((p) => p.name)) : undefined
     if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)

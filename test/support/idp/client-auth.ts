@@ -7,10 +7,12 @@
  * msal-node 7 signs assertions with jsonwebtoken: RS256 + `x5t` (SHA-1 thumbprint) or, given
  * `thumbprintSha256`, PS256 + `x5t#S256`; `x5c` (leaf first) when the public certificate is passed;
  * claims aud = the token endpoint it posts to, iss = sub = client_id, nbf, exp = nbf + 600, jti.
+ * An assertion whose `iss` is another issuer is a federated credential's (workload identity, see federated.ts).
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload} from 'jose'
 import {AADSTS, type EntraError} from './errors.js'
+import {verifyFederatedAssertion} from './federated.js'
 import type {IdpRequest} from './http.js'
 import type {AppRegistration, RegisteredCertificate} from './registry.js'
 import type {ClientAuthKind} from './tokens.js'
@@ -112,6 +114,11 @@ async function verifyAssertion(app: AppRegistration, assertion: string, ctx: Ass
   } catch {
     return {ok: false, error: AADSTS.assertionMalformed('the client assertion is not a JWS compact serialization')}
   }
+  // An assertion from another issuer (not signed by the app itself) is a federated credential's.
+  const claims = decodePayload(assertion)
+  if (claims && typeof claims.iss === 'string' && claims.iss.toLowerCase() !== app.clientId.toLowerCase()) {
+    return verifyFederatedAssertion(app, assertion, claims)
+  }
   const {cert, thumbprint} = findCertificate(app, header)
   if (!cert) return {ok: false, error: AADSTS.assertionKeyNotRegistered(app.clientId, thumbprint)}
 
@@ -156,6 +163,14 @@ async function verifyAssertion(app: AppRegistration, assertion: string, ctx: Ass
     return {ok: false, error: AADSTS.assertionAudienceMismatch()}
   }
   return {ok: true, kind: 'assertion'}
+}
+
+function decodePayload(assertion: string): JWTPayload | undefined {
+  try {
+    return JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as JWTPayload
+  } catch {
+    return undefined
+  }
 }
 
 function decodeClaims(assertion: string): {nbf?: number; exp?: number} {

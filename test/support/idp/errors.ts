@@ -156,6 +156,25 @@ export const AADSTS = {
     code: 700024,
     message: `Client assertion is not within its valid time range. Current time: ${iso(now)}, assertion valid from ${nbf === undefined ? 'unknown' : iso(nbf)}, expiry time of assertion ${exp === undefined ? 'unknown' : iso(exp)}. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .`,
   }),
+  // --- federated credentials (workload identity) ---
+  federatedIssuerNotFound: (issuer: string): EntraError => ({
+    status: 400,
+    error: 'invalid_request',
+    code: 700211,
+    message: `No matching federated identity record found for presented assertion issuer '${issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+  }),
+  federatedRecordNotFound: (issuer: string, subject: string, audience: string): EntraError => ({
+    status: 400,
+    error: 'invalid_request',
+    code: 70021,
+    message: `No matching federated identity record found for presented assertion. Assertion Issuer: '${issuer}'. Assertion Subject: '${subject}'. Assertion Audience: '${audience}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+  }),
+  federatedMetadataUnreachable: (issuer: string): EntraError => ({
+    status: 400,
+    error: 'invalid_client',
+    code: 90061,
+    message: `Request to External OIDC endpoint failed. Could not read the OpenID configuration of issuer '${issuer}'.`,
+  }),
   // --- injected faults ---
   serverError: (): EntraError => ({
     status: 500,

@@ -30,6 +30,8 @@ import {IdpServer, type TokenRequestRecord} from './server.js'
 import {signInRoutes} from './sign-in.js'
 import {tokenEndpointRoutes, type GrantHandler} from './token-endpoint.js'
 
+export {TOKEN_EXCHANGE_AUDIENCE} from './registry.js'
+export type {FederatedCredentialInput} from './registry.js'
 export type {AppRegistration, AppRegistrationInput, AuthorizeRecord, DeviceCodeSettings, FaultSpec, Jwks, SignOptions, Tenant, TokenRequestRecord, User, UserInput}
 
 export interface StartIdpOptions {

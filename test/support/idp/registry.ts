@@ -37,7 +37,32 @@ export interface AppRegistrationInput {
   /** App roles granted to this app (appear as `roles` in its app-only tokens). */
   roles?: readonly string[]
   displayName?: string
+  /** Federated identity credentials: tokens of these issuers/subjects are accepted as client assertions. */
+  federatedCredentials?: readonly FederatedCredentialInput[]
 }
+
+/**
+ * A federated identity credential on an app registration (workload identity federation): Entra accepts a JWT from
+ * `issuer` with exactly this `subject` and one of `audiences` as the app's client assertion, after checking its
+ * signature against the keys the issuer publishes (`<issuer>/.well-known/openid-configuration` -> `jwks_uri`).
+ */
+export interface FederatedCredentialInput {
+  issuer: string
+  subject: string
+  /** Default `api://AzureADTokenExchange`, as the portal sets it. */
+  audiences?: readonly string[]
+  /** CA to trust when fetching the issuer's metadata over HTTPS (stands in for the public PKI Entra relies on). */
+  issuerCaPem?: string
+}
+
+export interface FederatedCredential {
+  issuer: string
+  subject: string
+  audiences: string[]
+  issuerCaPem?: string
+}
+
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange'
 
 export interface AppRegistration {
   tenantId: string
@@ -50,6 +75,7 @@ export interface AppRegistration {
   publicClient: boolean
   roles: string[]
   displayName: string
+  federatedCredentials: FederatedCredential[]
 }
 
 export type TenantResolution =
@@ -116,6 +142,12 @@ export class Registry {
       publicClient: input.publicClient ?? false,
       roles: [...(input.roles ?? [])],
       displayName: input.displayName ?? `app ${input.clientId}`,
+      federatedCredentials: (input.federatedCredentials ?? []).map((f) => ({
+        audiences: [...(f.audiences ?? [TOKEN_EXCHANGE_AUDIENCE])],
+        issuer: f.issuer,
+        issuerCaPem: f.issuerCaPem,
+        subject: f.subject,
+      })),
     }
     this.apps.set(`${tenant.id}|${app.clientId}`, app)
     return app
