@@ -3,6 +3,7 @@ import {BaseCommand} from '../cli/command-base.js'
 import {parseDuration} from '../base/duration.js'
 import {assessmentJson, assessToken} from '../jwt/validity.js'
 import {commandLineTokenWarning, readToken} from '../cli/token-input.js'
+import {writeStdout} from '../base/output-target.js'
 
 export default class Discover extends BaseCommand {
   static override summary = 'Tell whether a saved token is still usable (exit 0) or must be replaced.'
@@ -43,7 +44,7 @@ One line on stderr says which and when. (At a terminal, -t TOKEN also draws a wa
     // Only at a terminal: for scripts, stderr is one documented line ("which and when") that they may parse.
     const warning = commandLineTokenWarning(sources, 'discover')
     if (warning && process.stderr.isTTY) process.stderr.write(`${warning}\n`)
-    if (flags.json) process.stdout.write(`${assessmentJson(assessment)}\n`)
+    if (flags.json) await writeStdout(`${assessmentJson(assessment)}\n`, 'the assessment')
     // An outcome, not an error: one line and an exit code, with no "Error:" prefix even when the answer is "no".
     process.stderr.write(`${assessment.valid ? '✓ ' : ''}${assessment.message}\n`)
     process.exitCode = assessment.exitCode

@@ -6,6 +6,7 @@ import {claimDate, decodeJwt} from '../jwt/read.js'
 import {createReporter} from '../cli/reporter.js'
 import {commandLineTokenWarning, readToken} from '../cli/token-input.js'
 import {summarizeToken} from '../jwt/summary.js'
+import {writeStdout} from '../base/output-target.js'
 
 export default class Inspect extends BaseCommand {
   static override summary = 'Show the claims of a token (JWT); optionally verify it against its issuer.'
@@ -97,9 +98,9 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
         verified,
         issuerPinned,
       }
-      process.stdout.write(`${JSON.stringify(envelope, null, 2)}\n`)
+      await writeStdout(`${JSON.stringify(envelope, null, 2)}\n`, 'the claims')
     } else {
-      process.stdout.write(`${JSON.stringify(decoded.claims, null, 2)}\n`)
+      await writeStdout(`${JSON.stringify(decoded.claims, null, 2)}\n`, 'the claims')
     }
   }
 }

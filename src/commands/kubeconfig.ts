@@ -3,6 +3,7 @@ import {BaseCommand} from '../cli/command-base.js'
 import {kubeconfigUser, kubeconfigUserYaml} from '../cli/kubeconfig.js'
 import {parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
+import {writeStdout} from '../base/output-target.js'
 
 export default class Kubeconfig extends BaseCommand {
   static override summary = 'Print the kubeconfig user entry that makes kubectl get its tokens from a profile.'
@@ -35,6 +36,6 @@ Add it to ~/.kube/config (or merge it with KUBECONFIG=...), then point a context
     // An unknown profile is reported now rather than by kubectl on its first request.
     const profile = await new ProfileStore(this.home).get(flags.profile)
     const entry = kubeconfigUser({bin: this.config.bin, name: flags.name, profile: profile.name, scopes: parseScopes(flags.scope)})
-    process.stdout.write(flags.json ? `${JSON.stringify(entry, null, 2)}\n` : kubeconfigUserYaml(entry))
+    await writeStdout(flags.json ? `${JSON.stringify(entry, null, 2)}\n` : kubeconfigUserYaml(entry), 'the kubeconfig entry')
   }
 }

@@ -17,6 +17,7 @@ import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
 import {createReporter} from '../cli/reporter.js'
 import {emitToken, messages, OUTPUT_FORMATS, outputFormat, type OutputFormat} from '../token/output.js'
+import {OutputError, writeStdout} from '../base/output-target.js'
 import type {SecretStore} from '../contract/index.js'
 
 interface FastFlags {
@@ -121,7 +122,14 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   reporter.status(messages.cached)
   await emitToken(hit, {env, format: outputFormat({json: flags.json, 'output-format': flags.format}), output: flags.output}, reporter, stdout)
   process.stderr.write(stderr.text)
-  process.stdout.write(stdout.text)
+  try {
+    await writeStdout(stdout.text, 'the token')
+  } catch (error) {
+    // Answered, and failed: falling through would print the status lines again and fail the same way.
+    if (!(error instanceof OutputError)) throw error
+    process.stderr.write(`Error: ${error.message}\n`)
+    process.exitCode = error.exitCode
+  }
   return true
 }
 

@@ -1,8 +1,10 @@
-import {readFile, stat} from 'node:fs/promises'
+import {lstat, open as openFile, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {deriveKey, isSaneKdf, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from '../base/crypto.js'
-import {ConfigError, UsageError} from '../base/errors.js'
+import {CliError, ConfigError, UsageError} from '../base/errors.js'
+import {ExitCode} from '../base/exit-codes.js'
 import {FileExistsError, writeFileAtomic} from '../base/fs-atomic.js'
+import {describeWriteError, OutputError, ownDescriptor, writeOutputFile} from '../base/output-target.js'
 import type {Profile} from './model.js'
 
 /**
@@ -98,16 +100,37 @@ export async function openBundle(bundle: BundleFile, passphrase: string, file: s
   return payload
 }
 
+/** Far more than any bundle (certificates included); `config import /dev/zero` stops here, not after 512 MB. */
+export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024
+
 export async function readBundleFile(file: string): Promise<{bundle: BundleFile; path: string}> {
   const path = resolve(file)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readCapped(path, MAX_BUNDLE_BYTES)
   } catch (error) {
+    if (error instanceof CliError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(code === 'ENOENT' ? `No such file: ${path}.` : `Cannot read ${path}: ${code ?? (error as Error).message}.`)
   }
   return {bundle: parseBundle(text, path), path}
+}
+
+/** Reads at most `max` bytes; a longer file (or an endless device) is refused without reading the rest. */
+async function readCapped(path: string, max: number): Promise<string> {
+  const handle = await openFile(path, 'r')
+  try {
+    const buffer = Buffer.alloc(max + 1)
+    let length = 0
+    while (length <= max) {
+      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, null)
+      if (bytesRead === 0) return buffer.subarray(0, length).toString('utf8')
+      length += bytesRead
+    }
+    throw new UsageError(`${path} is larger than ${max / 1024 / 1024} MiB, so it is not an exported bundle. Nothing was imported.`)
+  } finally {
+    await handle.close()
+  }
 }
 
 /**
@@ -118,6 +141,13 @@ export async function readBundleFile(file: string): Promise<{bundle: BundleFile;
  */
 export async function writePrivateFile(file: string, data: string, overwrite: boolean): Promise<string> {
   const path = resolve(file)
+  // Not a file (`-o /dev/stdout`, `-o >(gpg ...)`, a FIFO): written in place, as a shell's `>` would, and never
+  // replaced by a file (as root, /dev/stdout would become one).
+  const target = await lstat(path).catch(() => undefined)
+  if (ownDescriptor(path) !== undefined || (target && !target.isFile() && !target.isSymbolicLink() && !target.isDirectory())) {
+    await writeOutputFile(path, data, 'the bundle')
+    return path
+  }
   const folder = dirname(path)
   const info = await stat(folder).catch(() => undefined)
   if (!info?.isDirectory()) throw new UsageError(`The folder ${folder} does not exist; create it first or pick another path.`)
@@ -128,7 +158,7 @@ export async function writePrivateFile(file: string, data: string, overwrite: bo
     await writeFileAtomic(path, data, {exclusive: !overwrite})
   } catch (error) {
     if (error instanceof FileExistsError) throw new UsageError(`${path} already exists; add --force to replace it.`)
-    throw error
+    throw new OutputError('the bundle', path, describeWriteError(error), ExitCode.Usage)
   }
   return path
 }

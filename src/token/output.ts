@@ -1,6 +1,5 @@
 import type {TextSink} from '../base/text.js'
-import {UsageError} from '../base/errors.js'
-import {writeFileAtomic} from '../base/fs-atomic.js'
+import {writeOutputFile, writeStdout} from '../base/output-target.js'
 import type {Reporter, TokenResult} from '../contract/index.js'
 
 /** What get-token, refresh and the fast path print: the bare token, the JSON envelope, or a kubectl ExecCredential. */
@@ -68,20 +67,16 @@ export function formatToken(result: TokenResult, format: OutputFormat, env: Node
   return result.accessToken
 }
 
-export async function emitToken(result: TokenResult, options: TokenOutputOptions, reporter: Reporter, stdout: TextSink = process.stdout): Promise<void> {
+/** `stdout`: a buffer to hold the text (the fast path) instead of writing it to stdout, where a failed write throws. */
+export async function emitToken(result: TokenResult, options: TokenOutputOptions, reporter: Reporter, stdout?: TextSink): Promise<void> {
   const text = formatToken(result, options.format, options.env)
   if (options.output) {
-    try {
-      await writeFileAtomic(options.output, `${text}\n`)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message
-      throw new UsageError(`Cannot write the token to ${options.output}: ${why}.`)
-    }
+    await writeOutputFile(options.output, `${text}\n`, 'the token')
     reporter.status(`✓ Token saved to ${options.output}`)
     return
   }
-  stdout.write(`${text}\n`)
+  if (stdout) stdout.write(`${text}\n`)
+  else await writeStdout(`${text}\n`, 'the token')
 }
 
 export const messages = {

@@ -4,6 +4,7 @@ import {DEFAULT_FLOW} from '../../profile/model.js'
 import {ProfileStore} from '../../profile/store.js'
 import {profileSummary, secretWhere} from '../../cli/profile-view.js'
 import {renderTable} from '../../cli/table.js'
+import {writeStdout} from '../../base/output-target.js'
 
 export default class ConfigList extends BaseCommand {
   static override summary = 'List profiles.'
@@ -19,7 +20,7 @@ export default class ConfigList extends BaseCommand {
     const {flags} = await this.parse(ConfigList)
     const profiles = await new ProfileStore(this.home).list()
     if (flags.json) {
-      process.stdout.write(JSON.stringify(profiles.map((p) => profileSummary(p)), null, 2) + '\n')
+      await writeStdout(JSON.stringify(profiles.map((p) => profileSummary(p)), null, 2) + '\n', 'the profile list')
       return
     }
     if (profiles.length === 0) {
@@ -27,6 +28,6 @@ export default class ConfigList extends BaseCommand {
       return
     }
     const rows = profiles.map((p) => [p.name, p.tenantId, p.clientId, p.authMethod, p.defaultFlow ?? DEFAULT_FLOW, secretWhere(p)])
-    process.stdout.write(renderTable(['NAME', 'TENANT', 'CLIENT ID', 'AUTH', 'FLOW', 'SECRET'], rows))
+    await writeStdout(renderTable(['NAME', 'TENANT', 'CLIENT ID', 'AUTH', 'FLOW', 'SECRET'], rows), 'the profile list')
   }
 }

@@ -4,6 +4,7 @@ import {BaseCommand} from '../../cli/command-base.js'
 import {paths} from '../../base/paths.js'
 import {ProfileService} from '../../config/service.js'
 import {profileSummary} from '../../cli/profile-view.js'
+import {writeStdout} from '../../base/output-target.js'
 
 export default class ConfigShow extends BaseCommand {
   static override summary = 'Show a profile and where its secrets are stored (never the secrets).'
@@ -24,7 +25,7 @@ export default class ConfigShow extends BaseCommand {
     const profile = await service.profiles.get(flags.profile)
     const summary = profileSummary(profile, await service.secretStatus(profile))
     if (flags.json) {
-      process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
+      await writeStdout(JSON.stringify(summary, null, 2) + '\n', 'the profile')
       return
     }
     const lines = Object.entries(summary).flatMap(([key, value]) => {
@@ -36,6 +37,6 @@ export default class ConfigShow extends BaseCommand {
       () => 'none',
     )
     lines.push(`cachedTokens: ${cached}`)
-    process.stdout.write(lines.join('\n') + '\n')
+    await writeStdout(lines.join('\n') + '\n', 'the profile')
   }
 }
