@@ -131,6 +131,11 @@ async function main() {
     const reference = hitSetups[stores[0]].env
     candidates[`get-token hit via oclif (no fast path), ${stores[0]}`] = {argv: [OCLIF_ONLY, 'get-token', '-p', reference.BENCH_PROFILE!, '--silent'], env: reference}
     candidates['--version (oclif)'] = {argv: [BIN, '--version'], env: reference}
+    // Tab completion runs on every TAB (src/fast/complete.ts): flags from the manifest; profile names from profiles.json.
+    const completionEnv = {...reference}
+    delete completionEnv.NODE_EXTRA_CA_CERTS
+    candidates['__complete get-token -<TAB> (flags)'] = {argv: [BIN, '__complete', 'get-token', '-'], env: completionEnv}
+    candidates['__complete get-token -p <TAB> (profiles)'] = {argv: [BIN, '__complete', 'get-token', '-p', ''], env: completionEnv}
     const medians = measure(candidates)
 
     const base = medians['node -e 0']

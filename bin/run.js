@@ -9,8 +9,7 @@ async function main() {
   const argv = process.argv.slice(2)
   // Tab completion runs on every TAB: answered without oclif (see src/fast/complete.ts).
   if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
-    process.stdout.write(await require('../dist/fast/complete.js').answerCompletion(argv, join(__dirname, '..')))
-    return
+    return require('../dist/fast/complete.js').runCompletion(argv, join(__dirname, '..'))
   }
   if (argv[0] === 'get-token') {
     try {

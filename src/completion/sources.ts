@@ -48,8 +48,10 @@ export function valueSources(plugins: PluginEvents[], topics: Record<string, str
     flows: async () => extensions(FLOW_EVENT_PREFIX, displayName),
     async profiles() {
       try {
-        // Loaded only when a profile name is wanted: most TABs (commands, flags) need no file locks or crypto.
-        const {ProfileStore} = await import('../profile/store.js')
+        // Loaded only when a profile name is wanted: most TABs (commands, flags) need no file locks or crypto. A
+        // require, not import(): import() would start Node's ESM loader, which costs more than the whole answer.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const {ProfileStore} = require('../profile/store.js') as typeof import('../profile/store.js')
         const profiles = await new ProfileStore(cliHome(env)).list()
         return profiles
           .map((p) => ({description: `${p.defaultFlow ?? DEFAULT_FLOW}, tenant ${p.tenantId}`, value: p.name}))
