@@ -7,10 +7,10 @@ import {createServer} from 'node:net'
 import {expect} from 'chai'
 import {decodeJwt} from 'jose'
 import {Agent, fetch} from 'undici'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
 import {accepts, freePort, listeningAddresses, startCli} from '../support/browser/cli-session.js'
-import {leakedSecrets, startDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+import {leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
 
 /** Whether this process can listen on 127.0.0.1:port right now. */
 function portFree(port: number): Promise<boolean> {
@@ -23,29 +23,16 @@ function portFree(port: number): Promise<boolean> {
 
 describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redirect URI)', function () {
   this.timeout(60_000)
-  let idp: Idp
-  let world: DelegatedWorld
   let port: number
   let redirectUri: string
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    idp.setTokenLifetime(3599)
-    world = await startDelegatedWorld(idp)
+  const suite = useDelegatedWorld('web', 'AuthorizationCode', async () => {
     port = await freePort()
     redirectUri = `http://localhost:${port}`
-    await world.createUserProfile('web', 'AuthorizationCode', ['--redirect-uri', redirectUri])
-    idp.resetCounts()
+    return ['--redirect-uri', redirectUri]
   })
-  afterEach(() => {
-    world.assertNoSecretsAtRest()
-    world.home.cleanup()
-  })
+  let idp: Idp
+  let world: DelegatedWorld
+  beforeEach(() => ({idp, world} = suite))
 
   it('public client: prints the redirect URI, receives the code and prints the token', async () => {
     const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv()})

@@ -7,11 +7,11 @@ import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
 import {decodeJwt} from 'jose'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
 import {enterDeviceCode, openChromium, signInAt} from '../support/browser/chromium.js'
 import {accepts, listeningAddresses, startCli} from '../support/browser/cli-session.js'
-import {BROWSER_SCRIPT, leakedSecrets, startDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+import {BROWSER_SCRIPT, leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
 
 const URL_LINE = /^(https:\/\/127\.0\.0\.1:\d+\/[^\s]+\/oauth2\/v2\.0\/authorize\?\S+)$/m
 
@@ -21,26 +21,10 @@ function redirectPort(authorizeUrl: string): number {
 
 describe('get-token -f InteractiveBrowser (Chromium signs in on the local identity provider)', function () {
   this.timeout(60_000)
+  const suite = useDelegatedWorld('me', 'InteractiveBrowser')
   let idp: Idp
   let world: DelegatedWorld
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    idp.setTokenLifetime(3599)
-    idp.setDeviceCodeSettings({expiresInSeconds: 900, intervalSeconds: 1, slowDownPolls: 0})
-    world = await startDelegatedWorld(idp)
-    await world.createUserProfile('me', 'InteractiveBrowser')
-    idp.resetCounts()
-  })
-  afterEach(() => {
-    world.assertNoSecretsAtRest()
-    world.home.cleanup()
-  })
+  beforeEach(() => ({idp, world} = suite))
 
   it('signs in with PKCE S256 and state, prints the token, and serves the next call from the cache', async () => {
     const result = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})

@@ -5,31 +5,16 @@
  */
 import {expect} from 'chai'
 import {decodeJwt} from 'jose'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
-import {leakedSecrets, startDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+import {leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
 
 describe('refresh, and silent renewal by get-token', function () {
   this.timeout(60_000)
+  const suite = useDelegatedWorld('me', 'InteractiveBrowser')
   let idp: Idp
   let world: DelegatedWorld
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    idp.setTokenLifetime(3599)
-    world = await startDelegatedWorld(idp)
-    await world.createUserProfile('me', 'InteractiveBrowser')
-    idp.resetCounts()
-  })
-  afterEach(() => {
-    world.assertNoSecretsAtRest()
-    world.home.cleanup()
-  })
+  beforeEach(() => ({idp, world} = suite))
 
   async function signIn(args: string[] = []): Promise<string> {
     const result = await world.cli(['get-token', '-p', 'me', ...args], {env: world.browserEnv()})

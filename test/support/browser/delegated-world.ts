@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import type {Idp} from '../idp/index.js'
+import {startIdp, type Idp} from '../idp/index.js'
 import {findPlaintext, registerSensitive} from '../plaintext-scan.js'
 import {startWorld, type World} from '../world.js'
 
@@ -90,4 +90,44 @@ export async function startDelegatedWorld(idp: Idp): Promise<DelegatedWorld> {
 /** Every code and token the provider issued, for "never on stderr" checks. */
 export function leakedSecrets(idp: Idp, text: string): string[] {
   return idp.issuedSecrets().filter((s) => text.includes(s))
+}
+
+export interface DelegatedSuite {
+  /** One identity provider for the whole file. */
+  idp: Idp
+  /** A fresh world for each test, with the user profile already created and the provider's counts reset. */
+  world: DelegatedWorld
+}
+
+/**
+ * The set-up every delegated-flow test file shares; call it first inside the file's `describe`. Before each test:
+ * tokens live an hour, device codes poll every second, a new DelegatedWorld with the profile `name` for `flow`
+ * (plus `profileArgs()`), counts reset. After each: no secret at rest in the test home, then the home removed.
+ * Tests read `suite.idp` and `suite.world`, which the hooks replace.
+ */
+export function useDelegatedWorld(name: string, flow: string, profileArgs: () => Promise<string[]> | string[] = () => []): DelegatedSuite {
+  const suite = {} as DelegatedSuite
+  before(async () => {
+    suite.idp = await startIdp()
+  })
+  after(async () => {
+    await suite.idp.stop()
+  })
+  beforeEach(async () => {
+    suite.idp.setTokenLifetime(3599)
+    suite.idp.setDeviceCodeSettings({expiresInSeconds: 900, intervalSeconds: 1, slowDownPolls: 0})
+    suite.world = await startDelegatedWorld(suite.idp)
+    await suite.world.createUserProfile(name, flow, await profileArgs())
+    suite.idp.resetCounts()
+  })
+  afterEach(() => {
+    const {idp, world} = suite
+    try {
+      idp.blockDeviceCode(world.tenantId, false)
+      world.assertNoSecretsAtRest()
+    } finally {
+      world.home.cleanup()
+    }
+  })
+  return suite
 }
