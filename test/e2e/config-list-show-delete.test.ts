@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import {runCli, TestHome} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
+import {watchLockAttempts} from '../support/wait.js'
 import {acquireLock} from '../../src/base/file-lock.js'
 import {paths} from '../../src/base/paths.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
@@ -146,10 +147,13 @@ describe('config list, show and delete', function () {
     await createBoth()
     expect((await cli(['get-token', '-p', 'app'])).code).to.equal(0)
     const cache = join(home.cliHome, 'cache', 'app.cache')
-    const release = await acquireLock(paths.tokenCacheLock(home.cliHome, 'app'))
+    const lock = paths.tokenCacheLock(home.cliHome, 'app')
+    const release = await acquireLock(lock)
+    const tries = watchLockAttempts(lock)
     let finished = false
     const deleting = cli(['config', 'delete', '-p', 'app', '--yes']).finally(() => (finished = true))
-    await new Promise((resolve) => setTimeout(resolve, 2000))
+    // Its second try at the lock means the first found it taken: the delete is waiting, not done or not yet there.
+    await tries.attempts(2).finally(() => tries.close())
     expect(finished).to.equal(false)
     expect(existsSync(cache)).to.equal(true)
     expect(await secret('profile:app:client-secret')).to.equal(clientSecret)

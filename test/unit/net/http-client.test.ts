@@ -78,10 +78,10 @@ describe('HttpClient: what is retried, and for how long', () => {
   })
 
   it('fails at once, saying when to retry, when a 5xx asks for longer than it will wait', async () => {
+    // (Waiting the hour would time the test out: the failure arriving at all shows it did not wait.)
     replies = [status(503, {'retry-after': '3600'})]
-    const started = Date.now()
     const error = await failure(new net.HttpClient().getJson(`${origin}/meta`))
-    expect(Date.now() - started).to.be.below(1000)
+    expect(received).to.have.length(1)
     expect(error.code).to.equal('HTTP_UNAVAILABLE')
     expect(error.message).to.match(/answered HTTP 503 and asked to retry in 1 h \(at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\), longer than the 1 min this command waits for a retry\. Try again then\.$/)
   })
@@ -96,10 +96,11 @@ describe('HttpClient: what is retried, and for how long', () => {
 
   it('does not sleep past the caller deadline: a wait that does not fit fails at once (429 and 5xx)', async () => {
     for (const code of [429, 503]) {
+      // A client that waited and retried would have got the default 200 reply instead of this failure.
       replies = [status(code, {'retry-after': '5'})]
-      const started = Date.now()
+      received = []
       const error = await failure(new net.HttpClient({timeoutMs: 3000}).getJson(`${origin}/meta`))
-      expect(Date.now() - started).to.be.below(1000)
+      expect(received).to.have.length(1)
       expect(error.message).to.match(new RegExp(`HTTP ${code} and asked to retry in 5 s .*longer than the time left before the timeout \\(--timeout\\)`))
     }
     replies = [status(503, {'retry-after': '1'})]
