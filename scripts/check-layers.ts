@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['extensions'],
   ['profile'],
   ['token', 'flows', 'stores', 'completion'],
-  ['config'],
+  ['config', 'diagnose'],
   ['cli'],
   ['commands', 'fast', 'hooks', '.'],
 ]

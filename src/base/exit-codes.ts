@@ -26,6 +26,8 @@ export const ExitCode = {
   CommandNotExecutable: 126,
   /** exec: the command was not found, as shells report it. */
   CommandNotFound: 127,
+  /** doctor: at least one check failed (✗); warnings alone exit 0. */
+  DoctorFailed: 10,
   /** Interrupted by the user (Ctrl-C), as shells report SIGINT. */
   Interrupted: 130,
 } as const

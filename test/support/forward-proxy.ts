@@ -18,7 +18,11 @@ export interface ForwardProxy {
   stop(): Promise<void>
 }
 
-export async function startForwardProxy(): Promise<ForwardProxy> {
+/**
+ * `refuseConnect`: answer every CONNECT with this status instead of tunnelling (a proxy whose policy blocks the
+ * host, 403, or that wants credentials, 407).
+ */
+export async function startForwardProxy(options: {refuseConnect?: number} = {}): Promise<ForwardProxy> {
   const server = createServer()
   const targets: string[] = []
   const httpRequests: string[] = []
@@ -34,7 +38,12 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
-  createProxy(server)
+  if (options.refuseConnect === undefined) createProxy(server)
+  else {
+    server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      socket.end(`HTTP/1.1 ${options.refuseConnect} Refused by policy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+    })
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({host: '127.0.0.1', port: 0}, () => resolve())

@@ -1,0 +1,112 @@
+import {expect} from 'chai'
+import {createServer} from 'node:net'
+import {startForwardProxy} from '../support/forward-proxy.js'
+import {startIdp, type Idp} from '../support/idp/index.js'
+import {startWorld, type World} from '../support/world.js'
+
+interface Finding {
+  check: string
+  status: 'ok' | 'warn' | 'fail'
+  message: string
+  fix?: string
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as import('node:net').AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗', function () {
+  let idp: Idp
+  let world: World
+
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(async () => {
+    await idp.stop()
+  })
+  beforeEach(async () => {
+    world = await startWorld({idp})
+    expect((await world.createProfile('app')).code).to.equal(0)
+  })
+  afterEach(() => world.home.cleanup())
+
+  async function doctor(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+    const result = await world.cli(['doctor', ...args, '--json'], {extraEnv: {NO_PROXY: undefined, no_proxy: undefined, ...extraEnv}})
+    const report = JSON.parse(result.stdout) as {ok: boolean; findings: Finding[]}
+    return {...result, report, failed: report.findings.filter((f) => f.status === 'fail')}
+  }
+
+  it('a healthy profile is all ✓, exit 0; the text form marks each line and prints no secret', async () => {
+    const {code, report} = await doctor(['-p', 'app'])
+    expect(code, JSON.stringify(report.findings, null, 2)).to.equal(0)
+    expect(report.ok).to.equal(true)
+    expect(report.findings.map((f) => f.status)).to.satisfy((s: string[]) => s.every((x) => x === 'ok'))
+    expect(report.findings.map((f) => f.check)).to.include.members(['secret store', 'home folder', 'proxy', 'authority', 'clock', "profile 'app'"])
+    expect(report.findings.find((f) => f.check === "profile 'app'")!.message).to.equal("Its client secret is stored in the 'encrypted-file' store.")
+
+    const text = await world.cli(['doctor', '-p', 'app'])
+    expect(text.code).to.equal(0)
+    for (const line of text.stdout.trimEnd().split('\n')) expect(line).to.match(/^✓ /)
+    expect(text.stdout + text.stderr).not.to.include(world.clientSecret)
+  })
+
+  it('reports a missing Secret Service when run outside D-Bus, with the fix', async () => {
+    const {code, failed} = await doctor(['-p', 'app'], {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_STORE: 'keyring'})
+    expect(code).to.equal(10)
+    expect(failed).to.have.length(1)
+    expect(failed[0].check).to.equal('secret store')
+    expect(failed[0].message).to.match(/^'keyring', chosen by ENTRA_AUTH_CLI_STORE, is not usable: no D-Bus session \(DBUS_SESSION_BUS_ADDRESS is not set/)
+    expect(failed[0].fix).to.match(/D-Bus session with gnome-keyring.*ENTRA_AUTH_CLI_STORE=encrypted-file with ENTRA_AUTH_CLI_PASSPHRASE/)
+
+    // Nothing chosen and no passphrase either: no store at all.
+    const none = await doctor([], {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined})
+    expect(none.code).to.equal(10)
+    expect(none.failed.map((f) => f.message)).to.include('No secret store is usable: secrets and the token cache cannot be kept.')
+  })
+
+  it('reports a proxy that refuses the CONNECT, with the fix', async () => {
+    const proxy = await startForwardProxy({refuseConnect: 403})
+    try {
+      const {code, report, failed} = await doctor(['-p', 'app'], {HTTPS_PROXY: proxy.url})
+      expect(code).to.equal(10)
+      expect(report.findings).to.deep.include({check: 'proxy', message: `In effect: HTTPS_PROXY=${proxy.url}.`, status: 'ok'})
+      expect(failed).to.have.length(1)
+      expect(failed[0]).to.include({check: 'proxy'})
+      expect(failed[0].message).to.match(/^The proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)/)
+      expect(failed[0].fix).to.match(/^Fix HTTPS_PROXY .*NO_PROXY/)
+      expect(proxy.targets()).to.deep.equal([idp.host])
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it('reports an untrusted CA, naming it and NODE_EXTRA_CA_CERTS', async () => {
+    const {code, failed} = await doctor(['-p', 'app'], {NODE_EXTRA_CA_CERTS: undefined})
+    expect(code).to.equal(10)
+    expect(failed).to.have.length(1)
+    expect(failed[0].check).to.equal('TLS')
+    expect(failed[0].message).to.equal(`The TLS certificate of ${idp.host} does not validate. Its chain ends at 'CN=entra-auth-cli test identity provider CA', which this machine does not trust.`)
+    expect(failed[0].fix).to.match(/save it as PEM and set NODE_EXTRA_CA_CERTS=\/path\/to\/ca\.pem \(not set now\)\.$/)
+  })
+
+  it('reports an unreachable authority (a closed port), with the fix', async () => {
+    const port = await closedPort()
+    const created = await world.cli(
+      ['config', 'create', '--name', 'gone', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', `https://127.0.0.1:${port}`, '--client-secret-stdin'],
+      {input: world.clientSecret},
+    )
+    expect(created.code, created.stderr).to.equal(0)
+    const {code, failed} = await doctor(['-p', 'gone'])
+    expect(code).to.equal(10)
+    expect(failed).to.have.length(1)
+    expect(failed[0].check).to.equal('authority')
+    expect(failed[0].message).to.match(new RegExp(`^127\\.0\\.0\\.1:${port} cannot be reached: .*connection refused`))
+    expect(failed[0].fix).to.equal('Check the network, firewall and the authority URL.')
+  })
+})
