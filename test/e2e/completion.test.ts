@@ -1,10 +1,11 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
-import {mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {BIN, ROOT, runCli, TestHome} from '../support/cli.js'
 import {Terminal} from '../support/pty.js'
+import {displayName} from '../../src/extensions/registry.js'
 
 const exec = promisify(execFile)
 
@@ -16,7 +17,10 @@ const exec = promisify(execFile)
  */
 const TENANT = '11111111-1111-1111-1111-111111111111'
 const CLIENT = '22222222-2222-2222-2222-222222222222'
-const BUILT_IN_FLOWS = ['AuthorizationCode', 'ClientCredentials', 'DeviceCode', 'InteractiveBrowser']
+/** The flows the package declares (`entra:flow:device-code` → DeviceCode), as -f spells them. */
+const BUILT_IN_FLOWS = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {hooks: Record<string, string>}}).oclif.hooks)
+  .filter((event) => event.startsWith('entra:flow:'))
+  .map((event) => displayName(event.slice('entra:flow:'.length)))
 
 describe('tab completion in bash, zsh and fish', function () {
   this.timeout(180_000)
@@ -107,6 +111,7 @@ describe('tab completion in bash, zsh and fish', function () {
       })
 
       it('completes built-in flows and a linked plugin flow after -f, clouds and auth methods', async () => {
+        expect(BUILT_IN_FLOWS).to.include.members(['ClientCredentials', 'DeviceCode', 'InteractiveBrowser', 'AuthorizationCode'])
         expect(await complete('get-token -f ')).to.have.members([...BUILT_IN_FLOWS, 'Broken'])
         expect(await complete('config create --flow Dev')).to.deep.equal(['DeviceCode'])
         expect(await complete('config create --cloud ')).to.have.members(['AzureChina', 'AzurePublic', 'AzureUSGovernment'])
@@ -197,5 +202,20 @@ describe('tab completion in bash, zsh and fish', function () {
       await cli(['config', 'delete', '-p', 'alpha', '--yes'])
       await tab('get-token -p ', ['entra-auth-cli get-token -p charlie'])
     })
+  })
+
+  it('lists the commands of a linked plugin that has no manifest (answered through oclif)', async () => {
+    const other = new TestHome('completion-oclif-')
+    try {
+      const otherEnv = other.env()
+      const linked = await runCli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'command-no-manifest'), '--no-install'], {env: otherEnv})
+      expect(linked.code, linked.stderr).to.equal(0)
+      const top = await runCli(['__complete', ''], {env: otherEnv})
+      expect(top.stdout).to.include('greet\tGreet someone (fixture)\n').and.include('get-token\t')
+      const flags = await runCli(['__complete', 'greet', '-'], {env: otherEnv})
+      expect(flags.stdout).to.equal('--whom\tWhom to greet\n-w\tWhom to greet\n:4\n')
+    } finally {
+      other.cleanup()
+    }
   })
 })
