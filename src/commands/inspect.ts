@@ -6,6 +6,8 @@ import {claimDate, decodeJwt} from '../jwt/read.js'
 import {createReporter} from '../cli/reporter.js'
 import {commandLineTokenWarning, readToken} from '../cli/token-input.js'
 import {summarizeToken} from '../jwt/summary.js'
+import {ProfileStore} from '../profile/store.js'
+import {pinnedIssuer, profileIssuers} from '../token/issuer.js'
 import {writeStdout} from '../base/output-target.js'
 
 export default class Inspect extends BaseCommand {
@@ -15,7 +17,7 @@ export default class Inspect extends BaseCommand {
 
 stdout gets exactly the payload claims as pretty JSON (for jq); stderr gets a short summary: header alg/kid/typ, issuer, audience, app and user, scopes or roles, and when it was issued and expires, in local time. The token and its signature are never printed.
 
---verify fetches the issuer's OpenID metadata (<iss>/.well-known/openid-configuration), then checks the signature against its JWKS, exp and nbf (allowing 5 min of clock skew), and --audience / --issuer when given; claims are printed only if every check passes. Without --issuer, the token's own issuer is trusted to publish the right keys, and anyone can run an issuer and its JWKS: the token is then reported as not verified (stderr, and "verified": false with "issuerPinned": false in --json) even though its signature and lifetime check out. Pin the issuer with --issuer. HTTPS_PROXY and NODE_EXTRA_CA_CERTS apply.
+--verify fetches the issuer's OpenID metadata (<iss>/.well-known/openid-configuration), then checks the signature against its JWKS, exp and nbf (allowing 5 min of clock skew), and --audience / --issuer when given; claims are printed only if every check passes. Without --issuer, the token's own issuer is trusted to publish the right keys, and anyone can run an issuer and its JWKS: the token is then reported as not verified (stderr, and "verified": false with "issuerPinned": false in --json) even though its signature and lifetime check out. Pin the issuer with --issuer, or with -p PROFILE to take it from a profile's authority and tenant. HTTPS_PROXY and NODE_EXTRA_CA_CERTS apply.
 
 Encrypted (JWE) and opaque tokens (Microsoft account tokens, some Microsoft Graph tokens) cannot be read by anyone but the API they are for; they are reported as "not a readable JWT".
 
@@ -28,6 +30,10 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
     {
       command: 'echo "$TOKEN" | <%= config.bin %> inspect --verify --audience api://my-api --issuer https://login.microsoftonline.com/<tenant-id>/v2.0',
       description: 'Check signature, lifetime, audience and issuer',
+    },
+    {
+      command: '<%= config.bin %> get-token -p myapp --silent | <%= config.bin %> inspect --verify -p myapp',
+      description: "Verify a token against the issuer of the profile's authority and tenant",
     },
   ]
 
@@ -45,12 +51,20 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
     file: Flags.string({char: 'f', description: "Read the token from this file ('-' for stdin).", helpValue: 'FILE'}),
     issuer: Flags.string({
       dependsOn: ['verify'],
+      exclusive: ['profile'],
       description: "With --verify: the 'iss' the token must carry; checked before any request is made. Without it the token is not counted as verified (anyone can run an issuer).",
       helpValue: 'URL',
     }),
     json: Flags.boolean({
       description:
-        'Print {header, claims, expiresOn, secondsLeft, verified, issuerPinned} instead of the claims alone. verified is true only with --verify AND --issuer: signature, lifetime and issuer all checked; issuerPinned says whether --issuer was given.',
+        'Print {header, claims, expiresOn, secondsLeft, verified, issuerPinned} instead of the claims alone. verified is true only with --verify AND --issuer (or -p): signature, lifetime and issuer all checked; issuerPinned says whether the issuer was pinned.',
+    }),
+    profile: Flags.string({
+      char: 'p',
+      dependsOn: ['verify'],
+      description:
+        "With --verify: pin the issuer to this profile's authority and tenant (https://<authority>/<tenant-id>/v2.0, or the v1 https://sts.windows.net/<tenant-id>/ in the public cloud), instead of typing --issuer.",
+      helpValue: 'PROFILE',
     }),
     silent: Flags.boolean({description: 'No summary and no warnings on stderr (errors still go there).'}),
     timeout: Flags.string({default: '10s', description: 'With --verify: give up on the metadata and JWKS requests after this long.', helpValue: 'DURATION'}),
@@ -76,14 +90,19 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
     let outcome: string | undefined
     if (flags.verify) {
       const {verifyJwt} = await import('../jwt/verify.js')
-      const result = await verifyJwt(token, decoded, {audience: flags.audience, issuer: flags.issuer, timeoutMs})
+      let issuer = flags.issuer
+      if (flags.profile) {
+        const profile = await new ProfileStore(this.home).get(flags.profile)
+        issuer = pinnedIssuer(await profileIssuers(this.home, profile, timeoutMs), decoded.claims.iss)
+      }
+      const result = await verifyJwt(token, decoded, {audience: flags.audience, issuer, timeoutMs})
       issuerPinned = result.issuerPinned
       verified = issuerPinned
       const signature = `signature (kid ${printable(result.kid ?? 'none')})`
       const audience = result.audience ? `audience '${printable(result.audience)}'` : undefined
       outcome = issuerPinned
-        ? `✓ Verified: ${signature}, lifetime${audience ? `, ${audience}` : ''}; issuer as given.`
-        : `Not verified: ${audience ? `${signature}, lifetime and ${audience}` : `${signature} and lifetime`} check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL.`
+        ? `✓ Verified: ${signature}, lifetime${audience ? `, ${audience}` : ''}; issuer ${flags.profile ? `of profile '${flags.profile}'` : 'as given'}.`
+        : `Not verified: ${audience ? `${signature}, lifetime and ${audience}` : `${signature} and lifetime`} check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE.`
     }
     for (const line of summarizeToken(decoded)) reporter.status(line)
     if (outcome) reporter.status(outcome)

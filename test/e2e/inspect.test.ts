@@ -257,7 +257,7 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const unpinned = await verify(token, ['--json', '--audience', 'api://orders'])
       expect(unpinned.code, unpinned.stderr).to.equal(0)
       expect(JSON.parse(unpinned.stdout)).to.include({issuerPinned: false, verified: false})
-      expect(unpinned.stderr).to.include(`Not verified: signature (kid ${idp.signingKey.kid}), lifetime and audience 'api://orders' check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL.\n`)
+      expect(unpinned.stderr).to.include(`Not verified: signature (kid ${idp.signingKey.kid}), lifetime and audience 'api://orders' check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE.\n`)
       expect(unpinned.stderr).not.to.include('✓')
       const pinned = await verify(token, ['--json', '--issuer', issuer])
       expect(pinned.code, pinned.stderr).to.equal(0)
@@ -297,6 +297,44 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const t = now()
       const result = await verify(await idp.signToken(appClaims({iat: t, nbf: t + 3600, exp: t + 7200})))
       expectOneLineError(result, 7, /Not-before check failed: the token is not valid until .* \(in 59 min\)/)
+    })
+
+    describe('-p PROFILE pins the issuer from the profile', () => {
+      before(async () => {
+        expect((await world.createProfile('orders')).code).to.equal(0)
+        // The same tenant named by its domain: the GUID comes from the authority's OpenID metadata.
+        const byDomain = await world.cli(
+          ['config', 'create', '--name', 'orders-domain', '--tenant-id', `t${world.tenantId.slice(0, 8)}.example`, '--client-id', world.clientId, '--authority', idp.origin, '--client-secret-stdin'],
+          {input: world.clientSecret},
+        )
+        expect(byDomain.code, byDomain.stderr).to.equal(0)
+      })
+
+      it("verifies a genuine token against the issuer of the profile's authority and tenant (GUID or domain)", async () => {
+        const token = await idp.signToken(appClaims())
+        for (const profile of ['orders', 'orders-domain']) {
+          const result = await verify(token, ['-p', profile, '--json', '--audience', 'api://orders'])
+          expect(result.code, result.stderr).to.equal(0)
+          expect(JSON.parse(result.stdout)).to.include({issuerPinned: true, verified: true})
+          expect(result.stderr).to.include(`✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime, audience 'api://orders'; issuer of profile '${profile}'.\n`)
+          expectNoTokenIn(result, token)
+        }
+      })
+
+      it("fails a token of another tenant before contacting anyone (exit 9)", async () => {
+        const other = randomUUID()
+        idp.resetCounts()
+        const result = await verify(await idp.signToken(appClaims({iss: idp.issuer(other), tid: other})), ['-p', 'orders'])
+        expectOneLineError(result, 9, new RegExp(`Issuer check failed: the token was issued by '${idp.issuer(other)}', not '${issuer}'\\.`))
+        expect(idp.requestCount()).to.equal(0)
+      })
+
+      it('is a usage error with --issuer, without --verify, or for an unknown profile (exit 2, 2, 3)', async () => {
+        const token = await idp.signToken(appClaims())
+        expect((await verify(token, ['-p', 'orders', '--issuer', issuer])).code).to.equal(2)
+        expect((await inspect(['-p', 'orders'], token)).code).to.equal(2)
+        expect((await verify(token, ['-p', 'missing'])).code).to.equal(3)
+      })
     })
 
     it('reports the wrong audience (exit 9)', async () => {
@@ -415,7 +453,7 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
         jwksUri = `${idp.origin}/${world.tenantId}/discovery/v2.0/keys`
         const result = await verifySplit()
         expect(result.code, result.stderr).to.equal(0)
-        expect(result.stderr).to.match(/^Not verified: signature \(kid .*\) and lifetime check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL\.$/m)
+        expect(result.stderr).to.match(/^Not verified: signature \(kid .*\) and lifetime check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE\.$/m)
         expect(result.stderr).not.to.include('✓ Verified')
       })
     })
