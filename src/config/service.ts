@@ -20,7 +20,7 @@ import {
 import {nameClash, profileRecordProblem, ProfileStore} from '../profile/store.js'
 import {SecretStores} from '../extensions/secret-stores.js'
 import {TokenCacheFile} from '../token/cache.js'
-import type {SecretStore} from '../contract/index.js'
+import type {FlowRegistration, SecretStore} from '../contract/index.js'
 
 export interface ProfileInput {
   name: string
@@ -147,10 +147,13 @@ export class ProfileService {
 
   /**
    * Fields the chosen flow takes from the environment when they were not given (its `environmentDefaults`):
-   * returns the input completed and the variables used, to say so.
+   * returns the input completed, the variables used (to say so) and all the flow reads (to name them when missing).
    */
-  async environmentDefaults(input: Partial<ProfileInput>, env: NodeJS.ProcessEnv = process.env): Promise<{input: Partial<ProfileInput>; used: string[]}> {
-    if (!input.flow) return {input, used: []}
+  async environmentDefaults(
+    input: Partial<ProfileInput>,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<{input: Partial<ProfileInput>; used: string[]; variables: NonNullable<FlowRegistration['environmentDefaults']>}> {
+    if (!input.flow) return {input, used: [], variables: {}}
     const defaults = (await loadFlowRegistration(this.hooks, this.matchFlow(input.flow))).environmentDefaults ?? {}
     const completed = {...input}
     const used: string[] = []
@@ -161,7 +164,7 @@ export class ProfileService {
       completed[field] = value
       used.push(variable!)
     }
-    return {input: completed, used}
+    return {input: completed, used, variables: defaults}
   }
 
   /** Checks a certificate file opens with the password; returns its absolute path. Throws a UsageError saying why not. */

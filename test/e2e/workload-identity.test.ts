@@ -130,6 +130,12 @@ describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_
     expect(JSON.parse(result.stdout).error).to.include({code: 'AADSTS700211', exitCode: 4})
   })
 
+  it('config create --flow WorkloadIdentity without the variables or flags names both (exit 2)', async () => {
+    const result = await world.cli(['config', 'create', '--name', 'pod', '--flow', 'WorkloadIdentity'])
+    expect(result.code).to.equal(2)
+    expect(result.stderr).to.match(/^Error: Missing --tenant-id \(or AZURE_TENANT_ID\), --client-id \(or AZURE_CLIENT_ID\); pass them as flags/)
+  })
+
   it('without AZURE_FEDERATED_TOKEN_FILE, or with the file missing, says what to set (exit 3) and asks nobody', async () => {
     await createPodProfile()
     const unset = await world.cli(['get-token', '-p', 'pod'], {extraEnv: {...podEnv(), AZURE_FEDERATED_TOKEN_FILE: undefined}})

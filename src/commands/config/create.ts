@@ -77,7 +77,8 @@ Without a terminal every required value must be given as a flag; secrets are rea
     const missing = (['name', 'tenantId', 'clientId'] as const).filter((key) => !input[key])
     if (missing.length > 0) {
       if (!isInteractive()) {
-        const names = missing.map((m) => ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m])
+        const variables: Partial<Record<(typeof missing)[number], string>> = defaults.variables
+        const names = missing.map((m) => ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m] + (variables[m] ? ` (or ${variables[m]})` : ''))
         throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.`)
       }
       input = await this.ask(service, input, false)
