@@ -66,7 +66,8 @@ async function networkFinding(error: CliError, target: URL, proxy: URL | undefin
   return fail('authority', `${host} cannot be reached${via}: ${error.message}`, proxy ? 'Check the proxy (HTTPS_PROXY) and NO_PROXY.' : 'Check the network, firewall and the authority URL.')
 }
 
-function clockFinding(date: string | undefined, sentAt: number, receivedAt: number, host: string): Finding {
+/** The clock finding from a response's Date header and when the request was sent and its answer received (epoch ms). */
+export function clockFinding(date: string | undefined, sentAt: number, receivedAt: number, host: string): Finding {
   const server = date ? Date.parse(date) : Number.NaN
   if (Number.isNaN(server)) return warn('clock', `${host} sent no Date header; the clock could not be compared.`)
   // The Date header has whole seconds and was stamped between sending and receiving.

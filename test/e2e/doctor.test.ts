@@ -1,5 +1,8 @@
 import {expect} from 'chai'
 import {createServer} from 'node:net'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {createClientCertificate} from '../support/certs.js'
 import {startForwardProxy} from '../support/forward-proxy.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {startWorld, type World} from '../support/world.js'
@@ -93,6 +96,52 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     expect(failed[0].check).to.equal('TLS')
     expect(failed[0].message).to.equal(`The TLS certificate of ${idp.host} does not validate. Its chain ends at 'CN=entra-auth-cli test identity provider CA', which this machine does not trust.`)
     expect(failed[0].fix).to.match(/save it as PEM and set NODE_EXTRA_CA_CERTS=\/path\/to\/ca\.pem \(not set now\)\.$/)
+  })
+
+  it('names the untrusted CA through a proxy too: the chain is read through the same CONNECT tunnel', async () => {
+    const proxy = await startForwardProxy()
+    try {
+      const {code, failed} = await doctor(['-p', 'app'], {HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: undefined})
+      expect(code).to.equal(10)
+      expect(failed.map((f) => f.message)).to.deep.equal([
+        `The TLS certificate of ${idp.host} through the proxy ${proxy.url} does not validate. Its chain ends at 'CN=entra-auth-cli test identity provider CA', which this machine does not trust.`,
+      ])
+      expect(proxy.targets()).to.deep.equal([idp.host, idp.host])
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it("a certificate profile: ⚠ when its certificate expires within 30 days (exit 0), ✗ once expired; the fix says how to renew", async () => {
+    for (const [validDays, status, code] of [[10, 'warn', 0], [-1, 'fail', 10]] as const) {
+      const cert = createClientCertificate({commonName: `doctor-${validDays}`, password: 'pfx-pass', validDays})
+      const pfx = join(world.home.root, `app${validDays}.pfx`)
+      writeFileSync(pfx, cert.pfx)
+      const name = `cert${validDays}`
+      const created = await world.cli(['config', 'create', '--name', name, '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId), '--certificate', pfx, '--certificate-password-stdin'], {input: 'pfx-pass'})
+      expect(created.code, created.stderr).to.equal(0)
+      const result = await doctor(['-p', name])
+      expect(result.code, JSON.stringify(result.report)).to.equal(code)
+      const finding = result.report.findings.find((f) => f.check === `profile '${name}'`)!
+      expect(finding.status).to.equal(status)
+      expect(finding.message).to.match(validDays > 0 ? /^Its certificate .* expires in (9|10) day\(s\), on \d{4}-/ : /^Its certificate .* expired on \d{4}-/)
+      expect(finding.fix).to.match(/upload it to the app registration .*config edit -p cert/)
+    }
+  })
+
+  it('a WorkloadIdentity profile: ✗ when AZURE_FEDERATED_TOKEN_FILE is not set', async () => {
+    const env = {AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_TENANT_ID: world.tenantId}
+    expect((await world.cli(['config', 'create', '--name', 'pod', '--flow', 'WorkloadIdentity'], {extraEnv: env})).code).to.equal(0)
+    const {code, failed} = await doctor(['-p', 'pod'])
+    expect(code).to.equal(10)
+    expect(failed).to.deep.equal([
+      {
+        check: "profile 'pod'",
+        fix: 'Set AZURE_FEDERATED_TOKEN_FILE to the file your platform writes the federated token to (Kubernetes workload identity sets it in the pod).',
+        message: 'Its flow is WorkloadIdentity, but AZURE_FEDERATED_TOKEN_FILE is not set.',
+        status: 'fail',
+      },
+    ])
   })
 
   it('reports an unreachable authority (a closed port), with the fix', async () => {
