@@ -13,7 +13,7 @@ async function main() {
   }
   if (argv[0] === 'get-token') {
     try {
-      if (await require('../dist/fast/get-token.js').tryFastGetToken(argv.slice(1), join(__dirname, '..'))) return
+      if (await require('../dist/fast/bundle.js').tryFastGetToken(argv.slice(1), join(__dirname, '..'))) return
     } catch {
       // Fall through: the full command reports whatever went wrong, with advice.
     }

@@ -238,11 +238,19 @@ interface RootPackageJson {
   oclif?: {hooks?: Record<string, string | string[]>}
 }
 
+/** A hook file's module, given its path as package.json declares it (`./dist/hooks/store-keyring`). */
+export type HookModuleLoader = (target: string) => {default?: unknown}
+
 /**
  * The root package's own hooks, run without loading oclif: the get-token fast path uses this to open a built-in
- * store exactly as oclif would (same hook file, same registration), at a fraction of oclif's start-up cost.
+ * store exactly as oclif would (same registration, same hook module), at a fraction of oclif's start-up cost.
+ * `load` defaults to requiring the hook file; the bundled fast path passes the modules it was built with.
  */
-export function rootPackageHookSource(root: string): HookSource {
+export function rootPackageHookSource(
+  root: string,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  load: HookModuleLoader = (target) => require(join(root, target)),
+): HookSource {
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as RootPackageJson
   const hooks = pjson.oclif?.hooks ?? {}
   return {
@@ -253,8 +261,7 @@ export function rootPackageHookSource(root: string): HookSource {
       const failures: Array<{plugin: string; error: Error}> = []
       for (const target of targets) {
         try {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const module = require(join(root, target)) as {default?: (this: unknown, options: unknown) => Promise<T>}
+          const module = load(target) as {default?: (this: unknown, options: unknown) => Promise<T>}
           if (typeof module.default !== 'function') throw new Error(`${target} has no default export`)
           successes.push({plugin: pjson.name, result: await module.default.call({}, {})})
         } catch (error) {

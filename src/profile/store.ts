@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
 import {withLock} from '../base/file-lock.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
 import {ConfigError, profileNotFound} from '../base/errors.js'
@@ -51,7 +51,8 @@ export class ProfileStore {
   private async read(): Promise<ProfilesFile> {
     let text: string
     try {
-      text = await readFile(this.file, 'utf8')
+      // Synchronous: the caller waits for it anyway, and a get-token cache hit pays for every event-loop turn.
+      text = readFileSync(this.file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: [], schemaVersion: PROFILES_SCHEMA_VERSION}
       throw new ConfigError(`Cannot read ${this.file}: ${(error as Error).message}`)

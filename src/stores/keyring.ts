@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 import type {Entry as EntryType} from '@napi-rs/keyring'
 import {cliHome} from '../base/paths.js'
@@ -12,9 +13,28 @@ type EntryConstructor = typeof EntryType
 let cachedEntry: EntryConstructor | undefined
 function entryClass(): EntryConstructor {
   // Loaded on first use: the native module is not on the path of commands that never touch a secret.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  cachedEntry ??= (require('@napi-rs/keyring') as {Entry: EntryConstructor}).Entry
+  cachedEntry ??= loadBinding().Entry
   return cachedEntry
+}
+
+/**
+ * On glibc Linux the platform's binding package is loaded directly. The package's own loader (the fallback, and
+ * the only way everywhere else) first works out glibc versus musl by reading files, and the get-token fast path
+ * pays for every millisecond. musl is told by its dynamic loader, which every musl system has: when it is
+ * present (Alpine, or a glibc host with musl installed) the package's loader decides.
+ */
+function loadBinding(): {Entry: EntryConstructor} {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (process.platform === 'linux') {
+    try {
+      if (process.arch === 'x64' && !existsSync('/lib/ld-musl-x86_64.so.1')) return require('@napi-rs/keyring-linux-x64-gnu')
+      if (process.arch === 'arm64' && !existsSync('/lib/ld-musl-aarch64.so.1')) return require('@napi-rs/keyring-linux-arm64-gnu')
+    } catch {
+      // Not installed side by side (or not loadable here): the package's own loader knows every platform.
+    }
+  }
+  return require('@napi-rs/keyring')
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 /**
