@@ -4,7 +4,7 @@ import {EncryptedFileStore, encryptedFileAvailability, PASSPHRASE_ENV} from '../
 import {KeyringStore, probeKeyring} from '../stores/keyring.js'
 import {agentKey, agentUnlocked} from '../stores/unlock-agent.js'
 import {askPassphrase, MIN_NEW_PASSPHRASE} from './passphrase.js'
-import type {StoreRegistration} from '../contract/index.js'
+import {CONTRACT_VERSION, type StoreRegistration} from '../contract/index.js'
 
 /**
  * The two built-in secret stores, registered exactly as a plugin would (hooks/store-*.ts export them). They live
@@ -12,6 +12,7 @@ import type {StoreRegistration} from '../contract/index.js'
  * at import: the keyring's native module on first use, @inquirer/prompts on the first question.
  */
 export const keyringStoreRegistration: StoreRegistration = {
+  contractVersion: CONTRACT_VERSION,
   encrypted: true,
   isAvailable: () => probeKeyring(),
   name: 'keyring',
@@ -23,6 +24,7 @@ export const keyringStoreRegistration: StoreRegistration = {
 }
 
 export const encryptedFileStoreRegistration: StoreRegistration = {
+  contractVersion: CONTRACT_VERSION,
   encrypted: true,
   async isAvailable() {
     const availability = encryptedFileAvailability(process.env, Boolean(process.stdin.isTTY && process.stderr.isTTY))
