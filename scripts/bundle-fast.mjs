@@ -1,20 +1,49 @@
 /**
  * Builds dist/fast/bundle.js: the get-token fast path (src/fast/get-token.ts and everything it imports from src)
  * as one CommonJS file, so a cache hit loads one module instead of ~20. It is built from the same sources as the
- * oclif path, so both keep one cache-hit rule. Packages stay external and load only when reached; the build
- * fails if the bundle would load oclif, msal, jose, inquirer or undici up front.
+ * oclif path, so both keep one cache-hit rule, and it carries the package's own hook modules (every
+ * oclif.hooks entry of package.json), registered under their declared targets (src/fast/builtin-hooks.ts).
+ * Packages stay external and load only when reached; a dynamic import() of our own code (a flow's create())
+ * stays a dynamic import of the built file beside the bundle. The build fails if the bundle would load oclif,
+ * msal, jose, inquirer or undici up front.
  *   node scripts/bundle-fast.mjs   (part of `npm run build`)
  */
 import {build} from 'esbuild'
-import {resolve} from 'node:path'
+import {readFileSync} from 'node:fs'
+import {join, relative, resolve} from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
 const HEAVY = /^(@oclif\/|@azure\/msal|jose|@inquirer\/|inquirer|undici|node-forge|open)(\/|$)/
+const OUT_DIR = join(root, 'dist', 'fast')
+
+const hooks = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).oclif?.hooks ?? {}
+const targets = [...new Set(Object.values(hooks).flat())]
+const source = (target) => './' + target.replace(/^\.\/dist\//, 'src/').replace(/(\.js)?$/, '.ts')
+const entry = [
+  "import {registerBuiltinHooks} from './src/fast/builtin-hooks.ts'",
+  ...targets.map((target, i) => `import * as hook${i} from '${source(target)}'`),
+  `registerBuiltinHooks({${targets.map((target, i) => `${JSON.stringify(target)}: hook${i}`).join(', ')}})`,
+  "export * from './src/fast/get-token.ts'",
+].join('\n')
+
+/** `await import('../flows/x.js')` in a hook: the built file, loaded only when that code runs. */
+const lazyOwnModules = {
+  name: 'lazy-own-modules',
+  setup(build) {
+    build.onResolve({filter: /^\.\.?\//}, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined
+      const built = join(root, 'dist', relative(join(root, 'src'), resolve(args.resolveDir, args.path)))
+      const path = relative(OUT_DIR, built)
+      return {external: true, path: path.startsWith('.') ? path : `./${path}`}
+    })
+  },
+}
 
 const result = await build({
   absWorkingDir: root,
   bundle: true,
-  entryPoints: ['src/fast/get-token.ts'],
+  plugins: [lazyOwnModules],
+  stdin: {contents: entry, loader: 'ts', resolveDir: root, sourcefile: 'fast-entry.ts'},
   format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',

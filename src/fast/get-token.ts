@@ -19,7 +19,7 @@ import {createReporter} from '../cli/reporter.js'
 import {emitToken, messages, OUTPUT_FORMATS, outputFormat, type OutputFormat} from '../token/output.js'
 import {OutputError, writeStdout} from '../base/output-target.js'
 import type {SecretStore} from '../contract/index.js'
-import {loadBuiltinHook} from './builtin-hooks.js'
+import {builtinHookLoader} from './builtin-hooks.js'
 
 interface FastFlags {
   profile?: string
@@ -104,7 +104,7 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   const home = cliHome(env)
   const profile = await new ProfileStore(home).find(flags.profile!)
   if (!profile) return false
-  const hooks = rootPackageHookSource(root, loadBuiltinHook)
+  const hooks = rootPackageHookSource(root, builtinHookLoader(root))
   // A flow this package does not declare (a removed plugin, a typo) is for oclif to report, not for us to paper over.
   const flow = profile.defaultFlow ?? DEFAULT_FLOW
   if (!listExtensions(hooks, 'flow').some((e) => canonicalName(e.id) === canonicalName(flow))) return false
