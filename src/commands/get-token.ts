@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/command-base.js'
+import {canOpenTerminal, chooseClipboard, copyToClipboard} from '../cli/clipboard.js'
 import {parseDuration} from '../base/duration.js'
 import {parseScopes} from '../profile/model.js'
 import {terminalPrompts} from '../cli/prompts.js'
@@ -21,6 +22,7 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
     {command: '<%= config.bin %> get-token -p myapp --scope "api://my-api/.default"', description: 'Token for another API'},
     {command: '<%= config.bin %> get-token -p myapp --json', description: 'JSON with accessToken, expiresOn, tokenType, scopes'},
     {command: '<%= config.bin %> get-token -p myapp -o token.txt', description: 'Save the token to a file (mode 0600)'},
+    {command: '<%= config.bin %> get-token -p myapp --clipboard', description: 'Copy the token to the clipboard (OSC 52 over SSH)'},
     {command: '<%= config.bin %> get-token -p me -f DeviceCode', description: 'Sign in with a device code on a headless machine'},
   ]
 
@@ -35,6 +37,11 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
       description: 'Flow to use instead of the profile\'s: ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds.',
       helpValue: 'FLOW',
     }),
+    clipboard: Flags.boolean({
+      description:
+        "Copy the token to the clipboard instead of printing it: wl-copy, xclip or xsel on Linux (clip.exe on WSL), pbcopy on macOS, clip.exe on Windows, or over SSH your terminal's clipboard (OSC 52). The token goes to the tool's stdin, never its arguments.",
+      exclusive: ['output', 'json', 'output-format'],
+    }),
     force: Flags.boolean({description: 'Skip the cache and get a new token from the identity provider.'}),
     'login-hint': Flags.string({description: 'Pre-fill this account (UPN) on the sign-in page; a cached token of this account is used if there is one (but anyone may sign in, unlike --account).'}),
     'no-browser': Flags.boolean({description: 'Do not open a browser; print the sign-in URL instead.'}),
@@ -45,6 +52,8 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
     const reporter = createReporter({silent: flags.silent})
     const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout')
+    // Where the token will go is settled first: no clipboard is reported before anyone signs in.
+    const clipboard = flags.clipboard ? chooseClipboard({env: process.env, hasTerminal: canOpenTerminal(), platform: process.platform}) : undefined
     const {fromCache, result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,
@@ -56,6 +65,10 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(ent
       timeoutMs,
     })
     reporter.status(fromCache ? messages.cached : messages.acquired)
+    if (clipboard) {
+      reporter.status(`✓ Token copied to ${await copyToClipboard(result.accessToken, clipboard)}`)
+      return
+    }
     await emitToken(result, {format: outputFormat(flags), output: flags.output}, reporter)
   }
 }

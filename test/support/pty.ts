@@ -30,6 +30,8 @@ export interface TerminalOptions {
   cols?: number
   rows?: number
   cwd?: string
+  /** Extra tmux.conf lines, e.g. 'set -s set-clipboard on' (then an OSC 52 sequence fills a paste buffer). */
+  tmuxConf?: string[]
 }
 
 /** tmux key names: 'Enter', 'Up', 'Down', 'Left', 'Right', 'Tab', 'BSpace', 'Escape', 'C-c', 'Space', ... */
@@ -54,7 +56,7 @@ export class Terminal {
     const dir = mkdtempSync(join(tmpdir(), 'entra-pty-'))
     const socket = join(dir, 'sock')
     const conf = join(dir, 'tmux.conf')
-    writeFileSync(conf, ['set -g status off', 'set -g history-limit 5000', ''].join('\n'))
+    writeFileSync(conf, ['set -g status off', 'set -g history-limit 5000', ...(options.tmuxConf ?? []), ''].join('\n'))
     const env: NodeJS.ProcessEnv = {...options.env, TERM: 'xterm-256color'}
     delete env.TMUX
     delete env.TMUX_PANE
@@ -85,6 +87,15 @@ export class Terminal {
   private async tmux(args: string[]): Promise<string> {
     const {stdout} = await exec('tmux', ['-S', this.socket, ...args], {cwd: this.dir, env: this.env, timeout: 10_000})
     return stdout
+  }
+
+  /** The newest tmux paste buffer (what a program put there with OSC 52), or undefined when there is none. */
+  async pasteBuffer(): Promise<string | undefined> {
+    try {
+      return await this.tmux(['show-buffer'])
+    } catch {
+      return undefined
+    }
   }
 
   /** Types text literally (no key-name interpretation). */
