@@ -67,6 +67,8 @@ export interface ValueSources {
   profiles(): Promise<Candidate[]>
   flows(): Promise<Candidate[]>
   stores(): Promise<Candidate[]>
+  /** Installed and linked plugins, for `plugins uninstall|inspect`. */
+  plugins(): Promise<Candidate[]>
   /** Fixed choices the manifest does not list as `options` (they are checked case-insensitively by the commands). */
   choices(flag: string): Candidate[] | undefined
   /** Descriptions for topics that are not commands themselves (`config`). */
@@ -76,8 +78,11 @@ export interface ValueSources {
 /** What a flag's or argument's value is, by its name and help value; `files` lets the shell complete paths. */
 type ValueKind = 'profile' | 'flow' | 'store' | 'files' | 'none'
 
+/** The plugin-plugins commands whose `plugin` argument names an installed plugin (`install` takes a new one). */
+const PLUGIN_NAME_COMMANDS = new Set(['plugins:uninstall', 'plugins:inspect'])
+
 const FILE_HELP_VALUES = new Set(['FILE', 'PATH', 'DIR'])
-const FILE_NAMES = new Set(['file', 'output', 'certificate', 'out', 'input'])
+const FILE_NAMES = new Set(['file', 'output', 'certificate', 'out', 'input', 'path'])
 
 function valueKind(spec: {name: string; helpValue?: string | string[]}): ValueKind {
   if (spec.name === 'profile') return 'profile'
@@ -99,6 +104,11 @@ export async function complete(words: string[], commands: CommandSpec[], sources
   const command = byId.get(path.join(':'))
   const rest = typed.slice(path.length)
 
+  // `help config cr<TAB>`: help takes a command, so complete the words after it as one (names only, no flags).
+  if (command?.id === 'help') {
+    const inner = await complete(words.slice(path.length), commands.filter((c) => c.id !== 'help'), sources)
+    return {candidates: inner.candidates.filter((c) => !c.value.startsWith('-')), directive: Directive.NoFileComp}
+  }
   if (rest.length === 0) {
     // Still at the command position: subcommands and topics below what is typed; with none, the command's own
     // flags and arguments; a first argument with fixed choices (`autocomplete bash`) is offered beside them.
@@ -172,6 +182,7 @@ async function completeAfter(command: CommandSpec, rest: string[], partial: stri
   const arg = args[positional]
   if (arg) {
     if (arg.options) return {candidates: filter(arg.options.map((value) => ({value})), partial), directive: Directive.NoFileComp}
+    if (arg.name === 'plugin' && PLUGIN_NAME_COMMANDS.has(command.id)) return {candidates: filter(await sources.plugins(), partial), directive: Directive.NoFileComp}
     if (valueKind(arg) === 'files') return {candidates: [], directive: Directive.Default}
     return {candidates: [], directive: Directive.NoFileComp}
   }

@@ -137,11 +137,12 @@ export function powershellScript(bin: string): string {
   return `# ${bin} completion for PowerShell: asks '${bin} __complete' at every TAB (see '${bin} autocomplete').
 Register-ArgumentCompleter -Native -CommandName '${bin}' -ScriptBlock {
   param($WordToComplete, $CommandAst, $CursorPosition)
+  # The words before the cursor, without the program and without the word being completed.
   $words = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -le $CursorPosition } | Select-Object -Skip 1 | ForEach-Object { $_.ToString() })
   if ($WordToComplete -ne '' -and $words.Count -gt 0 -and $words[-1] -eq $WordToComplete) { $words = @($words | Select-Object -SkipLast 1) }
-  # An empty argument is dropped by Windows PowerShell and PowerShell before 7.3 unless it is quoted.
-  $empty = if ($PSVersionTable.PSVersion -lt [version]'7.3') { '""' } else { '' }
-  $partial = if ($WordToComplete -eq '') { $empty } else { $WordToComplete }
+  # Before 7.3 (or with Legacy argument passing) an empty argument never reaches a native program unless quoted.
+  $legacy = $PSVersionTable.PSVersion -lt [version]'7.3' -or $PSNativeCommandArgumentPassing -eq 'Legacy'
+  $partial = if ($WordToComplete -ne '') { $WordToComplete } elseif ($legacy) { '""' } else { '' }
   $out = @(& '${bin}' __complete @words $partial 2>$null)
   if ($out.Count -eq 0) { return }
   $directive = 0
@@ -149,8 +150,8 @@ Register-ArgumentCompleter -Native -CommandName '${bin}' -ScriptBlock {
   if ($directive -band 1) { return }
   $lines = @($out | Select-Object -SkipLast 1 | Where-Object { $_ -ne '' })
   if ($lines.Count -eq 0) {
-    # Nothing offered: PowerShell completes file names unless something (here an empty result) says otherwise.
-    if ($directive -band 4) { return [System.Management.Automation.CompletionResult]::new(' ', ' ', 'ParameterValue', ' ') }
+    # An empty string stops PowerShell from completing file names; returning nothing lets it.
+    if ($directive -band 4) { '' }
     return
   }
   foreach ($line in $lines) {

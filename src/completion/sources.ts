@@ -62,6 +62,7 @@ export function valueSources(plugins: PluginEvents[], topics: Record<string, str
       }
     },
     stores: async () => extensions(STORE_EVENT_PREFIX, (id) => id),
+    plugins: async () => plugins.filter((p) => !p.isRoot).map((p) => ({value: p.name})),
     topics,
   }
 }

@@ -48,6 +48,10 @@ async function fromOclif(root: string): Promise<{commands: CommandSpec[]; plugin
   const config = await OclifConfig.load(root)
   return {
     commands: config.commands as unknown as CommandSpec[],
-    plugins: config.getPluginsList().map((p) => ({events: Object.keys(p.hooks ?? {}), isRoot: p.isRoot, name: p.name})),
+    // The root package and what the user installed or linked, as installedPlugins() lists them (no core plugins).
+    plugins: config
+      .getPluginsList()
+      .filter((p) => p.isRoot || p.type === 'user' || p.type === 'link')
+      .map((p) => ({events: Object.keys(p.hooks ?? {}), isRoot: p.isRoot, name: p.name})),
   }
 }

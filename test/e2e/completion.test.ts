@@ -94,6 +94,11 @@ describe('tab completion in bash, zsh and fish', function () {
         expect(top.some((v) => v.startsWith('__'))).to.equal(false)
         expect(await complete('ge')).to.deep.equal(['get-token'])
         expect(await complete('config ')).to.have.members(['create', 'delete', 'edit', 'export', 'import', 'list', 'show'])
+        expect(await complete('help config cr')).to.deep.equal(['create'])
+      })
+
+      it('completes the linked plugin after plugins uninstall', async () => {
+        expect(await complete('plugins uninstall ')).to.deep.equal(['fixture-broken-flow'])
       })
 
       it('completes short and long flags after -, long ones only after --', async () => {

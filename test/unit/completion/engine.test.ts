@@ -6,13 +6,19 @@ import {ROOT} from '../../support/cli.js'
 
 /** The real manifest of the built CLI (npm run build writes it), so the tests follow the commands as they are. */
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, CommandSpec>}
-const commands = Object.entries(manifest.commands).map(([id, c]) => ({...c, id}))
+// Plus the shape of two plugin commands (help, plugins uninstall) whose manifests live in their own packages.
+const commands: CommandSpec[] = [
+  ...Object.entries(manifest.commands).map(([id, c]) => ({...c, id})),
+  {args: {command: {name: 'command'}}, id: 'help', summary: 'Display help'},
+  {aliases: ['plugins:remove'], args: {plugin: {name: 'plugin'}}, id: 'plugins:uninstall', summary: 'Removes a plugin'},
+]
 
 const sources: ValueSources = {
   choices: (flag) => (flag === 'cloud' ? [{value: 'AzureChina'}, {value: 'AzurePublic'}] : undefined),
   flows: async () => [{description: 'built-in', value: 'DeviceCode'}, {description: 'from x', value: 'Magic'}],
   profiles: async () => [{value: 'prod'}, {value: 'test'}],
   stores: async () => [{value: 'keyring'}],
+  plugins: async () => [{value: 'my-plugin'}],
   topics: {config: 'Profiles'},
 }
 
@@ -45,6 +51,14 @@ describe('completion/engine', () => {
     expect(await complete(['get-token', '-o', ''], commands, sources)).to.deep.equal({candidates: [], directive: Directive.Default})
     expect(await complete(['config', 'import', ''], commands, sources)).to.deep.equal({candidates: [], directive: Directive.Default})
     expect((await complete(['config', 'create', '--tenant-id', ''], commands, sources)).directive).to.equal(Directive.NoFileComp)
+  })
+
+  it('completes command names after help, and installed plugins after plugins uninstall', async () => {
+    expect(await values('help', 'config', 'cr')).to.deep.equal(['create'])
+    expect(await values('help', 'get-token', '')).to.deep.equal([])
+    expect(await values('help', 'he')).to.deep.equal([])
+    expect(await values('plugins', 'uninstall', '')).to.deep.equal(['my-plugin'])
+    expect(await values('plugins', 'remove', 'my')).to.deep.equal(['my-plugin'])
   })
 
   it('treats everything after -- as arguments, left to the shell', async () => {
