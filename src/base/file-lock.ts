@@ -1,11 +1,11 @@
 import {readFileSync} from 'node:fs'
-import {link, open, readFile, stat, unlink} from 'node:fs/promises'
+import {link, lstat, open, readFile, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import {sleep} from './abort.js'
 import {ensurePrivateDir} from './fs-atomic.js'
-import {CliError} from './errors.js'
+import {CliError, ConfigError} from './errors.js'
 
 /**
  * A cross-process lock on a file path.
@@ -60,25 +60,27 @@ function bootId(): string | undefined {
 
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<ReleaseLock> {
   const {holdMs = 60_000, pollMs = 50, signal, timeoutMs = 180_000, what = lockPath} = options
-  await ensurePrivateDir(dirname(lockPath))
   const deadline = Date.now() + timeoutMs
+  try {
+    await ensurePrivateDir(dirname(lockPath))
+  } catch (error) {
+    throw lockFileSystemError(what, dirname(lockPath), error)
+  }
   for (;;) {
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted')
     const owner = newOwner(holdMs)
-    if (await tryCreate(lockPath, owner)) {
+    if (await tryCreate(lockPath, owner, what)) {
       return async () => {
         // Remove the lock only while it is still ours (it could have been declared stale and taken over).
         if ((await readOwner(lockPath))?.nonce === owner.nonce) await unlink(lockPath).catch(() => {})
       }
     }
-    const seen = await observe(lockPath)
-    if (!seen) continue // released meanwhile: try again at once
-    if (await isStale(seen)) {
-      await takeOver(lockPath, seen)
-      continue
-    }
-    if (signal?.aborted) throw signal.reason ?? new Error('aborted')
-    if (Date.now() > deadline) throw new LockBusyError(what, seen.owner)
-    await sleep(pollMs + Math.floor(Math.random() * pollMs), signal)
+    const seen = await observe(lockPath, what)
+    // Released meanwhile, or a stale lock removed: try again at once. Otherwise wait a little; the deadline is
+    // checked on every pass, so nothing at the lock path can keep a run spinning past --timeout.
+    const freed = !seen || ((await isStale(seen)) && (await takeOver(lockPath, seen, what)))
+    if (Date.now() > deadline) throw new LockBusyError(what, seen?.owner)
+    if (!freed) await sleep(pollMs + Math.floor(Math.random() * pollMs), signal)
   }
 }
 
@@ -96,24 +98,42 @@ function newOwner(holdMs: number): LockOwner {
   return {bootId: bootId(), createdAt: now, holdUntil: now + holdMs, host: hostname(), nonce: randomBytes(8).toString('hex'), pid: process.pid}
 }
 
-/** Creates the lock whole, or reports that the name is taken. */
-async function tryCreate(lockPath: string, owner: LockOwner): Promise<boolean> {
+/**
+ * Creates the lock whole, or reports that the name is taken. A file system that cannot hold it (full, read-only,
+ * not ours) is a ConfigError naming the fix, and leaves no temp file behind.
+ */
+async function tryCreate(lockPath: string, owner: LockOwner, what: string): Promise<boolean> {
   const tmp = `${lockPath}.${owner.pid}.${owner.nonce}.tmp`
-  const handle = await open(tmp, 'wx', 0o600)
   try {
-    await handle.writeFile(JSON.stringify(owner))
-  } finally {
-    await handle.close()
-  }
-  try {
+    const handle = await open(tmp, 'wx', 0o600)
+    try {
+      await handle.writeFile(JSON.stringify(owner))
+    } finally {
+      await handle.close()
+    }
     await link(tmp, lockPath)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
+    throw lockFileSystemError(what, lockPath, error)
   } finally {
     await unlink(tmp).catch(() => {})
   }
+}
+
+/** The lock cannot be taken because of the file system: exit 3, with what to change. */
+function lockFileSystemError(what: string, path: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code
+  const why =
+    code === 'ENOSPC' ? 'the disk is full (ENOSPC)'
+    : code === 'EROFS' ? 'the file system is read-only (EROFS)'
+    : code === 'EDQUOT' ? 'the disk quota is exceeded (EDQUOT)'
+    : code === 'EACCES' || code === 'EPERM' ? `permission denied (${code})`
+    : code ?? (error as Error).message
+  return new ConfigError(
+    `${what} cannot be locked: cannot write ${path}: ${why}. Free some space or make the folder writable, or point ENTRA_AUTH_CLI_HOME at a writable folder.`,
+    'LOCK_FILE_SYSTEM',
+  )
 }
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
@@ -132,9 +152,17 @@ interface Observation {
   mtimeMs: number
 }
 
-async function observe(lockPath: string): Promise<Observation | undefined> {
-  const info = await stat(lockPath).catch(() => undefined)
+/**
+ * lstat, not stat: a lock is always a regular file. Anything else at its name (a folder, a symbolic link, dangling
+ * or not) is never taken over or waited for; it is reported, because no run could ever remove it.
+ */
+async function observe(lockPath: string, what?: string): Promise<Observation | undefined> {
+  const info = await lstat(lockPath).catch(() => undefined)
   if (!info) return undefined
+  if (!info.isFile() && what !== undefined) {
+    const kind = info.isDirectory() ? 'a folder' : info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
+    throw new ConfigError(`${what} cannot be locked: ${lockPath} is ${kind}, not a lock file; remove it (rm -r '${lockPath}') and try again.`, 'LOCK_FILE_SYSTEM')
+  }
   return {ino: info.ino, mtimeMs: info.mtimeMs, owner: await readOwner(lockPath)}
 }
 
@@ -151,18 +179,22 @@ async function isStale({mtimeMs, owner}: Observation): Promise<boolean> {
  * Removes a stale lock, but only the very file we judged stale (same inode, same owner), and only one waiter at a
  * time: a file created after we looked is someone's fresh lock and is never touched.
  */
-async function takeOver(lockPath: string, seen: Observation): Promise<void> {
+async function takeOver(lockPath: string, seen: Observation, what: string): Promise<boolean> {
   const guard = `${lockPath}.takeover`
   const guardOwner = newOwner(30_000)
-  if (!(await tryCreate(guard, guardOwner))) {
+  if (!(await tryCreate(guard, guardOwner, what))) {
     // Another waiter is taking over. Its guard is cleared only if that waiter died holding it.
     const other = await observe(guard)
     if (other && (await isStale(other)) && (await observe(guard))?.ino === other.ino) await unlink(guard).catch(() => {})
-    return
+    return false
   }
   try {
     const now = await observe(lockPath)
-    if (now && now.ino === seen.ino && now.owner?.nonce === seen.owner?.nonce && (await isStale(now))) await unlink(lockPath).catch(() => {})
+    if (!(now && now.ino === seen.ino && now.owner?.nonce === seen.owner?.nonce && (await isStale(now)))) return false
+    return await unlink(lockPath).then(
+      () => true,
+      () => false,
+    )
   } finally {
     if ((await readOwner(guard))?.nonce === guardOwner.nonce) await unlink(guard).catch(() => {})
   }

@@ -1,14 +1,23 @@
 import {randomBytes} from 'node:crypto'
 import {access, chmod, link, mkdir, open, rename, unlink} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 
 export const PRIVATE_FILE_MODE = 0o600
 export const PRIVATE_DIR_MODE = 0o700
 
-/** Creates `dir` (and parents) readable by the owner only; tightens an existing folder we own. */
+/**
+ * Creates `dir` (and missing parents) readable by the owner only. Only the folders created here are set to 0700
+ * (whatever the umask): an existing folder is the user's, and keeps its mode (a shared /tmp keeps its sticky bit;
+ * a read-only mount is not written to).
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, {mode: PRIVATE_DIR_MODE, recursive: true})
-  await chmod(dir, PRIVATE_DIR_MODE)
+  const first = await mkdir(dir, {mode: PRIVATE_DIR_MODE, recursive: true})
+  if (first === undefined) return
+  const created = resolve(first)
+  for (let folder = resolve(dir); ; folder = dirname(folder)) {
+    await chmod(folder, PRIVATE_DIR_MODE)
+    if (folder === created || dirname(folder) === folder) break
+  }
 }
 
 /** `exclusive` write found the name taken. */
@@ -35,19 +44,23 @@ export async function writeFileAtomic(
 ): Promise<void> {
   if (options.privateDir) await ensurePrivateDir(dirname(path))
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await open(tmp, 'wx', PRIVATE_FILE_MODE)
+  // Errors name the file the caller asked for, not our temp file.
+  const named = (error: unknown) => Object.assign(error as Error, {path})
+  const handle = await open(tmp, 'wx', PRIVATE_FILE_MODE).catch((error) => Promise.reject(named(error)))
   try {
     await handle.writeFile(data)
     await handle.sync()
   } catch (error) {
     await handle.close()
     await unlink(tmp).catch(() => {})
-    throw error
+    throw named(error)
   }
   await handle.close()
   try {
     if (options.exclusive) await linkExclusive(tmp, path)
     else await rename(tmp, path)
+  } catch (error) {
+    throw error instanceof FileExistsError ? error : named(error)
   } finally {
     await unlink(tmp).catch(() => {})
   }
@@ -63,4 +76,31 @@ async function linkExclusive(tmp: string, path: string): Promise<void> {
     if (await access(path).then(() => true, () => false)) throw new FileExistsError(path)
     await rename(tmp, path)
   }
+}
+
+const FILE_SYSTEM_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EBADF: 'it is not open (EBADF)',
+  EDQUOT: 'disk quota exceeded (EDQUOT)',
+  EIO: 'input/output error (EIO)',
+  EISDIR: 'it is a folder',
+  ENOENT: 'its folder does not exist',
+  ENOSPC: 'no space left on the device (ENOSPC)',
+  ENOTDIR: 'a part of its path is not a folder (ENOTDIR)',
+  ENXIO: 'nothing can be written there (ENXIO)',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only (EROFS)',
+}
+
+/** Why a file could not be written, in words, for an error or warning line. */
+export function describeFileError(error: unknown): string {
+  const {code, message} = error as NodeJS.ErrnoException
+  return (code && FILE_SYSTEM_REASONS[code]) ?? code ?? message
+}
+
+/** `cannot write PATH: why` when `error` is the file system refusing a write (full, read-only, a folder in the way). */
+export function fileSystemProblem(error: unknown): string | undefined {
+  const {code, path} = error as NodeJS.ErrnoException
+  if (!code || !(code in FILE_SYSTEM_REASONS)) return undefined
+  return `cannot write ${path ?? 'a file'}: ${describeFileError(error)}`
 }

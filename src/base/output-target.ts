@@ -2,51 +2,19 @@ import {constants, fstatSync, write} from 'node:fs'
 import {lstat, open} from 'node:fs/promises'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {writeFileAtomic} from './fs-atomic.js'
+import {describeFileError, writeFileAtomic} from './fs-atomic.js'
 
 /**
  * Where the product of a command (a token, claims, JSON) goes: stdout, or the file named by `-o`. A write that fails
  * is an error (exit non-zero), never a silent success: a script would go on with no token.
  */
 
+export {describeFileError} from './fs-atomic.js'
+
 /** A failed write of the product (`what`: 'the token', 'the claims'...) to `target` ('stdout' or the path). */
 export class OutputError extends CliError {
   constructor(what: string, target: string, why: string, exitCode: typeof ExitCode.Failure | typeof ExitCode.Usage = ExitCode.Failure) {
     super(`Cannot write ${what} to ${target}: ${why}.`, exitCode, 'OUTPUT_FAILED')
-  }
-}
-
-export function describeWriteError(error: unknown): string {
-  const {code, message} = error as NodeJS.ErrnoException
-  switch (code) {
-    case 'ENOENT': {
-      return 'its folder does not exist'
-    }
-    case 'EACCES':
-    case 'EPERM': {
-      return 'permission denied'
-    }
-    case 'EISDIR': {
-      return 'it is a folder'
-    }
-    case 'ENOSPC': {
-      return 'no space left on the device (ENOSPC)'
-    }
-    case 'EROFS': {
-      return 'the file system is read-only (EROFS)'
-    }
-    case 'EDQUOT': {
-      return 'disk quota exceeded (EDQUOT)'
-    }
-    case 'EBADF': {
-      return 'it is not open (EBADF)'
-    }
-    case 'ENXIO': {
-      return 'nothing can be written there (ENXIO)'
-    }
-    default: {
-      return code ? `${code}` : message
-    }
   }
 }
 
@@ -64,7 +32,7 @@ export async function writeStdout(text: string, what = 'the output'): Promise<vo
     await writeDescriptor(1, Buffer.from(text))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return
-    throw new OutputError(what, 'stdout', describeWriteError(error))
+    throw new OutputError(what, 'stdout', describeFileError(error))
   }
 }
 
@@ -103,7 +71,7 @@ export async function writeOutputFile(path: string, data: string, what = 'the ou
       await handle.close()
     }
   } catch (error) {
-    throw new OutputError(what, path, describeWriteError(error), ExitCode.Usage)
+    throw new OutputError(what, path, describeFileError(error), ExitCode.Usage)
   }
 }
 

@@ -2,7 +2,7 @@ import {Command} from '@oclif/core'
 import {CliError, oneLine} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
 import {oclifHookSource, type HookSource} from '../extensions/registry.js'
-import {cliHome} from '../base/paths.js'
+import {privateCliHome} from '../base/paths.js'
 import {wantsJson, writeError} from './error-output.js'
 import {scrubTokens} from '../base/redact.js'
 
@@ -13,8 +13,9 @@ import {scrubTokens} from '../base/redact.js'
 export abstract class BaseCommand extends Command {
   private interruptController: AbortController | undefined
 
+  /** The home, checked (refused when others can write to it) on first use by a command that needs it. */
   protected get home(): string {
-    return cliHome()
+    return privateCliHome()
   }
 
   protected get hooks(): HookSource {

@@ -12,7 +12,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {lookupCachedToken} from '../token/lookup.js'
 import {canonicalName, listExtensions, loadFlowRegistration, loadStoreRegistration, rootPackageHookSource} from '../extensions/registry.js'
-import {cliHome} from '../base/paths.js'
+import {privateCliHome} from '../base/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
 import {createReporter} from '../cli/reporter.js'
@@ -101,7 +101,8 @@ function hasUserPlugins(env: NodeJS.ProcessEnv): boolean {
 export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const flags = parseFastArgs(argv)
   if (!flags || hasUserPlugins(env)) return false
-  const home = cliHome(env)
+  // A home others can write to throws here: oclif's get-token reports it.
+  const home = privateCliHome(env)
   const profile = await new ProfileStore(home).find(flags.profile!)
   if (!profile) return false
   const hooks = rootPackageHookSource(root, builtinHookLoader(root))

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
-import {writeFileAtomic} from '../base/fs-atomic.js'
+import {fileSystemProblem, writeFileAtomic} from '../base/fs-atomic.js'
 import {ConfigError, NetworkError} from '../base/errors.js'
 import {adviceForEntraError} from './entra-errors.js'
 import {printable} from '../base/text.js'
@@ -100,7 +100,10 @@ export async function resolveAuthorityMetadata(home: string, authority: string, 
     fetchedAt: Date.now(),
     knownAuthorities: [host],
   }
-  await writeFileAtomic(file, JSON.stringify(metadata), {privateDir: true})
+  // Only a cache: a home that cannot take it (full, read-only) costs one more request next time, nothing else.
+  await writeFileAtomic(file, JSON.stringify(metadata), {privateDir: true}).catch((error: unknown) => {
+    if (!fileSystemProblem(error)) throw error
+  })
   return metadata
 }
 

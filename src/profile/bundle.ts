@@ -4,7 +4,7 @@ import {deriveKey, isSaneKdf, isSealedBox, newKdfParams, open, seal, type KdfPar
 import {CliError, ConfigError, UsageError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
 import {FileExistsError, writeFileAtomic} from '../base/fs-atomic.js'
-import {describeWriteError, OutputError, ownDescriptor, writeOutputFile} from '../base/output-target.js'
+import {describeFileError, OutputError, ownDescriptor, writeOutputFile} from '../base/output-target.js'
 import type {Profile} from './model.js'
 
 /**
@@ -158,7 +158,7 @@ export async function writePrivateFile(file: string, data: string, overwrite: bo
     await writeFileAtomic(path, data, {exclusive: !overwrite})
   } catch (error) {
     if (error instanceof FileExistsError) throw new UsageError(`${path} already exists; add --force to replace it.`)
-    throw new OutputError('the bundle', path, describeWriteError(error), ExitCode.Usage)
+    throw new OutputError('the bundle', path, describeFileError(error), ExitCode.Usage)
   }
   return path
 }

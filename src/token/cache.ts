@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {isSealedBox, newKey, open, seal, type SealedBox} from '../base/crypto.js'
-import {writeFileAtomic} from '../base/fs-atomic.js'
+import {describeFileError, writeFileAtomic} from '../base/fs-atomic.js'
 import {paths} from '../base/paths.js'
 import {authorityHost, secretKeys, type Profile} from '../profile/model.js'
 import type {SecretStore, TokenResult} from '../contract/index.js'
@@ -85,7 +85,7 @@ export class TokenCacheFile {
       text = readFileSync(this.file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {state: 'empty'}
-      return {reason: (error as Error).message, state: 'unreadable'}
+      return {reason: describeFileError(error), state: 'unreadable'}
     }
     let envelope: CacheEnvelope
     try {

@@ -19,10 +19,16 @@ export class RunBudget {
   private readonly timer: Deadline
   private until: number
 
+  /**
+   * `extendable`: the flow may wait for a person (delegated flows); an app-only flow (ClientCredentials) never
+   * moves its deadline, so its cache lock is declared abandoned soon after its own timeout (a lock left in a home
+   * shared with another host or container, where no pid can be checked, does not block for 15 more minutes).
+   */
   constructor(
     readonly timeoutMs: number,
     private readonly fromUser: boolean,
     interrupt?: AbortSignal,
+    private readonly extendable = true,
   ) {
     this.timer = deadline(timeoutMs, [interrupt])
     this.signal = this.timer.signal
@@ -37,7 +43,7 @@ export class RunBudget {
 
   /** The longest the run could take if its deadline is extended: how long it may hold the cache lock. */
   get longestMs(): number {
-    return this.timeoutMs + (this.fromUser ? 0 : MAX_EXTENSION_MS)
+    return this.timeoutMs + (this.fromUser || !this.extendable ? 0 : MAX_EXTENSION_MS)
   }
 
   left(): number {
@@ -47,7 +53,7 @@ export class RunBudget {
   /** Moves a default deadline to `ms` from now (at most MAX_EXTENSION_MS; never earlier). Returns the time left. */
   extend(ms: number): number {
     const until = Date.now() + Math.min(ms, MAX_EXTENSION_MS)
-    if (!this.fromUser && !this.signal.aborted && until > this.until) {
+    if (!this.fromUser && this.extendable && !this.signal.aborted && until > this.until) {
       this.until = until
       this.timer.reset(until - Date.now())
     }

@@ -7,6 +7,7 @@ import {AuthError, CliError, ConfigError, NetworkError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
 import {loadFlowRegistration, type HookSource} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
+import {fileSystemProblem} from '../base/fs-atomic.js'
 import {paths} from '../base/paths.js'
 import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
@@ -17,6 +18,8 @@ import {messages} from './output.js'
 import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
 
 const DEFAULT_TIMEOUT_SECONDS = 120
+/** Past its run's longest time, a lock is declared abandoned after this much more (writing the cache, clock skew). */
+const LOCK_GRACE_MS = 10_000
 
 export interface TokenRequest {
   profile: string
@@ -84,12 +87,12 @@ export class TokenService {
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
     // One signal for "stop now": the deadline (a flow may extend a default one) or Ctrl-C. The HTTP client follows
     // the deadline, so a long Retry-After fails at once instead of sleeping into it.
-    const budget = new RunBudget(timeoutMs, request.timeoutMs !== undefined, this.deps.interrupt)
+    const budget = new RunBudget(timeoutMs, request.timeoutMs !== undefined, this.deps.interrupt, !appOnly)
     const {signal} = budget
     const lockPath = paths.tokenCacheLock(this.deps.home, profile.name)
     // The lock is held for the whole sign-in, so other processes wait for this one's token instead of starting
     // their own; it is declared abandoned only after the longest this run may take.
-    const lockOptions = {holdMs: budget.longestMs + 30_000, signal, timeoutMs: timeoutMs + 5000, what: `The token cache of profile '${profile.name}'`}
+    const lockOptions = {holdMs: budget.longestMs + LOCK_GRACE_MS, signal, timeoutMs: timeoutMs + LOCK_GRACE_MS, what: `The token cache of profile '${profile.name}'`}
     let locked = false
     try {
       return await withLock(lockPath, lockOptions, async () => {
@@ -212,15 +215,7 @@ export class TokenService {
       afterCacheAccess: async (context: TokenCacheContext) => {
         if (!context.cacheHasChanged) return
         payload = {...payload, identity: cacheIdentity(profile), msal: context.tokenCache.serialize()}
-        try {
-          await cacheFile.save(payload, await this.stores.selected())
-        } catch (error) {
-          // No usable store for the cache key (a CI runner with AZURE_CLIENT_SECRET and no keyring; a keyring that
-          // turned out locked): hand out the token uncached rather than throw it away, never in plaintext.
-          if (!(error instanceof CliError) || error.exitCode !== ExitCode.Config) throw error
-          if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${error.message}`)
-          this.warnedUncached = true
-        }
+        await this.saveOrWarn(async () => cacheFile.save(payload, await this.stores.selected()))
       },
       beforeCacheAccess: async (context: TokenCacheContext) => {
         const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
@@ -245,7 +240,23 @@ export class TokenService {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
     if (load.state !== 'ok' || load.payload.lastAccount === homeAccountId) return
-    await cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected())
+    await this.saveOrWarn(async () => cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected()))
+  }
+
+  /**
+   * A token once issued is never thrown away: with no usable store for the cache key (a CI runner with
+   * AZURE_CLIENT_SECRET and no keyring; a keyring that turned out locked) or a file system that refuses the write
+   * (full, read-only, a folder in the way), the token is handed out uncached with one warning, never in plaintext.
+   */
+  private async saveOrWarn(save: () => Promise<void>): Promise<void> {
+    try {
+      await save()
+    } catch (error) {
+      const why = error instanceof CliError && error.exitCode === ExitCode.Config ? error.message : fileSystemProblem(error)
+      if (!why) throw error
+      if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${why}${/[.)]$/.test(why) ? '' : '.'}`)
+      this.warnedUncached = true
+    }
   }
 
   private explain(error: unknown, budget: RunBudget, profile: Profile): CliError {

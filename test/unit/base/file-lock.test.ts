@@ -2,8 +2,9 @@ import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {acquireLock} from '../../../src/base/file-lock.js'
+import type {CliError} from '../../../src/base/errors.js'
 import {ROOT, TestHome} from '../../support/cli.js'
 
 describe('file lock', () => {
@@ -77,5 +78,47 @@ describe('file lock', () => {
     } finally {
       await release()
     }
+  })
+
+  // Within a bound, or the test fails instead of spinning (what a lock loop without lstat and a deadline did).
+  function settlesWithin<T>(ms: number, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)
+    })
+    return Promise.race([work, late]).finally(() => clearTimeout(timer))
+  }
+
+  for (const [kind, make] of [
+    ['a dangling symbolic link', (path: string) => symlinkSync(join(home.root, 'nowhere'), path)],
+    ['a folder', (path: string) => mkdirSync(path)],
+  ] as const) {
+    it(`refuses ${kind} at the lock path at once (exit 3, naming it), never spinning past the timeout`, async () => {
+      const path = join(home.root, 'odd.lock')
+      make(path)
+      const started = process.cpuUsage()
+      const error = await settlesWithin(3000, acquireLock(path, {timeoutMs: 500, what: 'The thing'}).then(
+        () => expect.fail('took a lock over something that is not a lock file'),
+        (error: unknown) => error as CliError,
+      ))
+      expect(error.exitCode).to.equal(3)
+      expect(error.message).to.equal(`The thing cannot be locked: ${path} is ${kind.replace('a dangling ', 'a ')}, not a lock file; remove it (rm -r '${path}') and try again.`)
+      const used = process.cpuUsage(started)
+      expect(used.user + used.system, 'CPU time (µs)').to.be.below(500_000)
+    })
+  }
+
+  it('leaves no temp file behind when the lock cannot be written, and says why (exit 3)', async function () {
+    if (process.getuid?.() === 0) this.skip() // root writes into a read-only folder anyway; the e2e tests cover ENOSPC
+    const folder = join(home.root, 'locked')
+    mkdirSync(folder, {mode: 0o500})
+    const path = join(folder, 'x.lock')
+    const error = await acquireLock(path, {timeoutMs: 500, what: 'The thing'}).then(
+      () => expect.fail('locked in a folder it cannot write'),
+      (error: unknown) => error as CliError,
+    )
+    expect(error.exitCode).to.equal(3)
+    expect(error.message).to.match(/^The thing cannot be locked: cannot write .*x\.lock: permission denied \(EACCES\)\./)
+    expect(readdirSync(folder)).to.deep.equal([])
   })
 })

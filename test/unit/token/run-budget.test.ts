@@ -35,4 +35,12 @@ describe('run budget: the deadline a flow may extend', () => {
     mock.timers.tick(1)
     expect(budget.signal.aborted).to.equal(true)
   })
+
+  it('an app-only run (not extendable) keeps its deadline and holds the lock no longer than its timeout', async () => {
+    const budget = new RunBudget(60, false, undefined, false)
+    expect(budget.extend(400)).to.be.at.most(60)
+    expect(budget.longestMs).to.equal(60)
+    await pause(150)
+    expect(budget.signal.aborted).to.equal(true)
+  })
 })
