@@ -1,3 +1,4 @@
+import {readFile} from 'node:fs/promises'
 import {writeFileAtomic} from '../base/fs-atomic.js'
 import {UsageError} from '../base/errors.js'
 import {scriptFiles, SHELLS, type Shell} from './scripts.js'
@@ -10,6 +11,29 @@ export async function writeCompletionScripts(cacheDir: string, bin: string): Pro
   for (const {files} of Object.values(scriptFiles(cacheDir, bin))) {
     for (const [path, text] of Object.entries(files)) await writeFileAtomic(path, text, {privateDir: true})
   }
+}
+
+/**
+ * Brings scripts already set up up to date: each one that exists and differs from this version's (an older version,
+ * or @oclif/plugin-autocomplete's static script before it) is rewritten; nothing is created for a shell never set
+ * up. Run from the `init` hook, so an upgrade needs no step and old start-up lines load the new scripts.
+ */
+export async function refreshInstalledScripts(cacheDir: string, bin: string): Promise<string[]> {
+  const rewritten: string[] = []
+  for (const {files} of Object.values(scriptFiles(cacheDir, bin))) {
+    for (const [path, text] of Object.entries(files)) {
+      let current: string
+      try {
+        current = await readFile(path, 'utf8')
+      } catch {
+        continue
+      }
+      if (current === text) continue
+      await writeFileAtomic(path, text, {privateDir: true})
+      rewritten.push(path)
+    }
+  }
+  return rewritten
 }
 
 /** The shell named by $SHELL (oclif's `config.shell`): `/usr/bin/zsh` → zsh, `pwsh` → powershell. */
@@ -40,7 +64,7 @@ export function completionSetupSteps(shell: Shell, bin: string): string {
   ${bin} get-token -p ${tab}       your profiles
   ${bin} get-token -f ${tab}       flows, plugins' included
 
-Completion asks ${bin} at each TAB, so new profiles and plugins show up at once. After upgrading ${bin}, run
-'${bin} autocomplete --refresh-cache' once.
+Completion asks ${bin} at each TAB, so new profiles and plugins show up at once, and the scripts are brought up
+to date by the first command run after an upgrade.
 `
 }

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
-import {mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {BIN, ROOT, runCli, TestHome} from '../support/cli.js'
@@ -219,6 +219,33 @@ describe('tab completion in bash, zsh and fish', function () {
       expect(top.stdout).to.include('greet\tGreet someone (fixture)\n').and.include('get-token\t')
       const flags = await runCli(['__complete', 'greet', '-'], {env: otherEnv})
       expect(flags.stdout).to.equal('--whom\tWhom to greet\n-w\tWhom to greet\n:4\n')
+    } finally {
+      other.cleanup()
+    }
+  })
+
+  it("upgrades @oclif/plugin-autocomplete's static scripts at the next command; the old rc line then completes profiles", async () => {
+    const other = new TestHome('completion-upgrade-')
+    try {
+      const binDir = join(other.root, 'bin')
+      mkdirSync(binDir)
+      symlinkSync(BIN, join(binDir, 'entra-auth-cli'))
+      const otherEnv = other.env({PATH: `${binDir}:${process.env.PATH}`})
+      // What the plugin left: its bash_setup sourcing its static function file, and the line it put in ~/.bashrc.
+      const dir = join(otherEnv.XDG_CACHE_HOME!, 'entra-auth-cli', 'autocomplete')
+      const fn = join(dir, 'functions', 'bash', 'entra-auth-cli.bash')
+      mkdirSync(join(dir, 'functions', 'bash'), {recursive: true})
+      writeFileSync(fn, 'complete -W "config get-token" entra-auth-cli\n')
+      writeFileSync(join(dir, 'bash_setup'), `ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH=${fn} && test -f $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH && source $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH;\n`)
+      const rcLine = `ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH=${join(dir, 'bash_setup')} && test -f $ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH && source $ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH;`
+      const made = await runCli(['config', 'create', '--name', 'upgraded', '--tenant-id', TENANT, '--client-id', CLIENT, '--auth-method', 'None', '--flow', 'DeviceCode'], {env: otherEnv})
+      expect(made.code, made.stderr).to.equal(0)
+      expect(readFileSync(fn, 'utf8')).to.include('__complete')
+      const script = [rcLine, 'COMP_WORDS=(entra-auth-cli get-token -p ""); COMP_CWORD=3', '"$(complete -p entra-auth-cli | sed -E "s/.*-F ([^ ]+).*/\\1/")"', 'printf "%s\\n" "${COMPREPLY[@]}"'].join('\n')
+      const {stdout} = await exec('bash', ['--norc', '--noprofile', '-c', script], {env: otherEnv})
+      expect(stdout).to.equal('upgraded\n')
+      // A shell that was never set up gets nothing written.
+      expect(existsSync(join(dir, 'zsh_setup'))).to.equal(false)
     } finally {
       other.cleanup()
     }

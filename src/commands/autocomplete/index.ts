@@ -10,7 +10,7 @@ export default class Autocomplete extends BaseCommand {
   static override examples = [
     {command: '<%= config.bin %> autocomplete', description: 'Steps for the shell you are using'},
     {command: '<%= config.bin %> autocomplete zsh', description: 'Steps for zsh'},
-    {command: '<%= config.bin %> autocomplete --refresh-cache', description: 'Rewrite the scripts only (after an upgrade)'},
+    {command: '<%= config.bin %> autocomplete --refresh-cache', description: 'Rewrite the scripts only'},
   ]
   static override args = {shell: Args.string({description: 'Shell: bash, zsh, fish or powershell (default: yours).', options: [...SHELLS]})}
   static override flags = {'refresh-cache': Flags.boolean({char: 'r', description: 'Only rewrite the scripts; print no steps.'})}
