@@ -147,6 +147,8 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv({mode: 'deny'})})
     expect(result.code, result.stderr).to.equal(4)
     expect(result.stderr).to.match(/Error: Authentication failed \(AADSTS65004\): Sign-in was denied or cancelled/)
+    // A redirect has no fields for them: the IDs support asks for come from the end of error_description.
+    expect(result.stderr).to.match(/\n {2}Server said: .+\n {2}Trace ID: [0-9a-f-]{36}\n {2}Correlation ID: [0-9a-f-]{36}\n {2}Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$/)
     expect(await accepts(port)).to.equal(false)
   })
 

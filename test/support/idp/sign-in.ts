@@ -13,7 +13,7 @@
 import {errorResponse, requireTenant, type IdpContext} from './context.js'
 import {DELEGATED} from './delegated-errors.js'
 import type {AuthorizeTransaction, DelegatedState, DeviceTransaction} from './delegated-state.js'
-import {AADSTS, type EntraError} from './errors.js'
+import {AADSTS, entraTimestamp, type EntraError} from './errors.js'
 import {json, parseForm, type IdpRequest, type IdpResponse, type Route} from './http.js'
 import {deviceCodeEntryPage, deviceDonePage, errorPage, formPostPage, queryRedirect, signInPage} from './pages.js'
 import {redirectUriAllowed, type Tenant} from './registry.js'
@@ -26,9 +26,13 @@ function describe(error: EntraError): string {
   return `AADSTS${error.code}: ${error.message}`
 }
 
-/** An error sent back to the client through its redirect URI, the way it asked for the response. */
-function redirectError(tx: Pick<AuthorizeTransaction, 'redirectUri' | 'responseMode' | 'state'>, error: EntraError): IdpResponse {
-  const params: Record<string, string> = {error: error.error, error_description: describe(error)}
+/**
+ * An error sent back to the client through its redirect URI, the way it asked for the response. As Entra does, the
+ * description ends with the IDs support asks for (there are no separate fields in a redirect).
+ */
+function redirectError(tx: Pick<AuthorizeTransaction, 'redirectUri' | 'responseMode' | 'state'>, error: EntraError, req: Pick<IdpRequest, 'correlationId' | 'traceId'>): IdpResponse {
+  const ids = `\r\nTrace ID: ${req.traceId}\r\nCorrelation ID: ${req.correlationId}\r\nTimestamp: ${entraTimestamp()}`
+  const params: Record<string, string> = {error: error.error, error_description: `${describe(error)}${ids}`}
   if (error.suberror) params.error_subcode = error.suberror
   if (tx.state !== undefined) params.state = tx.state
   return tx.responseMode === 'form_post' ? formPostPage(tx.redirectUri, params) : queryRedirect(tx.redirectUri, params)
@@ -52,13 +56,13 @@ function authorize(ctx: IdpContext, state: DelegatedState, req: IdpRequest): Idp
   // From here on, errors travel back to the (validated) redirect URI.
   const mode = q.response_mode ?? 'query'
   const back = {redirectUri, responseMode: mode === 'form_post' ? ('form_post' as const) : ('query' as const), state: q.state}
-  if (mode !== 'query' && mode !== 'form_post') return redirectError(back, DELEGATED.unsupportedResponseMode(mode))
-  if (q.response_type !== 'code') return redirectError(back, DELEGATED.unsupportedResponseType(q.response_type ?? ''))
-  if (!q.state) return redirectError(back, DELEGATED.stateRequired())
-  if (!q.code_challenge) return redirectError(back, DELEGATED.pkceRequired())
-  if (q.code_challenge_method !== 'S256') return redirectError(back, DELEGATED.pkceMethodUnsupported(q.code_challenge_method ?? 'plain'))
+  if (mode !== 'query' && mode !== 'form_post') return redirectError(back, DELEGATED.unsupportedResponseMode(mode), req)
+  if (q.response_type !== 'code') return redirectError(back, DELEGATED.unsupportedResponseType(q.response_type ?? ''), req)
+  if (!q.state) return redirectError(back, DELEGATED.stateRequired(), req)
+  if (!q.code_challenge) return redirectError(back, DELEGATED.pkceRequired(), req)
+  if (q.code_challenge_method !== 'S256') return redirectError(back, DELEGATED.pkceMethodUnsupported(q.code_challenge_method ?? 'plain'), req)
   const scopes = splitScope(q.scope)
-  if (scopes.length === 0) return redirectError(back, AADSTS.missingParameter('scope'))
+  if (scopes.length === 0) return redirectError(back, AADSTS.missingParameter('scope'), req)
 
   const tx = state.beginAuthorize({
     appName: app.displayName,
@@ -119,17 +123,17 @@ function login(ctx: IdpContext, state: DelegatedState, req: IdpRequest): IdpResp
     state.endTransaction(tx.id)
     return response
   }
-  if (form.action === 'cancel') return finish(redirectError(tx, DELEGATED.consentDeclined()))
+  if (form.action === 'cancel') return finish(redirectError(tx, DELEGATED.consentDeclined(), req))
   const tenant = (ctx.registry.resolveTenant(tx.tenantId) as {kind: 'tenant'; tenant: Tenant}).tenant
   const user = state.directory.findUser(tx.tenantId, form.login ?? '')
   if (!user || user.password !== form.passwd) {
     const attempts = ++tx.failedAttempts
     const error = user ? DELEGATED.badCredentials() : DELEGATED.userNotFound(form.login ?? '', ctx.registry.directoryName(tenant))
-    if (attempts >= MAX_PASSWORD_ATTEMPTS) return finish(redirectError(tx, error))
+    if (attempts >= MAX_PASSWORD_ATTEMPTS) return finish(redirectError(tx, error, req))
     return signInPage({appName: tx.appName, consentScopes: resourceScopes(tx.scopes), error: describe(error), loginHint: form.login, tenantName: ctx.registry.directoryName(tenant), transaction: tx.id})
   }
   const missing = state.directory.missingConsent(user, tx.clientId, tx.scopes)
-  if (missing.length > 0 && form.consent !== 'yes') return finish(redirectError(tx, DELEGATED.consentDeclined()))
+  if (missing.length > 0 && form.consent !== 'yes') return finish(redirectError(tx, DELEGATED.consentDeclined(), req))
   state.directory.grantConsent(user, tx.clientId, tx.scopes)
 
   const code = state.issueCode({
