@@ -167,10 +167,10 @@ describe('where the token goes: -o targets that are not files, and failed writes
         const result = await new Promise<CliResult>((resolve, reject) => {
           const child = spawn(process.execPath, [BIN, 'inspect', '--silent'], {cwd: ROOT, env: world.env(), stdio: ['pipe', full, 'pipe']})
           let stderr = ''
-          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+          child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
           child.on('error', reject)
           child.on('close', (code, signal) => resolve({code, signal, stderr, stdout: ''}))
-          child.stdin.end(token)
+          child.stdin!.end(token)
         })
         expect(result.code, result.stderr).to.equal(1)
         expect(result.stderr).to.equal('Error: Cannot write the claims to stdout: no space left on the device (ENOSPC).\n')
@@ -184,7 +184,7 @@ describe('where the token goes: -o targets that are not files, and failed writes
         const child = spawn(process.execPath, [BIN, 'get-token', '-p', 'app', '--silent'], {cwd: ROOT, env: world.env(), stdio: ['ignore', 'pipe', 'pipe']})
         let stderr = ''
         child.stdout.destroy()
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
         child.on('error', reject)
         child.on('close', (code, signal) => resolve({code, signal, stderr, stdout: ''}))
       })
