@@ -144,6 +144,19 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     ])
   })
 
+  it('an authority that answers with an Entra error (unknown tenant) is ✗ with its advice; the clock is still compared', async () => {
+    const created = await world.cli(
+      ['config', 'create', '--name', 'lost', '--tenant-id', 'nowhere.example', '--client-id', world.clientId, '--authority', idp.origin, '--client-secret-stdin'],
+      {input: world.clientSecret},
+    )
+    expect(created.code, created.stderr).to.equal(0)
+    const {code, report, failed} = await doctor(['-p', 'lost'])
+    expect(code).to.equal(10)
+    expect(failed.map((f) => f.check)).to.deep.equal(['authority'])
+    expect(failed[0].message).to.match(/answered HTTP 400 instead of its OpenID metadata: Authentication failed \(AADSTS90002\): The tenant was not found/)
+    expect(report.findings.find((f) => f.check === 'clock')?.status).to.equal('ok')
+  })
+
   it('reports an unreachable authority (a closed port), with the fix', async () => {
     const port = await closedPort()
     const created = await world.cli(
