@@ -2,6 +2,7 @@ import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {extname} from 'node:path'
 import {ConfigError} from './errors.js'
+import {BIN} from './product.js'
 
 /**
  * A client certificate in the shape msal-node wants: the PEM private key, the SHA-256 thumbprint (PS256 assertion
@@ -19,7 +20,7 @@ export async function loadClientCertificate(path: string, password: string | und
   try {
     data = await readFile(path)
   } catch (error) {
-    throw new ConfigError(`Cannot read the certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Fix the path with 'entra-auth-cli config edit'.`, 'CERTIFICATE')
+    throw new ConfigError(`Cannot read the certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Fix the path with '${BIN} config edit'.`, 'CERTIFICATE')
   }
   const ext = extname(path).toLowerCase()
   const parts = ext === '.pfx' || ext === '.p12' ? await fromPkcs12(data, password, path) : fromPem(data.toString('utf8'), password, path)
@@ -61,7 +62,7 @@ async function fromPkcs12(data: Buffer, password: string | undefined, path: stri
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary'))), password ?? '')
   } catch {
     throw new ConfigError(
-      `Cannot open ${path}: wrong certificate password, or not a PKCS#12 file. Store the password with 'entra-auth-cli config edit --certificate-password-stdin'.`,
+      `Cannot open ${path}: wrong certificate password, or not a PKCS#12 file. Store the password with '${BIN} config edit --certificate-password-stdin'.`,
       'CERTIFICATE',
     )
   }

@@ -1,6 +1,7 @@
 import {ERROR_KINDS, errorKindOf} from '../contract/errors.js'
 import {ExitCode, type ExitCodeValue} from './exit-codes.js'
 import {scrubTokens} from './redact.js'
+import {BIN} from './product.js'
 
 /**
  * An error meant for the person at the terminal: one line that says what went wrong and how to fix it.
@@ -62,7 +63,7 @@ export class NetworkError extends CliError {
 
 export function profileNotFound(name: string): ConfigError {
   return new ConfigError(
-    `Profile '${name}' not found. Run 'entra-auth-cli config list' to see profiles, or 'entra-auth-cli config create' to add one.`,
+    `Profile '${name}' not found. Run '${BIN} config list' to see profiles, or '${BIN} config create' to add one.`,
     'PROFILE_NOT_FOUND',
   )
 }

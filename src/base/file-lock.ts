@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {sleep} from './abort.js'
 import {ensurePrivateDir} from './fs-atomic.js'
 import {CliError, ConfigError} from './errors.js'
+import {BIN} from './product.js'
 
 /**
  * A cross-process lock on a file path.
@@ -42,7 +43,7 @@ export type ReleaseLock = () => Promise<void>
 export class LockBusyError extends CliError {
   constructor(what: string, owner: LockOwner | undefined) {
     const who = owner ? ` (held by process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : ''
-    super(`${what} is busy${who}: another entra-auth-cli run is using it; wait for it to finish and try again.`, 1, 'LOCK_BUSY')
+    super(`${what} is busy${who}: another ${BIN} run is using it; wait for it to finish and try again.`, 1, 'LOCK_BUSY')
   }
 }
 

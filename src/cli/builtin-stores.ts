@@ -1,5 +1,6 @@
 import {cliHome, paths} from '../base/paths.js'
 import {ConfigError} from '../base/errors.js'
+import {BIN} from '../base/product.js'
 import {EncryptedFileStore, encryptedFileAvailability, PASSPHRASE_ENV} from '../stores/encrypted-file.js'
 import {KeyringStore, probeKeyring} from '../stores/keyring.js'
 import {agentKey, agentUnlocked} from '../stores/unlock-agent.js'
@@ -46,7 +47,7 @@ export const encryptedFileStoreRegistration: StoreRegistration = {
       return askPassphrase({
         confirm: creating,
         envName: PASSPHRASE_ENV,
-        message: creating ? `New passphrase for the entra-auth-cli secrets file ${file} (or set ${PASSPHRASE_ENV})` : `Passphrase for the entra-auth-cli secrets file (or set ${PASSPHRASE_ENV})`,
+        message: creating ? `New passphrase for the ${BIN} secrets file ${file} (or set ${PASSPHRASE_ENV})` : `Passphrase for the ${BIN} secrets file (or set ${PASSPHRASE_ENV})`,
         minLength: creating ? MIN_NEW_PASSPHRASE : undefined,
       })
     }

@@ -12,7 +12,7 @@ export const tokenOutputFlags = {
     options: [...OUTPUT_FORMATS],
   }),
   output: Flags.string({char: 'o', description: 'Write the token to this file (mode 0600, atomically) instead of stdout.', helpValue: 'FILE'}),
-  profile: Flags.string({char: 'p', description: 'Profile to use (see: entra-auth-cli config list).', required: true}),
+  profile: Flags.string({char: 'p', description: 'Profile to use (see: <%= config.bin %> config list).', required: true}),
   scope: Flags.string({
     char: 's',
     description: 'Scope(s) to request, space- or comma-separated; repeatable. Default: the profile\'s scopes, else https://graph.microsoft.com/.default.',

@@ -2,6 +2,7 @@ import {open} from 'node:fs/promises'
 import {UsageError} from '../base/errors.js'
 import {printable} from '../base/text.js'
 import {TokenUnreadableError} from '../jwt/read.js'
+import {BIN} from '../base/product.js'
 
 /**
  * Where `inspect` and `discover` get the token from (an argument, -t, -f FILE, or stdin) and how what a user pasted
@@ -24,7 +25,7 @@ export interface TokenSources {
 export function commandLineTokenWarning(sources: TokenSources, command: string): string | undefined {
   const inArgv = (value: string | undefined) => value !== undefined && value !== '-'
   if (!inArgv(sources.argument) && !inArgv(sources.token)) return undefined
-  return `Warning: a token on the command line can be read by other local users (ps) and is kept in shell history; pipe it in (echo "$TOKEN" | entra-auth-cli ${command}) or use -f FILE.`
+  return `Warning: a token on the command line can be read by other local users (ps) and is kept in shell history; pipe it in (echo "$TOKEN" | ${BIN} ${command}) or use -f FILE.`
 }
 
 /**
@@ -80,7 +81,7 @@ export async function readToken(sources: TokenSources, stdin: NodeJS.ReadStream 
   if (sources.token !== undefined && sources.token !== '-') return normalizeToken(sources.token, 'the -t value')
   if (sources.file !== undefined && sources.file !== '-') return tokenFromBytes(await readFileCapped(sources.file), `file ${printable(sources.file, 200)}`)
   if (stdin.isTTY) {
-    throw new UsageError('No token given: pass it as an argument, with -t TOKEN or -f FILE, or pipe it in (e.g. entra-auth-cli get-token -p NAME --silent | entra-auth-cli inspect).')
+    throw new UsageError(`No token given: pass it as an argument, with -t TOKEN or -f FILE, or pipe it in (e.g. ${BIN} get-token -p NAME --silent | ${BIN} inspect).`)
   }
   return tokenFromBytes(await readStreamCapped(stdin, 'stdin'), 'stdin')
 }

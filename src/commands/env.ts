@@ -26,7 +26,7 @@ The token goes to stdout because you asked for it there: load it with eval rathe
     account: Flags.string({description: 'Account (UPN) to use when the profile has signed in several; default: the last used.'}),
     'env-name': Flags.string({default: DEFAULT_TOKEN_VARIABLE, description: 'Name of the variable to set.', helpValue: 'NAME'}),
     flow: Flags.string({char: 'f', description: "Flow to use instead of the profile's.", helpValue: 'FLOW'}),
-    profile: Flags.string({char: 'p', description: 'Profile to use (see: entra-auth-cli config list).', required: true}),
+    profile: Flags.string({char: 'p', description: 'Profile to use (see: <%= config.bin %> config list).', required: true}),
     scope: Flags.string({
       char: 's',
       description: "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",

@@ -33,7 +33,7 @@ Only what you must act on (a device code, a sign-in URL, a passphrase prompt) an
       multiple: true,
       options: [...CLI_SECRET_VARIABLES],
     }),
-    profile: Flags.string({char: 'p', description: 'Profile to use (see: entra-auth-cli config list).', required: true}),
+    profile: Flags.string({char: 'p', description: 'Profile to use (see: <%= config.bin %> config list).', required: true}),
     scope: Flags.string({
       char: 's',
       description: "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",

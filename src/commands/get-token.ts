@@ -14,7 +14,7 @@ export default class GetToken extends BaseCommand {
 
   static override description = `Serves a cached token when it is valid for at least 5 more minutes, otherwise runs the profile's flow (or -f FLOW) against Microsoft Entra ID and caches the result, encrypted.
 
-The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(entra-auth-cli get-token -p NAME) works with or without --silent.`
+The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(<%= config.bin %> get-token -p NAME) works with or without --silent.`
 
   static override examples = [
     {command: '<%= config.bin %> get-token -p myapp', description: 'Print a token for profile myapp'},

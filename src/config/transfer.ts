@@ -18,6 +18,7 @@ import {
 import {nameClash} from '../profile/store.js'
 import {TokenCacheFile} from '../token/cache.js'
 import type {SecretStore} from '../contract/index.js'
+import {BIN} from '../base/product.js'
 
 const BUNDLE_SECRET: Record<SecretKind, 'clientSecret' | 'certificatePassword'> = {
   'certificate-password': 'certificatePassword',
@@ -58,11 +59,11 @@ export async function collectExport(service: ProfileService, options: {names?: s
   if (names) {
     const unknown = names.filter((n) => !all.some((p) => p.name === n))
     if (unknown.length > 0) {
-      throw new ConfigError(`No such profile: ${unknown.join(', ')}. Run 'entra-auth-cli config list' to see profiles. Nothing was exported.`, 'PROFILE_NOT_FOUND')
+      throw new ConfigError(`No such profile: ${unknown.join(', ')}. Run '${BIN} config list' to see profiles. Nothing was exported.`, 'PROFILE_NOT_FOUND')
     }
   }
   const selected = names ? all.filter((p) => names.includes(p.name)) : all
-  if (selected.length === 0) throw new ConfigError("There are no profiles to export; create one with 'entra-auth-cli config create'.", 'PROFILE_NOT_FOUND')
+  if (selected.length === 0) throw new ConfigError(`There are no profiles to export; create one with '${BIN} config create'.`, 'PROFILE_NOT_FOUND')
   const warnings: string[] = []
   const profiles: BundleEntry[] = []
   for (const profile of selected) {
@@ -128,7 +129,7 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
     item.existing = existing.find((p) => p.name === item.profile.name)
     // Names that differ only in case share files on macOS and Windows: never import one next to the other.
     const clash = item.existing ? undefined : nameClash(item.profile.name, existing.map((p) => p.name))
-    if (clash) throw new UsageError(`${clash}; rename one of them first (entra-auth-cli config edit --rename). Nothing was imported.`)
+    if (clash) throw new UsageError(`${clash}; rename one of them first (${BIN} config edit --rename). Nothing was imported.`)
   }
   const clashes = items.filter((i) => i.existing).map((i) => i.profile.name)
   if (clashes.length > 0 && mode === 'error') {
@@ -221,14 +222,14 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
       }
     }
     if (profile.authMethod === 'ClientSecret' && !held.kinds.includes('client-secret')) {
-      result.hints.push(`'${profile.name}' has no client secret here: printf '%s' "$SECRET" | entra-auth-cli config edit -p ${profile.name} --client-secret-stdin`)
+      result.hints.push(`'${profile.name}' has no client secret here: printf '%s' "$SECRET" | ${BIN} config edit -p ${profile.name} --client-secret-stdin`)
     }
     if (profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string') {
       const readable = await access(profile.certificatePath, constants.R_OK).then(
         () => true,
         () => false,
       )
-      if (!readable) result.hints.push(`'${profile.name}' uses ${profile.certificatePath}, which is not on this machine: entra-auth-cli config edit -p ${profile.name} --certificate PATH`)
+      if (!readable) result.hints.push(`'${profile.name}' uses ${profile.certificatePath}, which is not on this machine: ${BIN} config edit -p ${profile.name} --certificate PATH`)
     }
   }
   return result

@@ -10,6 +10,7 @@ import {
   type ProfileOption,
   type StoreRegistration,
 } from '../contract/index.js'
+import {BIN} from '../base/product.js'
 
 /**
  * Finds flows and secret stores announced through `entra:flow:<name>` / `entra:store:<name>` hooks.
@@ -97,7 +98,7 @@ export function findExtension(source: HookSource, kind: ExtensionKind, name: str
   }
   if (!match.builtin && match.plugins.length > 1) {
     throw new ConfigError(
-      `The ${kind} '${name}' is registered by more than one plugin (${match.plugins.join(', ')}); uninstall one with 'entra-auth-cli plugins uninstall'.`,
+      `The ${kind} '${name}' is registered by more than one plugin (${match.plugins.join(', ')}); uninstall one with '${BIN} plugins uninstall'.`,
       'EXTENSION_CONFLICT',
     )
   }
@@ -120,11 +121,11 @@ export async function register<T extends FlowRegistration | StoreRegistration>(s
   }
   const version = (result as {contractVersion?: unknown}).contractVersion
   if (!SUPPORTED_CONTRACT_VERSIONS.includes(version as number)) {
-    const speaks = `this entra-auth-cli speaks plugin contract version ${SUPPORTED_CONTRACT_VERSIONS.join(', ')}`
+    const speaks = `this ${BIN} speaks plugin contract version ${SUPPORTED_CONTRACT_VERSIONS.join(', ')}`
     throw new ConfigError(
       version === undefined
         ? `The plugin '${info.plugin}' registers ${info.kind} '${info.id}' without a contract version, and ${speaks}; rebuild the plugin with defineFlow/defineStore from entra-auth-cli-plugin-api ${CONTRACT_VERSION}.x.`
-        : `The plugin '${info.plugin}' was written for plugin contract version ${String(version)}, but ${speaks}; install a release of '${info.plugin}' made for version ${CONTRACT_VERSION}, or ${Number(version) > CONTRACT_VERSION ? 'upgrade' : 'a matching release of'} entra-auth-cli.`,
+        : `The plugin '${info.plugin}' was written for plugin contract version ${String(version)}, but ${speaks}; install a release of '${info.plugin}' made for version ${CONTRACT_VERSION}, or ${Number(version) > CONTRACT_VERSION ? 'upgrade' : 'a matching release of'} ${BIN}.`,
       'EXTENSION_VERSION',
     )
   }
@@ -160,7 +161,7 @@ function flowProblem(r: FlowRegistration): string | undefined {
 
 /** A store that does not declare itself encrypted is refused like a failing plugin: plaintext is never an option. */
 function storeProblem(r: StoreRegistration): string | undefined {
-  if ((r as {encrypted: unknown}).encrypted !== true) return 'it does not declare encryption; entra-auth-cli never keeps secrets in plaintext'
+  if ((r as {encrypted: unknown}).encrypted !== true) return `it does not declare encryption; ${BIN} never keeps secrets in plaintext`
   if (typeof r.create !== 'function' || typeof r.isAvailable !== 'function') return 'it has no create() or isAvailable()'
   return undefined
 }

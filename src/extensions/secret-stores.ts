@@ -1,6 +1,7 @@
 import {CliError, ConfigError, oneLine, pluginCliError, UsageError} from '../base/errors.js'
 import {loadAllStores, loadStoreRegistration, type HookSource} from './registry.js'
 import type {SecretStore, StoreRegistration} from '../contract/index.js'
+import {BIN} from '../base/product.js'
 
 export const STORE_ENV = 'ENTRA_AUTH_CLI_STORE'
 
@@ -37,7 +38,7 @@ export class SecretStores {
       // The plugin that held this profile's secrets was uninstalled: choosing another store would not bring them back.
       if (!(error instanceof UsageError)) throw error
       throw new ConfigError(
-        `Profile '${profile}' keeps its secrets in the '${name}' store, which is not installed any more; reinstall its plugin, or store the secret again with 'entra-auth-cli config edit -p ${profile}'.`,
+        `Profile '${profile}' keeps its secrets in the '${name}' store, which is not installed any more; reinstall its plugin, or store the secret again with '${BIN} config edit -p ${profile}'.`,
         'SECRET_STORE_MISSING',
       )
     }

@@ -8,6 +8,7 @@ import {loginHint, seconds, untilAborted, type DelegatedApp} from './delegated.j
 import {ipv6LoopbackTaken, LoopbackPortDeniedError, LoopbackPortInUseError, LoopbackServer, loopbackBindAddress, type LoopbackCallback} from './loopback.js'
 import {loadMsal, tokenResult} from './msal-options.js'
 import {failurePage, successPage} from './pages.js'
+import {BIN} from '../base/product.js'
 
 /**
  * The authorization code flow with PKCE (RFC 7636, S256) through the user's browser and our loopback listener,
@@ -159,7 +160,7 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions,
   const host = loopbackBindAddress(target.hostname)
   if (target.protocol !== 'http:' || !host) {
     throw new ConfigError(
-      `${options.flow} at a terminal needs a loopback redirect URI such as http://localhost:8080, registered on the app; profile '${profile.name}' has '${options.redirectUri}'. Change it with 'entra-auth-cli config edit -p ${profile.name} --redirect-uri http://localhost:8080', or use -f DeviceCode.`,
+      `${options.flow} at a terminal needs a loopback redirect URI such as http://localhost:8080, registered on the app; profile '${profile.name}' has '${options.redirectUri}'. Change it with '${BIN} config edit -p ${profile.name} --redirect-uri http://localhost:8080', or use -f DeviceCode.`,
     )
   }
   const path = target.pathname || '/'
@@ -174,7 +175,7 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions,
   const port = Number(target.port || 80)
   const busy = () =>
     new ConfigError(
-      `Cannot receive the sign-in at ${options.redirectUri}: port ${port} is already in use by another program. Stop that program, or register another loopback redirect URI on the app and set it with 'entra-auth-cli config edit -p ${profile.name} --redirect-uri http://localhost:PORT'.`,
+      `Cannot receive the sign-in at ${options.redirectUri}: port ${port} is already in use by another program. Stop that program, or register another loopback redirect URI on the app and set it with '${BIN} config edit -p ${profile.name} --redirect-uri http://localhost:PORT'.`,
       'PORT_IN_USE',
     )
   let server: LoopbackServer
@@ -184,7 +185,7 @@ async function openListener(context: FlowContext, options: BrowserSignInOptions,
     if (error instanceof LoopbackPortInUseError) throw busy()
     if (error instanceof LoopbackPortDeniedError) {
       throw new ConfigError(
-        `Cannot receive the sign-in at ${options.redirectUri}: port ${port} needs privileges; use a port ≥ 1024 in the redirect URI and the app registration, and set it with 'entra-auth-cli config edit -p ${profile.name} --redirect-uri http://localhost:PORT'.`,
+        `Cannot receive the sign-in at ${options.redirectUri}: port ${port} needs privileges; use a port ≥ 1024 in the redirect URI and the app registration, and set it with '${BIN} config edit -p ${profile.name} --redirect-uri http://localhost:PORT'.`,
         'PORT_PRIVILEGED',
       )
     }

@@ -2,6 +2,7 @@ import type {NodeAuthOptions} from '@azure/msal-node'
 import {loadClientCertificate} from '../base/certificate.js'
 import {ConfigError} from '../base/errors.js'
 import type {FlowContext} from '../contract/index.js'
+import {BIN} from '../base/product.js'
 
 /**
  * The credential a confidential client presents, from the profile: its certificate (password from the secret
@@ -16,7 +17,7 @@ export async function clientCredential(
   const {profile} = context
   if (profile.authMethod === 'Certificate' || profile.useCertificate) {
     if (!profile.certificatePath) {
-      throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with 'entra-auth-cli config edit -p ${profile.name}'.`)
+      throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with '${BIN} config edit -p ${profile.name}'.`)
     }
     const password = (await context.secret('certificate-password')) ?? fromEnvironment('AZURE_CLIENT_CERTIFICATE_PASSWORD', context)
     return {clientCertificate: await loadClientCertificate(profile.certificatePath, password)}
@@ -24,7 +25,7 @@ export async function clientCredential(
   const secret = (await context.secret('client-secret')) ?? fromEnvironment('AZURE_CLIENT_SECRET', context)
   if (!secret) {
     throw new ConfigError(
-      `Profile '${profile.name}' has no client secret: store one with 'entra-auth-cli config edit -p ${profile.name} --client-secret-stdin'${missingSecretHint}.`,
+      `Profile '${profile.name}' has no client secret: store one with '${BIN} config edit -p ${profile.name} --client-secret-stdin'${missingSecretHint}.`,
       'NO_SECRET',
     )
   }

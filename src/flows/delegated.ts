@@ -7,6 +7,7 @@ import {canonicalName} from '../extensions/registry.js'
 import type {FlowContext, TokenResult} from '../contract/index.js'
 import {clientCredential} from './client-credential.js'
 import {baseConfiguration, loadMsal, tokenResult} from './msal-options.js'
+import {BIN} from '../base/product.js'
 
 /**
  * What the three delegated (user) flows share: building the msal application over our cache, network client and
@@ -102,7 +103,7 @@ export async function trySilent(app: DelegatedApp, context: FlowContext): Promis
 export async function refreshWithApp(app: DelegatedApp, context: FlowContext, flowName: string): Promise<TokenResult> {
   const {profile} = context
   const account = await findAccount(app, context)
-  const signIn = `entra-auth-cli get-token -p ${profile.name}${canonicalName(flowName) === canonicalName(profile.defaultFlow ?? '') ? '' : ` -f ${flowName}`}`
+  const signIn = `${BIN} get-token -p ${profile.name}${canonicalName(flowName) === canonicalName(profile.defaultFlow ?? '') ? '' : ` -f ${flowName}`}`
   if (!account) {
     const who = context.options.account ? `'${context.options.account}' has not signed in with profile '${profile.name}'` : `nobody has signed in with profile '${profile.name}' yet`
     throw new ConfigError(`No refresh token to redeem: ${who}. Sign in first: ${signIn}${context.options.account ? ` --login-hint ${context.options.account}` : ''}`, 'NO_REFRESH_TOKEN')

@@ -1,6 +1,7 @@
 import {AuthError, CliError, NetworkError, oneLine, pluginCliError, type ErrorDetail} from '../base/errors.js'
 import {scrubTokens} from '../base/redact.js'
 import {printable} from '../base/text.js'
+import {BIN} from '../base/product.js'
 
 /**
  * Entra answers a refused request with an AADSTS code buried in a long description. People need one sentence
@@ -29,12 +30,12 @@ const ADVICE: Record<number, string> = {
   700027: "The certificate assertion was rejected; upload this profile's certificate to the app registration (Certificates & secrets) or check the thumbprint.",
   700211: "No federated credential of the app trusts the issuer of the token in AZURE_FEDERATED_TOKEN_FILE; add one with that issuer (the cluster's OIDC issuer URL) to the app registration.",
   700212: 'No federated credential of the app matches the audience of the token in AZURE_FEDERATED_TOKEN_FILE; the token must be issued for api://AzureADTokenExchange.',
-  700082: "The refresh token has expired after inactivity; sign in again: entra-auth-cli get-token -p <profile> -f InteractiveBrowser --force.",
+  700082: `The refresh token has expired after inactivity; sign in again: ${BIN} get-token -p <profile> -f InteractiveBrowser --force.`,
   7000112: 'The application is disabled; ask an administrator to enable it.',
-  7000215: "Invalid client secret: it is wrong or expired, or it is the secret's ID instead of its value. Store the new value with: entra-auth-cli config edit -p <profile> --client-secret-stdin.",
-  7000216: "The app is a confidential client and needs a secret or a certificate; set the profile's auth method and credential with entra-auth-cli config edit.",
+  7000215: `Invalid client secret: it is wrong or expired, or it is the secret's ID instead of its value. Store the new value with: ${BIN} config edit -p <profile> --client-secret-stdin.`,
+  7000216: `The app is a confidential client and needs a secret or a certificate; set the profile's auth method and credential with ${BIN} config edit.`,
   7000218: 'The app requires a client secret or certificate for this flow; use ClientCredentials, or enable "Allow public client flows" on the app registration.',
-  7000222: "The client secret has expired; create a new one in the app registration and store it with: entra-auth-cli config edit -p <profile> --client-secret-stdin.",
+  7000222: `The client secret has expired; create a new one in the app registration and store it with: ${BIN} config edit -p <profile> --client-secret-stdin.`,
   900144: 'The request is missing a required parameter; check the profile.',
 }
 

@@ -6,6 +6,7 @@ import {ExitCode} from '../base/exit-codes.js'
 import {FileExistsError, writeFileAtomic} from '../base/fs-atomic.js'
 import {describeFileError, OutputError, ownDescriptor, writeOutputFile} from '../base/output-target.js'
 import type {Profile} from './model.js'
+import {BIN} from '../base/product.js'
 
 /**
  * The export bundle: profiles (and, on request, their secrets) moved between machines as one file.
@@ -66,17 +67,17 @@ export function parseBundle(text: string, file: string): BundleFile {
   try {
     data = JSON.parse(text) as BundleFile
   } catch {
-    throw new ConfigError(`${file} is not an entra-auth-cli profile bundle (not JSON). Nothing was imported.`, 'BUNDLE_INVALID')
+    throw new ConfigError(`${file} is not an ${BIN} profile bundle (not JSON). Nothing was imported.`, 'BUNDLE_INVALID')
   }
   if (!data || typeof data !== 'object' || data.format !== BUNDLE_FORMAT) {
-    throw new ConfigError(`${file} is not an entra-auth-cli profile bundle (format '${String(data?.format)}'). Nothing was imported.`, 'BUNDLE_INVALID')
+    throw new ConfigError(`${file} is not an ${BIN} profile bundle (format '${String(data?.format)}'). Nothing was imported.`, 'BUNDLE_INVALID')
   }
   if (data.version !== BUNDLE_VERSION) {
     const newer = typeof data.version === 'number' && data.version > BUNDLE_VERSION
     throw new ConfigError(
       newer
-        ? `${file} is a version ${data.version} bundle, made by a newer entra-auth-cli; this one reads version ${BUNDLE_VERSION}: upgrade entra-auth-cli. Nothing was imported.`
-        : `${file} has an unknown bundle version '${String(data.version)}' (this entra-auth-cli reads version ${BUNDLE_VERSION}). Nothing was imported.`,
+        ? `${file} is a version ${data.version} bundle, made by a newer ${BIN}; this one reads version ${BUNDLE_VERSION}: upgrade ${BIN}. Nothing was imported.`
+        : `${file} has an unknown bundle version '${String(data.version)}' (this ${BIN} reads version ${BUNDLE_VERSION}). Nothing was imported.`,
       'BUNDLE_VERSION',
     )
   }

@@ -4,6 +4,7 @@ import {writeFileAtomic} from '../base/fs-atomic.js'
 import {ConfigError, profileNotFound} from '../base/errors.js'
 import {paths} from '../base/paths.js'
 import {AUTH_METHODS, CLOUDS, validate, type Profile} from './model.js'
+import {BIN} from '../base/product.js'
 
 export const PROFILES_SCHEMA_VERSION = 1
 
@@ -76,7 +77,7 @@ export function parseProfilesFile(text: string, file: string): ProfilesFile {
   }
   if (typeof data.schemaVersion === 'number' && data.schemaVersion > PROFILES_SCHEMA_VERSION) {
     throw new ConfigError(
-      `${file} was written by a newer entra-auth-cli (schema ${data.schemaVersion}); upgrade entra-auth-cli.`,
+      `${file} was written by a newer ${BIN} (schema ${data.schemaVersion}); upgrade ${BIN}.`,
       'PROFILES_NEWER',
     )
   }

@@ -4,6 +4,7 @@ import {ConfigError} from '../base/errors.js'
 import {withLock} from '../base/file-lock.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
 import type {Availability, SecretStore} from '../contract/index.js'
+import {BIN} from '../base/product.js'
 
 export const PASSPHRASE_ENV = 'ENTRA_AUTH_CLI_PASSPHRASE'
 const AAD = 'entra-auth-cli:secrets:v1'
@@ -84,7 +85,7 @@ export class EncryptedFileStore implements SecretStore {
       throw new ConfigError(`${this.file} is damaged (not JSON); restore it from a backup or move it away.`, 'SECRETS_CORRUPT')
     }
     if (data.version !== 1 || !isSealedBox(data) || !isSaneKdf(data.kdf)) {
-      throw new ConfigError(`${this.file} has an unknown format; upgrade entra-auth-cli or move the file away.`, 'SECRETS_CORRUPT')
+      throw new ConfigError(`${this.file} has an unknown format; upgrade ${BIN} or move the file away.`, 'SECRETS_CORRUPT')
     }
     return data
   }

@@ -16,6 +16,7 @@ import {SecretStores} from '../extensions/secret-stores.js'
 import {cacheIdentity, cachedUsernames, TokenCacheFile, type CachePayload} from './cache.js'
 import {messages} from './output.js'
 import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
+import {BIN} from '../base/product.js'
 
 const DEFAULT_TIMEOUT_SECONDS = 120
 /** Past its run's longest time, a lock is declared abandoned after this much more (writing the cache, clock skew). */
@@ -113,12 +114,12 @@ export class TokenService {
           const users = await this.signedInUsers(profile)
           if (users.length > 0) {
             throw new ConfigError(
-              `Profile '${profile.name}' uses the ${registration.name} flow, which has no refresh token, but its cache holds ${users.length === 1 ? 'a signed-in user' : 'signed-in users'} (${users.join(', ')}): pass the flow they signed in with, e.g. 'entra-auth-cli refresh -p ${profile.name} -f InteractiveBrowser' (or -f DeviceCode, -f AuthorizationCode).`,
+              `Profile '${profile.name}' uses the ${registration.name} flow, which has no refresh token, but its cache holds ${users.length === 1 ? 'a signed-in user' : 'signed-in users'} (${users.join(', ')}): pass the flow they signed in with, e.g. '${BIN} refresh -p ${profile.name} -f InteractiveBrowser' (or -f DeviceCode, -f AuthorizationCode).`,
               'NO_REFRESH',
             )
           }
           throw new ConfigError(
-            `The ${registration.name} flow has no refresh token to redeem; run 'entra-auth-cli get-token -p ${profile.name}' to get a new token.`,
+            `The ${registration.name} flow has no refresh token to redeem; run '${BIN} get-token -p ${profile.name}' to get a new token.`,
             'NO_REFRESH',
           )
         }
@@ -142,7 +143,7 @@ export class TokenService {
     } catch (error) {
       if (!locked && signal.aborted && !this.deps.interrupt?.aborted) {
         throw new NetworkError(
-          `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for another entra-auth-cli run on profile '${profile.name}' to finish; try again, or raise --timeout.`,
+          `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for another ${BIN} run on profile '${profile.name}' to finish; try again, or raise --timeout.`,
           'TIMEOUT',
         )
       }

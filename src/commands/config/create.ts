@@ -79,7 +79,7 @@ Without a terminal every required value must be given as a flag; secrets are rea
       if (!isInteractive()) {
         const variables: Partial<Record<(typeof missing)[number], string>> = defaults.variables
         const names = missing.map((m) => ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m] + (variables[m] ? ` (or ${variables[m]})` : ''))
-        throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.`)
+        throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see '${this.config.bin} config create --help'.`)
       }
       input = await this.ask(service, input, false)
     } else if (isInteractive() && needsCredential(input, service.ruleContext())) {
@@ -98,10 +98,10 @@ Without a terminal every required value must be given as a flag; secrets are rea
     ]
     if (profile.redirectUri) rows.push(['Redirect URI', profile.redirectUri])
     if (secretLocation) rows.push(['Secret', `stored in ${secretLocation}`])
-    else if (profile.authMethod === 'ClientSecret') rows.push(['Secret', `none stored (add one with: entra-auth-cli config edit -p ${profile.name} --client-secret-stdin)`])
+    else if (profile.authMethod === 'ClientSecret') rows.push(['Secret', `none stored (add one with: ${this.config.bin} config edit -p ${profile.name} --client-secret-stdin)`])
     process.stderr.write(`✓ Profile '${profile.name}' created${secretLocation ? `; secret stored in ${secretLocation}` : ''}.\n`)
     process.stderr.write(rows.map(([k, v]) => `  ${k.padEnd(14)}${v}`).join('\n') + '\n')
-    process.stderr.write(`  Next: entra-auth-cli get-token -p ${profile.name}\n`)
+    process.stderr.write(`  Next: ${this.config.bin} get-token -p ${profile.name}\n`)
   }
 
   private async ask(service: ProfileService, input: Partial<ProfileInput>, credentialOnly: boolean): Promise<ProfileInput> {

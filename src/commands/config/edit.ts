@@ -92,7 +92,7 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
     if (result.renamedFrom) lines.push(`  Renamed from '${result.renamedFrom}'; its secrets and cached tokens moved with it.`)
     if (result.secretLocation) lines.push(`  Secret stored in ${result.secretLocation}.`)
     if (result.cacheCleared) lines.push('  Cached tokens were removed: they belonged to the previous tenant, app or authority.')
-    lines.push(`  Next: entra-auth-cli get-token -p ${name}`)
+    lines.push(`  Next: ${this.config.bin} get-token -p ${name}`)
     process.stderr.write(lines.join('\n') + '\n')
   }
 }

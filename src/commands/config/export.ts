@@ -42,6 +42,6 @@ Secrets (client secrets, certificate passwords and the certificate files themsel
       `✓ Exported ${names.length} profile${names.length === 1 ? '' : 's'} (${names.join(', ')}) to ${path}${includeSecrets ? ', secrets included' : ', without secrets'}.\n`,
     )
     if (includeSecrets) process.stderr.write('  The file holds secrets: send the passphrase by another channel than the file.\n')
-    process.stderr.write(`  Next, on the other machine: entra-auth-cli config import ${path}\n`)
+    process.stderr.write(`  Next, on the other machine: ${this.config.bin} config import ${path}\n`)
   }
 }

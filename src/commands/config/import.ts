@@ -53,7 +53,7 @@ A wrong passphrase, a modified file, an unknown bundle version, an invalid profi
     if (result.secretLocation) lines.push(`  Secrets stored in ${result.secretLocation}.`)
     for (const hint of result.hints) lines.push(`  To do: ${hint}`)
     const first = result.imported[0] ?? result.overwritten[0]
-    if (first) lines.push(`  Next: entra-auth-cli get-token -p ${first}`)
+    if (first) lines.push(`  Next: ${this.config.bin} get-token -p ${first}`)
     process.stderr.write(lines.join('\n') + '\n')
   }
 }

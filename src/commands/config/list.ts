@@ -24,7 +24,7 @@ export default class ConfigList extends BaseCommand {
       return
     }
     if (profiles.length === 0) {
-      process.stderr.write("No profiles yet. Create one with 'entra-auth-cli config create'.\n")
+      process.stderr.write(`No profiles yet. Create one with '${this.config.bin} config create'.\n`)
       return
     }
     const rows = profiles.map((p) => [p.name, p.tenantId, p.clientId, p.authMethod, p.defaultFlow ?? DEFAULT_FLOW, secretWhere(p)])
