@@ -4,6 +4,7 @@ import {cliHome, paths} from '../base/paths.js'
 import {EncryptedFileStore, PASSPHRASE_ENV} from '../stores/encrypted-file.js'
 import {startAgent, stopAgent} from '../stores/unlock-agent-server.js'
 import {askPassphrase} from './passphrase.js'
+import {BIN} from '../base/product.js'
 
 /** `unlock --timeout` (default 15m): at most a day, the point is a bounded window, not a login session. */
 export const MAX_UNLOCK_MS = 24 * 3_600_000
@@ -18,7 +19,7 @@ export async function unlockSecretsFile(timeoutMs: number, home = cliHome()): Pr
   const store = new EncryptedFileStore(file, async () => {
     const fromEnv = process.env[PASSPHRASE_ENV]
     if (fromEnv) return fromEnv
-    return askPassphrase({confirm: false, envName: PASSPHRASE_ENV, message: `Passphrase for the entra-auth-cli secrets file (or set ${PASSPHRASE_ENV})`})
+    return askPassphrase({confirm: false, envName: PASSPHRASE_ENV, message: `Passphrase for the ${BIN} secrets file (or set ${PASSPHRASE_ENV})`})
   })
   const {kdf, key} = await store.verifiedKey()
   try {
