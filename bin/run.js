@@ -7,9 +7,9 @@ const {join} = require('node:path')
 
 async function main() {
   const argv = process.argv.slice(2)
-  // Tab completion runs on every TAB: answered without oclif (see src/fast/complete.ts).
+  // Tab completion runs on every TAB: answered without oclif (src/fast/complete.ts, bundled into one file).
   if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
-    return require('../dist/fast/complete.js').runCompletion(argv, join(__dirname, '..'))
+    return require('../dist/fast/complete-bundle.js').runCompletion(argv, join(__dirname, '..'))
   }
   if (argv[0] === 'get-token') {
     try {

@@ -250,4 +250,15 @@ describe('tab completion in bash, zsh and fish', function () {
       other.cleanup()
     }
   })
+
+  it('answers a TAB from one bundled module: no oclif, msal, jose, inquirer or undici', async () => {
+    const file = join(home.root, 'modules.txt')
+    const recorder = join(ROOT, 'test', 'support', 'record-modules.mjs')
+    const {stdout} = await exec(process.execPath, ['--import', recorder, BIN, '__complete', 'get-token', '-p', ''], {env: {...env, RECORD_MODULES_FILE: file}})
+    expect(stdout).to.match(/^alpha\t/m)
+    const ours = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((m) => m.startsWith(ROOT) && !m.includes('/test/support/'))
+    expect(ours.map((m) => m.slice(ROOT.length + 1))).to.deep.equal(['bin/run.js', 'dist/fast/complete-bundle.js'])
+  })
 })
