@@ -139,9 +139,12 @@ describe('exec: a command with the token in its environment', function () {
     expect(stdout).to.equal('started\ngot-term\n')
   })
 
-  it('a Ctrl-C at a terminal reaches the command, and the CLI waits for it to finish and returns its status', async () => {
-    const script = 'n=0; trap \'n=$((n+1)); echo "sigint $n"\' INT; echo started; until read -r line; do :; done; echo "total $n"; exit 5'
-    const terminal = await Terminal.start(['exec', '-p', 'app', '--', 'bash', '-c', script], {env: world.env()})
+  it('a Ctrl-C at a terminal reaches the command, the CLI waits for it, and its status comes back', async () => {
+    // The CLI does not forward this SIGINT (the terminal sent it to the command too), but a repeated SIGINT is often
+    // folded into one by the kernel while the first is pending, so the count cannot prove that; it proves the CLI
+    // survived the Ctrl-C and waited for the command.
+    const child = "let n = 0; process.on('SIGINT', () => console.log('sigint ' + ++n)); console.log('started'); process.stdin.once('data', () => { console.log('total ' + n); process.exit(5) })"
+    const terminal = await Terminal.start(['exec', '-p', 'app', '--', process.execPath, '-e', child], {env: world.env()})
     try {
       await terminal.waitFor('started')
       await terminal.press('C-c')
@@ -149,10 +152,11 @@ describe('exec: a command with the token in its environment', function () {
       await terminal.answer('')
       const {code, screen} = await terminal.waitForExit()
       expect(code, screen).to.equal(5)
-      expect(screen).to.match(/total \d/)
+      expect(screen).to.match(/total [12]/)
       expect(screen).not.to.include(token)
     } finally {
       await terminal.close()
     }
   })
+
 })
