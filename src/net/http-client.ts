@@ -25,6 +25,8 @@ export interface HttpClientOptions {
   attempts?: number
   /** Longest Retry-After we are willing to sit through. */
   maxRetryAfterMs?: number
+  /** The wait before retry `attempt` (1, 2, ...) when the server names none: 0.4 s, doubling, at most 4 s. */
+  backoffMs?: (attempt: number) => number
   userAgent?: string
 }
 
@@ -146,8 +148,8 @@ export class HttpClient implements INetworkModule {
       const response = await this.once(method, url, options, timeout)
       if (!response.ok) {
         const code = errorCode(response.error)
-        if (repeatable && attempt < this.attempts && RETRYABLE_CODES.has(code) && !response.ownSignalFired && this.fits(backoff(attempt))) {
-          await this.sleep(backoff(attempt))
+        if (repeatable && attempt < this.attempts && RETRYABLE_CODES.has(code) && !response.ownSignalFired && this.fits(this.backoff(attempt))) {
+          await this.sleep(this.backoff(attempt))
           continue
         }
         this.fail(describeNetworkError(response.error, host, response.ownSignalFired, context))
@@ -159,7 +161,7 @@ export class HttpClient implements INetworkModule {
         const mayRetry = throttled ? attempt < this.attempts + 2 : repeatable && attempt < this.attempts
         const answered = `${capitalize(where)} answered HTTP ${response.status}`
         if (mayRetry) {
-          const waitMs = askedMs ?? backoff(attempt)
+          const waitMs = askedMs ?? this.backoff(attempt)
           if (waitMs <= this.maxRetryAfterMs && this.fits(waitMs)) {
             await this.sleep(waitMs)
             continue
@@ -213,6 +215,10 @@ export class HttpClient implements INetworkModule {
   }
 
   /** Whether waiting `waitMs` still leaves room for one more request before the caller's deadline. */
+  private backoff(attempt: number): number {
+    return (this.options.backoffMs ?? backoff)(attempt)
+  }
+
   private fits(waitMs: number): boolean {
     return this.deadline === undefined || Date.now() + waitMs + REQUEST_ROOM_MS <= this.deadline
   }

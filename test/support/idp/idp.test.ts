@@ -431,7 +431,7 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
 
   describe('standalone demo provider (cli.ts)', () => {
     it('prints its settings as one JSON line, serves tokens, and exits on SIGTERM', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'cli.ts')], {stdio: ['ignore', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'cli.ts')], {stdio: ['ignore', 'pipe', 'inherit']})
       try {
         const [line] = (await once(createInterface({input: child.stdout!}), 'line')) as [string]
         const demo = JSON.parse(line) as {authority: string; tenantId: string; clientId: string; clientSecret: string; caCertPath: string}

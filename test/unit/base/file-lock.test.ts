@@ -58,7 +58,7 @@ describe('file lock', () => {
           else await release()
         }
       })()`
-    const workers = Array.from({length: 5}, () => spawn(process.execPath, ['--import', 'tsx', '-e', script], {stdio: 'inherit'}))
+    const workers = Array.from({length: 5}, () => spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {stdio: 'inherit'}))
     const codes = await Promise.all(workers.map((w) => new Promise((resolve) => w.on('close', resolve))))
     expect(codes).to.deep.equal([0, 0, 0, 0, 0])
     const log = readFileSync(path + '.log', 'utf8').trim().split('\n')
