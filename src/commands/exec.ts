@@ -12,14 +12,17 @@ import {TokenService} from '../token/service.js'
 export default class Exec extends BaseCommand {
   static override summary = 'Run a command with a token in its environment (never in argv, a file or the terminal).'
 
-  static override description = `Gets the token as get-token does (from the cache when it is valid for 5 more minutes), then runs COMMAND with it in ACCESS_TOKEN (or --env-name) in the command's environment only. Everything after -- is the command and its arguments, passed as they are (no shell): use sh -c '...' for pipes or "$ACCESS_TOKEN" expansions.
+  static override description = `Gets the token as get-token does (from the cache when it is valid for 5 more minutes), then runs COMMAND with it in ACCESS_TOKEN (or --env-name) in the command's environment only. Everything after -- is the command and its arguments, passed as they are (no shell): use sh -c '...' for pipes or "$ACCESS_TOKEN" expansions (but a token expanded into another program's arguments is visible in ps again: pipe it in).
 
 The exit status is the command's (128 + N when signal N killed it; 127 when it is not found, 126 when it cannot be run). SIGINT, SIGTERM and SIGHUP are passed on to it. The CLI's own secrets (${CLI_SECRET_VARIABLES.join(', ')}) are removed from its environment unless --keep-env names them.
 
 Only what you must act on (a device code, a sign-in URL, a passphrase prompt) and warnings are printed, on stderr.`
 
   static override examples = [
-    {command: '<%= config.bin %> exec -p myapp -- sh -c \'curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" https://graph.microsoft.com/v1.0/organization\'', description: 'Call an API'},
+    {
+      command: '<%= config.bin %> exec -p myapp -- sh -c \'printf "Authorization: Bearer %s" "$ACCESS_TOKEN" | curl -sf -H @- https://graph.microsoft.com/v1.0/organization\'',
+      description: "Call an API; curl reads the header from stdin, so the token is in no process's arguments",
+    },
     {command: '<%= config.bin %> exec -p myapp --env-name TF_VAR_token -- terraform plan', description: 'Hand the token to a tool that reads another variable'},
     {command: '<%= config.bin %> exec -p me -s api://my-api/.default -- ./deploy.sh', description: 'A token for another API, for a whole script'},
   ]

@@ -5,6 +5,8 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {chmodSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {spawnCli} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -137,6 +139,27 @@ describe('exec: a command with the token in its environment', function () {
     cli.kill('SIGTERM')
     expect(await exited, stderr).to.equal(7)
     expect(stdout).to.equal('started\ngot-term\n')
+  })
+
+  it("the README's curl pattern: the API gets the bearer header, and while curl runs the token is in no argv", async () => {
+    let seen: {authorization?: string; holding: number[]} | undefined
+    const server = createServer((request, response) => {
+      // curl is waiting for this answer right now: its command line, and every other one, must not hold the token.
+      const holding = [...allCommandLines()].filter(([, line]) => line.includes(token)).map(([pid]) => pid)
+      seen = {authorization: request.headers.authorization, holding}
+      response.end('{"ok":true}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1.0/organization`
+      const script = `printf "Authorization: Bearer %s" "$ACCESS_TOKEN" | curl -sf -H @- ${url}`
+      const result = await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', script])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stdout).to.equal('{"ok":true}')
+      expect(seen).to.deep.equal({authorization: `Bearer ${token}`, holding: []})
+    } finally {
+      server.close()
+    }
   })
 
   it('a Ctrl-C at a terminal reaches the command, the CLI waits for it, and its status comes back', async () => {
