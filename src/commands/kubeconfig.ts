@@ -21,6 +21,7 @@ Add it to ~/.kube/config (or merge it with KUBECONFIG=...), then point a context
   ]
 
   static override flags = {
+    command: Flags.string({description: "The command kubectl runs; default the CLI's name, found on kubectl's PATH. Give the absolute path when it is not there.", helpValue: 'PATH'}),
     json: Flags.boolean({description: 'Print the entry as JSON ({name, user: {exec}}) instead of YAML.'}),
     name: Flags.string({description: 'Name of the kubeconfig user; default entra-PROFILE.', helpValue: 'NAME'}),
     profile: Flags.string({char: 'p', description: 'Profile kubectl gets its tokens from.', required: true}),
@@ -35,7 +36,7 @@ Add it to ~/.kube/config (or merge it with KUBECONFIG=...), then point a context
     const {flags} = await this.parse(Kubeconfig)
     // An unknown profile is reported now rather than by kubectl on its first request.
     const profile = await new ProfileStore(this.home).get(flags.profile)
-    const entry = kubeconfigUser({bin: this.config.bin, name: flags.name, profile: profile.name, scopes: parseScopes(flags.scope)})
+    const entry = kubeconfigUser({bin: flags.command ?? this.config.bin, name: flags.name, profile: profile.name, scopes: parseScopes(flags.scope)})
     await writeStdout(flags.json ? `${JSON.stringify(entry, null, 2)}\n` : kubeconfigUserYaml(entry), 'the kubeconfig entry')
   }
 }

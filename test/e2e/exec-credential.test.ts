@@ -110,10 +110,11 @@ describe('kubectl: get-token --output-format exec-credential, and kubeconfig', f
         '',
       ].join('\n'),
     )
-    const json = await world.cli(['kubeconfig', '-p', 'aks', '--json', '--name', 'me@aks'])
+    const json = await world.cli(['kubeconfig', '-p', 'aks', '--json', '--name', 'me@aks', '--command', '/opt/entra/bin/entra-auth-cli'])
     expect(json.code, json.stderr).to.equal(0)
     const entry = JSON.parse(json.stdout) as {name: string; user: {exec: {args: string[]; command: string}}}
     expect(entry.name).to.equal('me@aks')
+    expect(entry.user.exec.command).to.equal('/opt/entra/bin/entra-auth-cli')
 
     // The stanza's own command line, run as kubectl runs it, yields an ExecCredential.
     const run = await world.cli(entry.user.exec.args, {extraEnv: {KUBERNETES_EXEC_INFO: JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: {interactive: false}})}})
