@@ -5,7 +5,7 @@
 set -euo pipefail
 
 if [ -z "${ENTRA_KEYRING_SESSION:-}" ]; then
-  for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
+  for tool in dbus-run-session dbus-send gnome-keyring-daemon secret-tool; do
     if ! command -v "$tool" >/dev/null; then
       echo "This needs $tool: run scripts/install-system-deps.sh (as root) first." >&2
       exit 1
@@ -25,6 +25,23 @@ export XDG_RUNTIME_DIR="$keyring_home/run"
 mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 eval "$(printf 'entra-test-keyring' | HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/share" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
 export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
+
+# Probe only once our daemon owns the Secret Service name: a probe before that makes D-Bus activate a second
+# gnome-keyring with the real HOME and no unlocked collection, which then wants a GUI prompt and never serves us
+# (seen on a loaded machine). NameHasOwner asks without activating anything.
+owned=""
+for _ in $(seq 1 300); do
+  if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then
+    owned=1
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$owned" ]; then
+  echo "gnome-keyring did not claim org.freedesktop.secrets on the private D-Bus session within 30 s" >&2
+  exit 1
+fi
 
 # The default collection appears a moment after the daemon starts: wait until a secret can really be stored
 # (up to 30 s: on a loaded 2-core machine it has taken several seconds).
