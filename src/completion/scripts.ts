@@ -30,13 +30,14 @@ export function bashScript(bin: string): string {
   const fn = `__${ident(bin)}_complete`
   return `# ${bin} completion for bash: asks '${bin} __complete' at every TAB (see '${bin} autocomplete').
 ${fn}() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} i w
+  local cur=\${COMP_WORDS[COMP_CWORD]} i w n
   local -a words=()
   # Bash splits '--flow=Cl' at '=' (COMP_WORDBREAKS); the CLI wants the word whole.
   for ((i = 1; i <= COMP_CWORD; i++)); do
     w=\${COMP_WORDS[i]}
-    if ((i > 1)) && [[ $w == '=' || \${COMP_WORDS[i-1]} == '=' ]] && [[ \${words[-1]} == --* ]]; then
-      words[-1]+=$w
+    n=\${#words[@]}
+    if ((i > 1)) && [[ $w == '=' || \${COMP_WORDS[i-1]} == '=' ]] && [[ \${words[n-1]} == --* ]]; then
+      words[n-1]+=$w
     else
       words+=("$w")
     fi
@@ -51,7 +52,7 @@ ${fn}() {
   ((directive & 1)) && return 0
   # What bash replaces is the text after the last '=' of the word, so the candidates lose the '--flag=' part.
   local strip=''
-  local partial=\${words[-1]}
+  local partial=\${words[\${#words[@]}-1]}
   [[ $COMP_WORDBREAKS == *=* && $partial == *=* ]] && strip=\${partial%=*}=
   COMPREPLY=()
   local line
@@ -161,23 +162,6 @@ Register-ArgumentCompleter -Native -CommandName '${bin}' -ScriptBlock {
   }
 }
 `
-}
-
-export function scriptFor(shell: Shell, bin: string): string {
-  switch (shell) {
-    case 'bash': {
-      return bashScript(bin)
-    }
-    case 'fish': {
-      return fishScript(bin)
-    }
-    case 'powershell': {
-      return powershellScript(bin)
-    }
-    case 'zsh': {
-      return zshScript(bin)
-    }
-  }
 }
 
 /**

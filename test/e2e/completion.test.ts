@@ -141,6 +141,18 @@ describe('tab completion in bash, zsh and fish', function () {
     })
   }
 
+  it("bash: completes --flag=value, which readline splits at '=' into three words", async () => {
+    const script = [
+      'eval "$(entra-auth-cli autocomplete script bash)"',
+      'COMP_WORDS=(entra-auth-cli "$@"); COMP_CWORD=$(($# ))',
+      '"$(complete -p entra-auth-cli | sed -E "s/.*-F ([^ ]+).*/\\1/")"',
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join('\n')
+    const reply = async (...words: string[]) => (await exec('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words], {cwd: work, env})).stdout
+    expect(await reply('get-token', '--flow', '=', 'Dev')).to.equal('DeviceCode\n')
+    expect(await reply('config', 'create', '--cloud', '=')).to.equal('AzureChina\nAzurePublic\nAzureUSGovernment\n')
+  })
+
   it('reflects a profile created or deleted at the next TAB, in bash and fish, without regenerating anything', async () => {
     await createProfile('bravo')
     expect(await bash('get-token -p ')).to.include.members(['alpha', 'bravo'])
