@@ -221,6 +221,31 @@ describe('tab completion in bash, zsh and fish', function () {
     })
   })
 
+  describe('bash, pressing TAB in a terminal (readline)', () => {
+    let terminal: Terminal
+    before(async () => {
+      const rc = join(home.root, 'bashrc')
+      writeFileSync(rc, ["PS1='bash> '", 'eval "$(entra-auth-cli autocomplete script bash)"', ''].join('\n'))
+      terminal = await Terminal.startProgram(['bash', '--noprofile', '--rcfile', rc, '-i'], {cols: 200, cwd: work, env, rows: 60})
+      await terminal.waitFor(/^bash>/m)
+    })
+    after(() => terminal?.close())
+
+    it('completes --flow=Dev, a file after -o and lists flows on a second TAB', async () => {
+      await terminal.type('entra-auth-cli get-token --flow=Dev')
+      await terminal.press('Tab')
+      await terminal.waitFor('bash> entra-auth-cli get-token --flow=DeviceCode')
+      await terminal.type('-o tok')
+      await terminal.press('Tab')
+      await terminal.waitFor('bash> entra-auth-cli get-token --flow=DeviceCode -o token-out.txt')
+      await terminal.press('C-c')
+      await terminal.type('entra-auth-cli get-token -f ')
+      await terminal.press('Tab', 'Tab')
+      const screen = await terminal.waitFor(/InteractiveBrowser/)
+      expect(screen).to.include('Broken').and.include('ClientCredentials')
+    })
+  })
+
   it('lists the commands of a linked plugin that has no manifest (answered through oclif)', async () => {
     const other = new TestHome('completion-oclif-')
     try {
