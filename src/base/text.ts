@@ -23,3 +23,13 @@ export function printable(value: unknown, max = 120): string {
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean
 }
+
+/**
+ * Text on its way to a terminal with every control character but tab and newline made visible as '?': an escape
+ * sequence a server or a file put in a message (an identity provider's error_description, a hand-edited value)
+ * can neither recolour the terminal nor rewrite what was printed before.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?')
+}

@@ -41,6 +41,10 @@ export const encryptedFileStoreRegistration: StoreRegistration = {
     // A new file is sealed under the answer: ask twice, with the length rule. An existing one must open with
     // whatever passphrase made it (perhaps a short ENTRA_AUTH_CLI_PASSPHRASE): ask once, no length rule.
     const passphrase = async ({creating}: {creating: boolean}) => {
+      // The length rule is for sealing something new, as for export bundles; an existing file opens with any.
+      if (fromEnv && creating && fromEnv.length < MIN_NEW_PASSPHRASE) {
+        throw new ConfigError(`${PASSPHRASE_ENV} is too short to create the secrets file ${file}: use at least ${MIN_NEW_PASSPHRASE} characters.`, 'PASSPHRASE_TOO_SHORT')
+      }
       if (fromEnv) return fromEnv
       // The get-token fast path must never prompt: it falls through to the full command, which asks once.
       if (options?.interactive === false) throw new ConfigError(`${PASSPHRASE_ENV} is not set`, 'NO_PASSPHRASE')

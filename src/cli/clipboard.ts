@@ -3,6 +3,7 @@ import {accessSync, constants, openSync, readFileSync, writeSync, closeSync} fro
 import {delimiter, join} from 'node:path'
 import {ConfigError} from '../base/errors.js'
 import {printable} from '../base/text.js'
+import {withoutSecretEnv} from '../base/redact.js'
 
 /**
  * `get-token --clipboard`: the token goes to the clipboard, never to stdout or a tool's argv. Over SSH the clipboard
@@ -105,7 +106,8 @@ export async function copyToClipboard(text: string, target: ClipboardTarget): Pr
  */
 function pipeTo(command: string, args: string[], text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {stdio: ['pipe', 'ignore', 'pipe'], windowsHide: true})
+    // xclip and wl-copy stay behind as the selection's owner: without the CLI's secrets in their environment.
+    const child = spawn(command, args, {env: withoutSecretEnv(), stdio: ['pipe', 'ignore', 'pipe'], windowsHide: true})
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const timer = setTimeout(() => {

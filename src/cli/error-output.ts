@@ -1,5 +1,5 @@
 import type {CliError} from '../base/errors.js'
-import type {TextSink} from '../base/text.js'
+import {terminalSafe, type TextSink} from '../base/text.js'
 
 /**
  * How an error reaches the user. The first line is always `Error: <what to do>` on stderr; the error's labelled
@@ -10,8 +10,9 @@ import type {TextSink} from '../base/text.js'
 export function writeError(error: CliError, options: {json: boolean; stderr?: TextSink; stdout?: TextSink}): void {
   const stderr = options.stderr ?? process.stderr
   const stdout = options.stdout ?? process.stdout
-  const lines = [`Error: ${error.message}`]
-  for (const detail of error.details) if (detail.label) lines.push(`  ${detail.label}: ${detail.value}`)
+  // The last line of defence: whatever put it in the message, no escape sequence reaches the terminal.
+  const lines = [`Error: ${terminalSafe(error.message)}`]
+  for (const detail of error.details) if (detail.label) lines.push(`  ${detail.label}: ${terminalSafe(String(detail.value))}`)
   stderr.write(`${lines.join('\n')}\n`)
   if (options.json) stdout.write(`${JSON.stringify({error: errorJson(error)}, null, 2)}\n`)
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {ExitCode} from '../base/exit-codes.js'
 import {BaseCommand} from '../cli/command-base.js'
 import {diagnose, type Finding} from '../diagnose/index.js'
+import {writeStdout} from '../base/output-target.js'
 
 const MARK: Record<Finding['status'], string> = {fail: '✗', ok: '✓', warn: '⚠'}
 
@@ -27,10 +28,10 @@ Exit 0 when nothing failed (warnings allowed), 10 when any check failed (✗).`
     const {flags} = await this.parse(Doctor)
     const findings = await diagnose({bin: this.config.bin, hooks: this.hooks, profile: flags.profile})
     const failed = findings.some((f) => f.status === 'fail')
-    if (flags.json) process.stdout.write(`${JSON.stringify({findings, ok: !failed}, null, 2)}\n`)
+    if (flags.json) await writeStdout(`${JSON.stringify({findings, ok: !failed}, null, 2)}\n`, 'the findings')
     else {
       const lines = findings.flatMap((f) => [`${MARK[f.status]} ${f.check}: ${f.message}`, ...(f.fix && f.status !== 'ok' ? [`    fix: ${f.fix}`] : [])])
-      process.stdout.write(`${lines.join('\n')}\n`)
+      await writeStdout(`${lines.join('\n')}\n`, 'the findings')
     }
     if (failed) process.exitCode = ExitCode.DoctorFailed
   }

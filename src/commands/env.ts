@@ -7,6 +7,7 @@ import {createReporter} from '../cli/reporter.js'
 import {defaultShell, evalHint, exportLine, SHELLS, type Shell} from '../cli/shell-export.js'
 import {parseScopes} from '../profile/model.js'
 import {TokenService} from '../token/service.js'
+import {writeStdout} from '../base/output-target.js'
 
 export default class Env extends BaseCommand {
   static override summary = 'Print the shell line that exports a token, for eval.'
@@ -52,6 +53,6 @@ The token goes to stdout because you asked for it there: load it with eval rathe
     if (process.stdout.isTTY) {
       process.stderr.write(`To set it in this shell instead of showing it: ${evalHint(shell, `${this.config.bin} env -p ${flags.profile}`)}\n`)
     }
-    process.stdout.write(`${exportLine(shell, name, result.accessToken)}\n`)
+    await writeStdout(`${exportLine(shell, name, result.accessToken)}\n`, 'the token')
   }
 }

@@ -5,6 +5,7 @@ import {renderWhoami} from '../cli/whoami-view.js'
 import {SecretStores} from '../extensions/secret-stores.js'
 import {ProfileStore} from '../profile/store.js'
 import {whoami, type WhoamiReport} from '../token/whoami.js'
+import {writeStdout} from '../base/output-target.js'
 
 export default class Whoami extends BaseCommand {
   static override summary = 'Who each profile signs in as, and what its cached tokens allow; from the cache alone.'
@@ -35,13 +36,13 @@ Reads only the encrypted token cache: no request is made, so it works offline an
     const reports: WhoamiReport[] = []
     for (const profile of profiles) reports.push(await whoami(this.home, profile, stores.open))
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(flags.profile ? reports[0] : reports, null, 2)}\n`)
+      await writeStdout(`${JSON.stringify(flags.profile ? reports[0] : reports, null, 2)}\n`, 'the report')
       return
     }
     if (reports.length === 0) {
-      process.stdout.write(`No profiles yet; create one with '${this.config.bin} config create'.\n`)
+      await writeStdout(`No profiles yet; create one with '${this.config.bin} config create'.\n`, 'the report')
       return
     }
-    process.stdout.write(`${reports.map((r) => renderWhoami(r, this.config.bin)).join('\n\n')}\n`)
+    await writeStdout(`${reports.map((r) => renderWhoami(r, this.config.bin)).join('\n\n')}\n`, 'the report')
   }
 }

@@ -4,7 +4,7 @@ import {extname, join} from 'node:path'
 import {type BundleEntry, type BundlePayload} from '../profile/bundle.js'
 import {ConfigError, UsageError} from '../base/errors.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
-import {authorityHost, type Profile} from '../profile/model.js'
+import {authorityHost, authorityUrl, isMicrosoftAuthority, type Profile} from '../profile/model.js'
 import {
   importedCertificatesDir,
   profileStoreName,
@@ -109,6 +109,8 @@ export interface ImportResult {
   hints: string[]
   warnings: string[]
   secretLocation?: string
+  /** Where each imported profile signs in (and so where its secret or certificate is presented): name -> authority URL. */
+  authorities: Array<{name: string; authority: string}>
 }
 
 interface ImportItem {
@@ -137,7 +139,7 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
       `${clashes.length === 1 ? 'A profile' : 'Profiles'} with the same name already exist${clashes.length === 1 ? 's' : ''}: ${clashes.join(', ')}. Add --overwrite to replace ${clashes.length === 1 ? 'it' : 'them'} or --skip to keep ${clashes.length === 1 ? 'it' : 'them'}. Nothing was imported.`,
     )
   }
-  const result: ImportResult = {hints: [], imported: [], overwritten: [], skipped: [], warnings: []}
+  const result: ImportResult = {authorities: [], hints: [], imported: [], overwritten: [], skipped: [], warnings: []}
   const todo = items.filter((i) => {
     if (i.existing && mode === 'skip') {
       result.skipped.push(i.profile.name)
@@ -203,6 +205,17 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
   for (const {existing, profile} of todo) {
     if (existing) result.overwritten.push(profile.name)
     else result.imported.push(profile.name)
+    // A bundle decides where a secret is sent: say where, and loudly when that is not Microsoft or has changed.
+    const host = authorityHost(profile)
+    result.authorities.push({authority: authorityUrl(profile), name: profile.name})
+    if (!isMicrosoftAuthority(host)) {
+      result.warnings.push(
+        `Profile '${profile.name}' signs in at ${host}, which is NOT a Microsoft cloud: its client secret or certificate is presented to that server. Keep it only if you trust that server; otherwise remove it: ${BIN} config delete -p ${profile.name}`,
+      )
+    }
+    if (existing && authorityHost(existing).toLowerCase() !== host.toLowerCase()) {
+      result.warnings.push(`Profile '${profile.name}' now signs in at ${host} instead of ${authorityHost(existing)} (the bundle changed its authority).`)
+    }
     const held = holds.get(profile.name)!
     if (existing) {
       // Secrets the replaced profile kept somewhere the imported one no longer uses.
@@ -222,7 +235,8 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
       }
     }
     if (profile.authMethod === 'ClientSecret' && !held.kinds.includes('client-secret')) {
-      result.hints.push(`'${profile.name}' has no client secret here: printf '%s' "$SECRET" | ${BIN} config edit -p ${profile.name} --client-secret-stdin`)
+      const where = isMicrosoftAuthority(host) ? '' : ` (it will be sent to ${host}: check that first)`
+      result.hints.push(`'${profile.name}' has no client secret here${where}: printf '%s' "$SECRET" | ${BIN} config edit -p ${profile.name} --client-secret-stdin`)
     }
     if (profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string') {
       const readable = await access(profile.certificatePath, constants.R_OK).then(

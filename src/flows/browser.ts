@@ -1,6 +1,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {accessSync, constants, readFileSync, statSync} from 'node:fs'
 import {delimiter, join} from 'node:path'
+import {SECRET_ENV_VARS, withoutSecretEnv} from '../base/redact.js'
 
 /**
  * Opening the user's browser from a terminal, or knowing that we cannot:
@@ -125,6 +126,26 @@ export function browserPlan(env: NodeJS.ProcessEnv = process.env, platform: Node
   return {kind: 'open', via: 'the default browser'}
 }
 
+/**
+ * The `open` package spawns with process.env and takes no environment: the secret variables are left out of
+ * process.env while it starts the launcher, and put back at once (nothing else reads them meanwhile: the flow
+ * has its credential already, and the launcher is spawned synchronously within the call).
+ */
+async function withProcessEnvWithoutSecrets<T>(start: () => Promise<T>): Promise<T> {
+  const saved: Array<[string, string]> = []
+  for (const name of SECRET_ENV_VARS) {
+    const value = process.env[name]
+    if (value === undefined) continue
+    saved.push([name, value])
+    delete process.env[name]
+  }
+  try {
+    return await start()
+  } finally {
+    for (const [name, value] of saved) process.env[name] = value
+  }
+}
+
 export async function launchBrowser(url: string, plan: Exclude<BrowserPlan, {kind: 'none'}>): Promise<LaunchOutcome> {
   switch (plan.kind) {
     case 'commands': {
@@ -135,19 +156,22 @@ export async function launchBrowser(url: string, plan: Exclude<BrowserPlan, {kin
           reasons.push(command.error)
           continue
         }
-        const outcome = await watch(() => spawn(command.file, command.args, {detached: true, stdio: 'ignore'}), `$BROWSER command '${command.file}'`)
+        const outcome = await watch(
+          () => spawn(command.file, command.args, {detached: true, env: withoutSecretEnv(), stdio: 'ignore'}),
+          `$BROWSER command '${command.file}'`,
+        )
         if (outcome.ok) return outcome
         reasons.push(outcome.reason)
       }
       return {ok: false, reason: reasons.join('; ')}
     }
     case 'wslview':
-      return watch(() => spawn('wslview', [url], {detached: true, stdio: 'ignore'}), 'wslview')
+      return watch(() => spawn('wslview', [url], {detached: true, env: withoutSecretEnv(), stdio: 'ignore'}), 'wslview')
     case 'open': {
       let child: ChildProcess
       try {
         const {default: open} = await import('open')
-        child = await open(url, {wait: false})
+        child = await withProcessEnvWithoutSecrets(() => open(url, {wait: false}))
       } catch (error) {
         return {ok: false, reason: `the 'open' package could not start a browser (${(error as Error).message})`}
       }

@@ -1,6 +1,7 @@
 import type {NodeAuthOptions} from '@azure/msal-node'
 import {loadClientCertificate} from '../base/certificate.js'
 import {ConfigError} from '../base/errors.js'
+import {authorityHost, isMicrosoftAuthority, sameAuthorityHost} from '../profile/model.js'
 import type {FlowContext} from '../contract/index.js'
 import {BIN} from '../base/product.js'
 
@@ -35,7 +36,9 @@ export async function clientCredential(
 /**
  * A credential from the environment, only for the app it was meant for: AZURE_CLIENT_ID must name this profile's
  * client (and AZURE_TENANT_ID, when set, its tenant), as Azure Identity's EnvironmentCredential reads them
- * together. Otherwise one app's secret would be posted to whatever authority another profile names.
+ * together. Otherwise one app's secret would be posted to whatever authority another profile names. And only to a
+ * Microsoft cloud, or the host AZURE_AUTHORITY_HOST names: an imported or hand-edited profile with your tenant and
+ * client id but another authority must not receive the pipeline's secret.
  */
 function fromEnvironment(name: string, context: FlowContext): string | undefined {
   const value = process.env[name]
@@ -47,6 +50,14 @@ function fromEnvironment(name: string, context: FlowContext): string | undefined
     throw new ConfigError(
       `${name} is set, but AZURE_CLIENT_ID${tenantId ? '/AZURE_TENANT_ID' : ''} do not name profile '${profile.name}' (client ${profile.clientId}); set AZURE_CLIENT_ID=${profile.clientId} to use it for this profile.`,
       'ENV_CREDENTIAL_MISMATCH',
+    )
+  }
+  const authority = authorityHost(profile)
+  const trusted = process.env.AZURE_AUTHORITY_HOST
+  if (!isMicrosoftAuthority(authority) && !(trusted && sameAuthorityHost(trusted, authority))) {
+    throw new ConfigError(
+      `${name} is set, but profile '${profile.name}' signs in at ${authority}, which is not a Microsoft cloud, so the secret is not sent there; if you trust that server, set AZURE_AUTHORITY_HOST=${authority}, or store the secret in the profile.`,
+      'ENV_CREDENTIAL_AUTHORITY',
     )
   }
   return value

@@ -170,6 +170,8 @@ function timestampFromText(text: string | undefined): string | undefined {
   return /Timestamp:\s*(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/.exec(text ?? '')?.[1]
 }
 
+const MSAL_NOT_AVAILABLE = 'Not Available'
+
 interface MsalLikeError {
   errorCode?: string
   errorMessage?: string
@@ -183,14 +185,16 @@ interface MsalLikeError {
  * msal-node folds Entra's error JSON into one string: "Error(s): 7000215 - Timestamp: … - Description: AADSTS…
  * Trace ID: … - Correlation ID: … - Trace ID: …". Take the pieces back out.
  */
-function refusalFromMsal(err: MsalLikeError, text: string): EntraRefusal {
+function refusalFromMsal(err: MsalLikeError, msalText: string): EntraRefusal {
+  // msal writes "Not Available" for every field the server left out: noise, not something the server said.
+  const text = msalText.replaceAll(MSAL_NOT_AVAILABLE, 'N/A')
   const description = / - Description: ([\s\S]*?) - Correlation ID: /.exec(text)?.[1] ?? text
   const field = (label: string) => new RegExp(` - ${label}: ([^\\s]+)`).exec(text)?.[1]
   const known = (value: string | undefined) => (value && value !== 'N/A' ? value : undefined)
   return {
     code: aadstsCode(text),
     correlationId: known(field('Correlation ID')) ?? idFromText(description, 'Correlation ID') ?? known(err.correlationId),
-    description,
+    description: known(description),
     oauthError: err.errorCode || undefined,
     timestamp: timestampFromText(text),
     traceId: known(field('Trace ID')) ?? idFromText(description, 'Trace ID'),
@@ -213,5 +217,5 @@ export function toCliError(error: unknown, options: {profile?: string; networkFa
   if (code !== undefined || err.name === 'ServerError' || (err.errorCode && OAUTH_ADVICE[err.errorCode])) {
     return refusalError(refusalFromMsal(err, text), options.profile)
   }
-  return new CliError(scrubTokens(oneLine(err.message ?? String(error))))
+  return new CliError(serverText(err.message ?? String(error), 1000))
 }

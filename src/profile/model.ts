@@ -10,6 +10,43 @@ export const CLOUDS: Readonly<Record<Cloud, string>> = {
   AzureUSGovernment: 'https://login.microsoftonline.us',
 }
 
+/**
+ * Hosts of Microsoft's own sign-in service (the clouds and their aliases; B2C and External ID tenants live under
+ * the two suffixes). A credential from the environment is only sent to one of these, or to AZURE_AUTHORITY_HOST;
+ * an imported profile that names another host is pointed out.
+ */
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  ...Object.values(CLOUDS).map((url) => new URL(url).hostname),
+  'login.microsoft.com',
+  'login.windows.net',
+  'sts.windows.net',
+  'login.partner.microsoftonline.cn',
+  'login.usgovcloudapi.net',
+  'login-us.microsoftonline.com',
+])
+const MICROSOFT_AUTHORITY_SUFFIXES = ['.b2clogin.com', '.ciamlogin.com']
+
+export function isMicrosoftAuthority(authority: string): boolean {
+  let url: URL
+  try {
+    url = new URL(authority)
+  } catch {
+    return false
+  }
+  const host = url.hostname.toLowerCase()
+  if (url.protocol !== 'https:' || url.port !== '') return false
+  return MICROSOFT_AUTHORITY_HOSTS.has(host) || MICROSOFT_AUTHORITY_SUFFIXES.some((suffix) => host.endsWith(suffix))
+}
+
+/** Both name the same authority host (scheme, host and port), whatever the path. */
+export function sameAuthorityHost(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin.toLowerCase() === new URL(b).origin.toLowerCase()
+  } catch {
+    return false
+  }
+}
+
 export const AUTH_METHODS: readonly AuthMethod[] = ['ClientSecret', 'Certificate', 'None']
 
 export const DEFAULT_SCOPE = 'https://graph.microsoft.com/.default'

@@ -3,7 +3,7 @@ import {withLock} from '../base/file-lock.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
 import {ConfigError, profileNotFound} from '../base/errors.js'
 import {paths} from '../base/paths.js'
-import {AUTH_METHODS, CLOUDS, validate, type Profile} from './model.js'
+import {AUTH_METHODS, CLOUDS, normalizeAuthority, validate, type Profile} from './model.js'
 import {BIN} from '../base/product.js'
 
 export const PROFILES_SCHEMA_VERSION = 1
@@ -81,10 +81,13 @@ export function parseProfilesFile(text: string, file: string): ProfilesFile {
       'PROFILES_NEWER',
     )
   }
+  // Names are file names (cache, lock) and keys of secrets: two profiles of one name (or names differing only in
+  // case) would share them, and which one a command used would depend on the order in the file.
+  const seen = new Map<string, number>()
   for (const [index, record] of data.profiles.entries()) {
-    const problem = profileRecordProblem(record)
+    const name = record && typeof record === 'object' && typeof (record as Profile).name === 'string' ? ` '${(record as Profile).name}'` : ''
+    const problem = profileRecordProblem(record) ?? duplicateProblem(record as Profile, index, seen)
     if (problem) {
-      const name = record && typeof record === 'object' && typeof (record as Profile).name === 'string' ? ` '${(record as Profile).name}'` : ''
       throw new ConfigError(
         `${file}: profile ${index + 1}${name}: ${problem}; fix it or move the file away. It was left untouched.`,
         'PROFILES_CORRUPT',
@@ -93,6 +96,14 @@ export function parseProfilesFile(text: string, file: string): ProfilesFile {
   }
   data.schemaVersion = PROFILES_SCHEMA_VERSION
   return data
+}
+
+function duplicateProblem(profile: Profile, index: number, seen: Map<string, number>): string | undefined {
+  const folded = profile.name.toLowerCase()
+  const first = seen.get(folded)
+  seen.set(folded, first ?? index)
+  if (first === undefined) return undefined
+  return `profile ${first + 1} has the same name (names that differ only in case count as the same); rename or remove one of them`
 }
 
 const OPTIONAL_STRINGS = ['authority', 'cloud', 'defaultFlow', 'certificatePath', 'redirectUri', 'secretStore'] as const
@@ -118,6 +129,19 @@ export function profileRecordProblem(record: unknown): string | undefined {
     if (profile[field] !== undefined && typeof profile[field] !== 'string') return `the field '${field}' must be a string`
   }
   if (profile.cloud !== undefined && !Object.hasOwn(CLOUDS, profile.cloud)) return `the field 'cloud' is '${profile.cloud}'; use ${Object.keys(CLOUDS).join(', ')}`
+  // The same rules as `config create`: a hand edit cannot put in what the command line would refuse (an http:// or
+  // malformed authority is never used as given; the tenant becomes part of the authority URL).
+  for (const [field, problem] of [
+    ['tenantId', validate.tenantId(profile.tenantId)],
+    ['clientId', validate.clientId(profile.clientId)],
+    ['redirectUri', profile.redirectUri === undefined ? undefined : validate.redirectUri(profile.redirectUri)],
+  ] as const) {
+    if (problem) return `the field '${field}': ${problem.replace(/\.$/, '')}`
+  }
+  if (profile.authority !== undefined) {
+    const {error} = normalizeAuthority(profile.authority, profile.tenantId)
+    if (error) return `the field 'authority': ${error.replace(/\.$/, '')}`
+  }
   if (profile.scopes !== undefined && (!Array.isArray(profile.scopes) || profile.scopes.some((s) => typeof s !== 'string'))) {
     return `the field 'scopes' must be a list of strings`
   }

@@ -293,7 +293,8 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     expect(otherApp.code).to.equal(3)
     expect(otherApp.stderr).to.include(`set AZURE_CLIENT_ID=${world.clientId} to use it for this profile`)
     expect(idp.tokenRequests()).to.deep.equal([])
-    const result = await world.cli(['get-token', '-p', 'env', '--silent'], {extraEnv: {AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}})
+    // The local provider is not a Microsoft cloud: AZURE_AUTHORITY_HOST says the secret may go there.
+    const result = await world.cli(['get-token', '-p', 'env', '--silent'], {extraEnv: {AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}})
     expect(result.code, result.stderr).to.equal(0)
   })
 

@@ -104,7 +104,7 @@ describe('secret stores', () => {
       const noStore = {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined}
       const created = await world.cli(['config', 'create', '--name', 'ci', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId)], {extraEnv: noStore})
       expect(created.code, created.stderr).to.equal(0)
-      const env = {...noStore, AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}
+      const env = {...noStore, AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}
       const result = await world.cli(['get-token', '-p', 'ci', '--silent'], {extraEnv: env})
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stdout.split('.')).to.have.length(3)

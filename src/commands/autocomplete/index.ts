@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/command-base.js'
 import {completionSetupSteps, detectShell, writeCompletionScripts} from '../../completion/setup.js'
 import {SHELLS, type Shell} from '../../completion/scripts.js'
+import {writeStdout} from '../../base/output-target.js'
 
 export default class Autocomplete extends BaseCommand {
   static override summary = 'Set up tab completion for bash, zsh, fish or PowerShell.'
@@ -20,6 +21,6 @@ export default class Autocomplete extends BaseCommand {
     const shell = (args.shell as Shell | undefined) ?? detectShell(this.config.shell)
     await writeCompletionScripts(this.config.cacheDir, this.config.bin)
     if (flags['refresh-cache']) return
-    process.stdout.write(completionSetupSteps(shell, this.config.bin))
+    await writeStdout(completionSetupSteps(shell, this.config.bin), 'the setup steps')
   }
 }

@@ -49,6 +49,7 @@ A wrong passphrase, a modified file, an unknown bundle version, an invalid profi
     if (result.imported.length > 0) lines.push(`✓ Imported ${list(result.imported)}.`)
     if (result.overwritten.length > 0) lines.push(`✓ Replaced ${list(result.overwritten)}.`)
     if (result.skipped.length > 0) lines.push(`  Skipped ${list(result.skipped)} (already here).`)
+    for (const {authority, name} of result.authorities) lines.push(`  ${name}: signs in at ${authority}`)
     if (result.imported.length + result.overwritten.length === 0) lines.push('Nothing was imported.')
     if (result.secretLocation) lines.push(`  Secrets stored in ${result.secretLocation}.`)
     for (const hint of result.hints) lines.push(`  To do: ${hint}`)

@@ -16,6 +16,8 @@ export interface FaultSpec {
   delayMs?: number
   /** Answer with a truncated JSON body (status 200 unless `status` is set). */
   malformedJson?: boolean
+  /** Answer with exactly this JSON body (status 400 unless `status` is set): a non-Entra or hostile provider. */
+  body?: Record<string, unknown>
 }
 
 /** One consumed fault: optional delay, then either a replacement response or "carry on". */
@@ -69,6 +71,8 @@ export class FaultQueue {
         headers: {...headers, 'Content-Type': 'application/json; charset=utf-8'},
         body: '{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0eXAiOiJKV1Qi',
       }
+    } else if (spec.body) {
+      response = {body: spec.body, headers, status: spec.status ?? 400}
     } else if (spec.status !== undefined) {
       response = entraErrorResponse(origin, req, {...entraErrorFor(spec.status), headers})
     }

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {authorityUrl, normalizeAuthority, parseScopes} from '../../../src/profile/model.js'
+import {authorityUrl, isMicrosoftAuthority, normalizeAuthority, parseScopes} from '../../../src/profile/model.js'
 
 describe('authority', () => {
   it('maps clouds and custom hosts to the authority msal gets', () => {
@@ -22,5 +22,16 @@ describe('authority', () => {
   it('splits scopes on spaces and commas, once each', () => {
     expect(parseScopes(['a b,c', 'c', ' d '])).to.deep.equal(['a', 'b', 'c', 'd'])
     expect(parseScopes(undefined)).to.deep.equal([])
+  })
+})
+
+describe('Microsoft authorities (where a secret from the environment may go)', () => {
+  it('knows the clouds, their aliases and the B2C / External ID hosts, over https on the default port only', () => {
+    for (const yes of ['https://login.microsoftonline.com', 'https://LOGIN.microsoftonline.us/', 'https://login.chinacloudapi.cn/tenant', 'https://contoso.b2clogin.com', 'https://contoso.ciamlogin.com']) {
+      expect(isMicrosoftAuthority(yes), yes).to.equal(true)
+    }
+    for (const no of ['http://login.microsoftonline.com', 'https://login.microsoftonline.com:8443', 'https://login.microsoftonline.com.evil.example', 'https://evil.example/login.microsoftonline.com', 'https://b2clogin.com.evil.example', 'not a url']) {
+      expect(isMicrosoftAuthority(no), no).to.equal(false)
+    }
   })
 })
