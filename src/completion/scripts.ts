@@ -195,10 +195,13 @@ export function setupVariable(bin: string, shell: Shell): string {
   return `${bin.toUpperCase().replaceAll('-', '_')}_AC_${shell.toUpperCase()}_SETUP_PATH`
 }
 
-/** The line an rc file evaluates (`autocomplete script SHELL`); bash and zsh lines are the plugin's, unchanged. */
+/**
+ * The line an rc file evaluates (`autocomplete script SHELL`): for bash and zsh the plugin's line, quoted; lines the
+ * plugin printed before still work, since the files stay where they were.
+ */
 export function rcLine(shell: Shell, bin: string, setup: string): string {
-  if (shell === 'powershell') return `. ${setup}`
+  if (shell === 'powershell') return `. '${setup.replaceAll("'", "''")}'`
   if (shell === 'fish') return `test -f ${fishQuote(setup)}; and source ${fishQuote(setup)} # ${bin} autocomplete setup`
   const variable = setupVariable(bin, shell)
-  return `${variable}=${setup} && test -f $${variable} && source $${variable}; # ${bin} autocomplete setup`
+  return `${variable}=${quote(setup)} && test -f "$${variable}" && source "$${variable}"; # ${bin} autocomplete setup`
 }
