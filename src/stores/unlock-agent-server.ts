@@ -44,6 +44,8 @@ export async function startAgent(grant: AgentGrant, env: NodeJS.ProcessEnv = pro
     })
     child.once('error', (error) => resolvePromise(`error: ${error.message}`))
     child.once('exit', (code) => resolvePromise(`error: the agent exited (${code}) before it listened`))
+    // An agent that dies before reading its grant must not crash us with EPIPE: its exit is the answer.
+    child.stdin!.on('error', () => {})
     child.stdin!.end(JSON.stringify(grant) + '\n')
   })
   child.stdout!.destroy()
