@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {spawn, spawnSync, type StdioOptions} from 'node:child_process'
-import {closeSync, lstatSync, openSync} from 'node:fs'
+import {closeSync, lstatSync, openSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {BIN, ROOT, type CliResult} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -85,6 +85,25 @@ describe('where the token goes: -o targets that are not files, and failed writes
       expect(result.code, `${path}: ${result.stderr}`).to.equal(0)
       expect(result.stdout, path).to.match(/^ey[\w-]+\.[\w-]+\.[\w-]+\n$/)
     }
+  })
+
+  it('-o through a symbolic link replaces the link with a 0600 file and never writes to what it points at', async () => {
+    const target = join(world.home.root, 'victim.txt')
+    const link = join(world.home.root, 'token-link')
+    writeFileSync(target, 'keep me\n')
+    symlinkSync(target, link)
+    const result = await world.cli(['get-token', '-p', 'app', '-o', link])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(readFileSync(target, 'utf8')).to.equal('keep me\n')
+    expect(lstatSync(link).isFile()).to.equal(true)
+    expect(lstatSync(link).mode & 0o777).to.equal(0o600)
+  })
+
+  it('config export -o /dev/fd/3 writes the bundle to that descriptor (no --force, nothing replaced)', async () => {
+    const env = world.env({ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'a bundle passphrase'})
+    const result = await runWithStdio(['config', 'export', '-o', '/dev/fd/3'], env, ['ignore', 'pipe', 'pipe', 'pipe'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(JSON.parse(result.fd3)).to.include({format: 'entra-auth-cli-profiles', version: 1})
   })
 
   describe('as root, in a private mount namespace with a /dev of its own', function () {
