@@ -175,6 +175,41 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
   })
 })
 
+describe('a device code answer with control characters', function () {
+  let idp: Idp
+  before(async () => {
+    idp = await startIdp()
+  })
+  after(async () => {
+    await idp.stop()
+  })
+
+  it('prints the verification URI and user code with no control character reaching the terminal', async () => {
+    const world = await startDelegatedWorld(idp)
+    try {
+      await world.createUserProfile('me', 'DeviceCode')
+      idp.injectFault({
+        body: {
+          device_code: 'dc-1',
+          expires_in: 900,
+          interval: 1,
+          message: 'm',
+          user_code: 'AB\u001b[2JCD',
+          verification_uri: `${idp.origin}/devicelogin\u001b]0;pwned\u0007`,
+        },
+        status: 200,
+      })
+      const result = await world.cli(['get-token', '-p', 'me', '--timeout', '3s'])
+      expect(result.stderr).to.include('Enter the code: AB?[2JCD')
+      expect(result.stderr).to.include(`Open ${idp.origin}/devicelogin?]0;pwned? in a browser`)
+      // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
+      expect(result.stderr).to.not.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    } finally {
+      world.home.cleanup()
+    }
+  })
+})
+
 describe('the browser gets an environment without the CLI secrets', function () {
   let idp: Idp
   before(async () => {
