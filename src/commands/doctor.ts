@@ -9,7 +9,7 @@ const MARK: Record<Finding['status'], string> = {fail: '✗', ok: '✓', warn: '
 export default class Doctor extends BaseCommand {
   static override summary = 'Check what this CLI depends on here (secret store, files, proxy, TLS, clock, a profile), and say how to fix what is wrong.'
 
-  static override description = `Checks, each reported as ✓, ⚠ or ✗ with its fix: which secret store is in use and why the others are not (no D-Bus session, a locked keyring, WSL); the modes of the home folder and its files; the proxy variables in effect; whether the authority's OpenID metadata answers through that proxy over a TLS chain this machine trusts (naming the root CA to add to NODE_EXTRA_CA_CERTS when not); the clock against the server's Date header; and with -p, whether the profile's secret, certificate (and its expiry) or federated token file is there. Secrets are never shown.
+  static override description = `Checks, each reported as ✓, ⚠ or ✗ with its fix: which secret store is in use and why the others are not (no D-Bus session, a locked keyring, WSL); the modes of the home folder and its files; the proxy variables in effect; whether NODE_EXTRA_CA_CERTS names a readable PEM file; whether the authority's OpenID metadata answers through that proxy over a TLS chain this machine trusts (naming the root CA to add to NODE_EXTRA_CA_CERTS when not); the clock against the server's Date header; and with -p, whether the profile's secret, certificate (and its expiry) or federated token file is there. Secrets are never shown.
 
 Exit 0 when nothing failed (warnings allowed), 10 when any check failed (✗).`
 

@@ -3,6 +3,7 @@ import type {HookSource} from '../extensions/registry.js'
 import {authorityHost, authorityUrl, CLOUDS} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
 import {checkAuthority} from './authority.js'
+import {checkExtraCaCerts} from './extra-ca.js'
 import type {Finding} from './finding.js'
 import {checkHomeModes} from './home.js'
 import {checkProfileCredential} from './profile.js'
@@ -21,7 +22,7 @@ export async function diagnose(options: {hooks: HookSource; bin: string; profile
   const home = cliHome(env)
   const store = new ProfileStore(home)
   const profile = options.profile === undefined ? undefined : await store.get(options.profile)
-  const findings: Finding[] = [...(await checkSecretStores(options.hooks, env)), ...(await checkHomeModes(home)), ...checkProxyVariables(env)]
+  const findings: Finding[] = [...(await checkSecretStores(options.hooks, env)), ...(await checkHomeModes(home)), ...checkProxyVariables(env), ...(await checkExtraCaCerts(env))]
   const authorities = profile ? [authorityUrl(profile)] : await everyAuthority(store)
   for (const authority of authorities) findings.push(...(await checkAuthority(authority, env)))
   if (profile) findings.push(...(await checkProfileCredential(profile, options.hooks, options.bin, env)))
