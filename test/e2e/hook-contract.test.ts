@@ -41,7 +41,7 @@ describe('hook contract of the built package (oclif Config.load)', function () {
 
   it('is the entra-auth-cli package, declaring its built-in flows and stores', () => {
     expect(config.bin).to.equal('entra-auth-cli')
-    const flows = ['authorization-code', 'client-credentials', 'device-code', 'interactive-browser']
+    const flows = ['authorization-code', 'client-credentials', 'device-code', 'interactive-browser', 'workload-identity']
     expect(events('entra:flow:')).to.include.members(flows.map((f) => `entra:flow:${f}`))
     expect(events('entra:store:')).to.include.members(['entra:store:encrypted-file', 'entra:store:keyring'])
   })

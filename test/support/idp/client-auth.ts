@@ -114,9 +114,13 @@ async function verifyAssertion(app: AppRegistration, assertion: string, ctx: Ass
   } catch {
     return {ok: false, error: AADSTS.assertionMalformed('the client assertion is not a JWS compact serialization')}
   }
-  // An assertion from another issuer (not signed by the app itself) is a federated credential's.
+  // An assertion from another issuer is a federated credential's: one the app trusts that issuer for, or one that
+  // names no certificate (x5t) at all. A certificate-signed one naming another issuer stays a certificate assertion
+  // (AADSTS700021 below).
   const claims = decodePayload(assertion)
-  if (claims && typeof claims.iss === 'string' && claims.iss.toLowerCase() !== app.clientId.toLowerCase()) {
+  const iss = typeof claims?.iss === 'string' ? claims.iss : undefined
+  const namesCertificate = typeof header.x5t === 'string' || typeof header['x5t#S256'] === 'string'
+  if (claims && iss && iss.toLowerCase() !== app.clientId.toLowerCase() && (!namesCertificate || app.federatedCredentials.some((f) => f.issuer === iss))) {
     return verifyFederatedAssertion(app, assertion, claims)
   }
   const {cert, thumbprint} = findCertificate(app, header)
