@@ -80,7 +80,16 @@ export function listExtensions(source: HookSource, kind: ExtensionKind): Extensi
       }
     }
   }
-  return [...byName.values()].sort((a, b) => a.id.localeCompare(b.id))
+  return [...byName.values()].sort((a, b) => byId(a.id, b.id))
+}
+
+/**
+ * Case-insensitive code-unit order (the same order as localeCompare for ids made of letters, digits and dashes).
+ * Not localeCompare: its first call sets up ICU collation, ~5 ms of CPU on every cached get-token.
+ */
+function byId(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()]
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0
 }
 
 /** One line about each plugin claiming a built-in's name, for warnings and listings. */
