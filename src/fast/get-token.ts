@@ -113,7 +113,7 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   const registration = await loadFlowRegistration(hooks, flow)
   const openStore = async (name: string): Promise<SecretStore> => (await loadStoreRegistration(hooks, name)).create({interactive: false})
   const scopes = effectiveScopes(profile, parseScopes(flags.scopes))
-  const {hit} = await lookupCachedToken({appOnly: registration.kind === 'app-only', home, openStore, profile, scopes})
+  const {hit} = await lookupCachedToken({appOnly: registration.kind === 'app-only', flow: canonicalName(registration.name), home, openStore, profile, scopes})
   if (!hit) return false
 
   // Buffer both streams so that a late failure (say, -o into a missing folder) falls through with nothing printed.

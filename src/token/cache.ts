@@ -20,6 +20,22 @@ export interface CachePayload {
   lastAccount?: string
   /** Whose tokens these are. A cache written for another authority, tenant or client (a hand edit of profiles.json) is a miss. */
   identity?: CacheIdentity
+  /** Tokens of flows that do not use msal (plugin flows returning a TokenResult), kept by the CLI itself. */
+  tokens?: StoredToken[]
+}
+
+/** A TokenResult of a flow that does not use msal, as the cache keeps it. */
+export interface StoredToken {
+  /** The flow that got it, canonical (`managedidentity`): another flow never serves it. */
+  flow: string
+  /** The signed-in user's home account id; '' for app-only tokens. */
+  homeAccountId: string
+  username?: string
+  accessToken: string
+  tokenType: string
+  /** Seconds since the epoch. */
+  expiresOn: number
+  scopes: string[]
 }
 
 /** The settings a token belongs to, lower-cased: the authority host, the tenant and the client id. */
@@ -201,6 +217,56 @@ export interface CacheQuery {
   /** Delegated flows: the account to serve; '' for app-only (ClientCredentials) tokens. */
   homeAccountId?: string
   now?: number
+}
+
+/** The token a flow that does not use msal returned, as the cache keeps it. */
+export function storedToken(flow: string, result: TokenResult): StoredToken {
+  return {
+    accessToken: result.accessToken,
+    expiresOn: Math.floor(result.expiresOn.getTime() / 1000),
+    flow,
+    homeAccountId: result.account?.homeAccountId ?? '',
+    scopes: [...result.scopes],
+    tokenType: result.tokenType,
+    username: result.account?.username,
+  }
+}
+
+/**
+ * Adds a token to the CLI's own list, replacing the one of the same flow, account and scopes; tokens that have
+ * expired are dropped (they can never be served again).
+ */
+export function withStoredToken(tokens: StoredToken[] | undefined, token: StoredToken, now = Date.now()): StoredToken[] {
+  const key = (t: StoredToken) => `${t.flow}\n${t.homeAccountId}\n${scopeSet(t.scopes).sort().join(' ')}`
+  const nowSeconds = Math.floor(now / 1000)
+  return [...(tokens ?? []).filter((t) => t.expiresOn > nowSeconds && key(t) !== key(token)), token]
+}
+
+/** The home account id of the user with this name among the CLI's own tokens (a user-flow plugin's sign-ins). */
+export function storedAccountHomeId(tokens: StoredToken[] | undefined, username: string): string | undefined {
+  const wanted = username.toLowerCase()
+  const ids = new Set((tokens ?? []).filter((t) => t.homeAccountId && t.username?.toLowerCase() === wanted).map((t) => t.homeAccountId))
+  return ids.size === 1 ? [...ids][0] : undefined
+}
+
+const scopeSet = (scopes: string[]) => [...new Set(scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s)))]
+
+/** The same rule as findAccessToken, over the CLI's own tokens of one flow. */
+export function findStoredToken(tokens: StoredToken[] | undefined, query: Omit<CacheQuery, 'clientId'> & {flow: string}): TokenResult | undefined {
+  const wanted = scopeSet(query.scopes)
+  if (wanted.length === 0) return undefined
+  const now = Math.floor((query.now ?? Date.now()) / 1000)
+  let best: StoredToken | undefined
+  for (const token of tokens ?? []) {
+    if (token.flow !== query.flow || typeof token.accessToken !== 'string') continue
+    if (query.homeAccountId !== undefined && token.homeAccountId !== query.homeAccountId) continue
+    const target = new Set(scopeSet(token.scopes ?? []))
+    if (!wanted.every((s) => target.has(s))) continue
+    if (!(token.expiresOn - now >= query.minValidSeconds)) continue
+    if (!best || token.expiresOn > best.expiresOn) best = token
+  }
+  if (!best) return undefined
+  return {accessToken: best.accessToken, expiresOn: new Date(best.expiresOn * 1000), scopes: [...best.scopes], tokenType: best.tokenType}
 }
 
 /** Finds a usable access token in msal's serialized cache without loading msal. */

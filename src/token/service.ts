@@ -5,7 +5,7 @@ import {lookupCachedToken} from './lookup.js'
 import {toCliError} from '../net/entra-errors.js'
 import {AuthError, CliError, ConfigError, NetworkError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
-import {loadFlowRegistration, type HookSource} from '../extensions/registry.js'
+import {canonicalName, loadFlowRegistration, type HookSource} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
 import {fileSystemProblem} from '../base/fs-atomic.js'
 import {paths} from '../base/paths.js'
@@ -13,7 +13,7 @@ import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} f
 import {ProfileStore} from '../profile/store.js'
 import {RunBudget} from './run-budget.js'
 import {SecretStores} from '../extensions/secret-stores.js'
-import {cacheIdentity, cachedUsernames, TokenCacheFile, type CachePayload} from './cache.js'
+import {cacheIdentity, cachedUsernames, storedToken, TokenCacheFile, withStoredToken, type CachePayload} from './cache.js'
 import {messages} from './output.js'
 import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
 import {BIN} from '../base/product.js'
@@ -72,6 +72,7 @@ export class TokenService {
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
     const registration = await loadFlowRegistration(this.deps.hooks, flowName, (m) => this.deps.reporter.warn(m))
     const appOnly = registration.kind === 'app-only'
+    const flowKey = canonicalName(registration.name)
     const refreshing = request.mode === 'refresh'
     this.deps.reporter.status(refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name))
     const scopes = effectiveScopes(profile, request.scopes)
@@ -80,7 +81,7 @@ export class TokenService {
     const wanted = request.account ?? request.loginHint
 
     if (useCache) {
-      const found = await this.cached(profile, scopes, appOnly, wanted)
+      const found = await this.cached(profile, scopes, appOnly, flowKey, wanted)
       // A hit for a named account that is not the last used one yet: it becomes so, under the lock (below).
       if (found.hit && !(wanted && found.homeAccountId && found.homeAccountId !== found.lastAccount)) return {fromCache: true, profile, result: found.hit}
     }
@@ -102,7 +103,7 @@ export class TokenService {
         profile = await this.profiles.get(profile.name)
         // Another process may have filled the cache while we waited for the lock.
         if (useCache) {
-          const found = await this.cached(profile, scopes, appOnly, wanted)
+          const found = await this.cached(profile, scopes, appOnly, flowKey, wanted)
           if (found.hit) {
             // Using an account by name makes it the last used one, from the cache as after a sign-in or refresh.
             if (wanted && found.homeAccountId) await this.rememberAccount(profile, found.homeAccountId)
@@ -131,12 +132,14 @@ export class TokenService {
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
         // rejects first with an error saying what it waited for.
-        const result = await raceAbort(work, signal, (reject) => setImmediate(() => reject(signal.reason)))
+        const result = checkedResult(await raceAbort(work, signal, (reject) => setImmediate(() => reject(signal.reason))), registration.name, scopes)
         // The browser or the other device signs in whoever the person there chooses; --account is a requirement.
         const signedIn = result.account?.username
         if (request.account && signedIn && signedIn.toLowerCase() !== request.account.toLowerCase()) {
           throw new AuthError(`Signed in as ${signedIn}, not ${request.account} as --account asked; run the command again and sign in as ${request.account}.`, 'WRONG_ACCOUNT')
         }
+        // A flow without msal (a plugin's) has its token cached here, under the same lock and the same hit rule.
+        await this.keepToken(profile, flowKey, result)
         if (result.account) await this.rememberAccount(profile, result.account.homeAccountId)
         return {fromCache: false, profile, result}
       })
@@ -152,8 +155,8 @@ export class TokenService {
   }
 
   /** A cache hit, whose account it is (home account id, '' app-only) and the profile's last used account. */
-  private async cached(profile: Profile, scopes: string[], appOnly: boolean, account?: string): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
-    const {hit, homeAccountId, load} = await lookupCachedToken({account, appOnly, home: this.deps.home, openStore: this.stores.open, profile, scopes})
+  private async cached(profile: Profile, scopes: string[], appOnly: boolean, flow: string, account?: string): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
+    const {hit, homeAccountId, load} = await lookupCachedToken({account, appOnly, flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
     if (load.state === 'unreadable') this.warnUnreadable(profile, load.reason)
     return {hit, homeAccountId, lastAccount: load.state === 'ok' ? load.payload.lastAccount : undefined}
   }
@@ -227,6 +230,22 @@ export class TokenService {
     }
   }
 
+  /** Caches a token msal did not (the flow does not use msal); never throws for a store that cannot take it. */
+  private async keepToken(profile: Profile, flow: string, result: TokenResult): Promise<void> {
+    const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
+    const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
+    const payload: CachePayload = load.state === 'ok' ? load.payload : {msal: ''}
+    if (payload.msal.includes(result.accessToken)) return
+    try {
+      const tokens = withStoredToken(payload.tokens, storedToken(flow, result))
+      await cacheFile.save({...payload, identity: cacheIdentity(profile), tokens}, await this.stores.selected())
+    } catch (error) {
+      if (!(error instanceof CliError) || error.exitCode !== ExitCode.Config) throw error
+      if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${error.message}`)
+      this.warnedUncached = true
+    }
+  }
+
   private async signedInUsers(profile: Profile): Promise<string[]> {
     const load = await new TokenCacheFile(this.deps.home, profile.name).load(this.stores.open, cacheIdentity(profile))
     return load.state === 'ok' ? cachedUsernames(load.payload.msal) : []
@@ -270,4 +289,13 @@ export class TokenService {
   }
 }
 
-
+/** What a flow returned, checked: a plugin's bad result is reported by flow name, never cached or printed half-made. */
+function checkedResult(result: TokenResult, flow: string, requested: string[]): TokenResult {
+  const expiresOn = result && (result.expiresOn as unknown) !== undefined ? new Date(result.expiresOn) : undefined
+  if (!result || typeof result.accessToken !== 'string' || !result.accessToken || !expiresOn || Number.isNaN(expiresOn.getTime())) {
+    throw new CliError(`The ${flow} flow returned no usable token (it needs accessToken and expiresOn); report this to the plugin's author.`, ExitCode.Failure, 'BAD_FLOW_RESULT')
+  }
+  // A flow that does not say which scopes its token has got the ones it was asked for.
+  const scopes = Array.isArray(result.scopes) && result.scopes.length > 0 ? result.scopes : requested
+  return {...result, expiresOn, scopes, tokenType: result.tokenType || 'Bearer'}
+}
