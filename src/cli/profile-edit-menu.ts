@@ -1,6 +1,6 @@
 import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
 import {authorityHost, CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type Profile} from '../profile/model.js'
-import {applyProfileChanges, userFlows, type ProfileChanges, type RuleContext} from '../profile/rules.js'
+import {applyProfileChanges, needsOf, userFlows, type ProfileChanges, type RuleContext} from '../profile/rules.js'
 import type {SecretStatus} from '../config/service.js'
 import {nameClash} from '../profile/store.js'
 
@@ -26,6 +26,7 @@ type Item =
   | 'redirectUri'
   | 'authority'
   | 'rename'
+  | 'options'
   | 'save'
   | 'quit'
 
@@ -97,6 +98,7 @@ function menuPrompt(menu: Menu, p: Profile) {
       {name: row('Redirect URI', p.redirectUri ?? DEFAULT_REDIRECT_URI), short: 'Redirect URI', value: 'redirectUri' as const},
       {name: row('Authority / cloud', cloudName(p)), short: 'Authority / cloud', value: 'authority' as const},
       {name: row('Rename', p.name), short: 'Rename', value: 'rename' as const},
+      ...flowOptionsRow(menu, p),
       new menu.prompts.Separator(),
       {description: pending.length ? `Save: ${pending.join(', ')}` : 'Nothing to save yet.', name: 'Save and exit', value: 'save' as const},
       {description: 'Leave the profile as it was.', name: 'Quit without saving', value: 'quit' as const},
@@ -120,7 +122,30 @@ function pendingLabels(changes: ProfileChanges): string[] {
   if (changes.redirectUri !== undefined) labels.push('redirect URI')
   if (changes.authority !== undefined || changes.cloud !== undefined) labels.push('authority')
   if (changes.newName !== undefined) labels.push('name')
+  if (changes.options !== undefined) labels.push('flow options')
   return labels
+}
+
+/** One row for the options the profile's flow declares (none when it declares none). */
+function flowOptionsRow(menu: Menu, p: Profile) {
+  const options = needsOf(menu.ctx.rules, p.defaultFlow ?? DEFAULT_FLOW).options
+  if (options.length === 0) return []
+  const shown = options.map((o) => {
+    if (o.secret) return `${o.name}=${menu.changes.options?.[o.name] !== undefined ? '(new, unsaved)' : menu.ctx.secrets.some((s) => s.kind === `option:${o.name}` && s.stored) ? 'stored' : '-'}`
+    return `${o.name}=${p.flowOptions?.[o.name] ?? '-'}`
+  })
+  return [{description: "Settings of the profile's flow, one after another.", name: row('Flow options', shown.join(' ')), short: 'Flow options', value: 'options' as const}]
+}
+
+/** Each option of the flow in turn: Enter keeps the value; secret ones are typed masked. */
+const askOptions: Handler = async ({changes, ctx, io, prompts}, p) => {
+  const options = {...changes.options}
+  for (const option of needsOf(ctx.rules, p.defaultFlow ?? DEFAULT_FLOW).options) {
+    const message = `${option.description} (${option.name}; Enter keeps it)`
+    const value = option.secret ? await prompts.password({mask: '*', message}, io) : (await prompts.input({default: p.flowOptions?.[option.name], message}, io)).trim()
+    if (value && value !== p.flowOptions?.[option.name]) options[option.name] = value
+  }
+  if (Object.keys(options).length > 0) changes.options = options
 }
 
 const askClientSecret: Handler = async ({changes, io, prompts}) => {
@@ -223,6 +248,7 @@ const HANDLERS: Record<Exclude<Item, 'save' | 'quit'>, Handler> = {
   clientId: askClientId,
   clientSecret: askClientSecret,
   flow: askFlow,
+  options: askOptions,
   redirectUri: askRedirectUri,
   rename: askName,
   scopes: askScopes,

@@ -3,7 +3,8 @@ import {DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, p
 import type {ProfileInput} from '../config/service.js'
 import {nameClash} from '../profile/store.js'
 import {canonicalName} from '../extensions/registry.js'
-import {userFlows, type RuleContext} from '../profile/rules.js'
+import {needsOf, userFlows, type RuleContext} from '../profile/rules.js'
+import type {FieldUse} from '../contract/index.js'
 
 /** What the wizard needs besides the flags already given; the command supplies it from ProfileService. */
 export interface WizardContext {
@@ -43,11 +44,19 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
         io,
       )
     ).trim()
-  const tenantId = known.tenantId ?? (await input({message: 'Directory (tenant) ID or domain', validate: asValidator(validate.tenantId)}, io)).trim()
-  const clientId = known.clientId ?? (await input({message: 'Application (client) ID', validate: asValidator(validate.clientId)}, io)).trim()
+  // A flow given as a flag says which standard fields it uses: no question about one it does without.
+  const needs = needsOf(ctx.rules, known.flow)
+  const askId = async (use: FieldUse, message: string, check: (v: string) => string | undefined) => {
+    if (use === 'unused') return undefined
+    const optional = use === 'optional'
+    const answer = await input({message: optional ? `${message} (optional)` : message, validate: (v) => (optional && !v.trim()) || (check(v.trim()) ?? true)}, io)
+    return answer.trim() || undefined
+  }
+  const tenantId = known.tenantId ?? (await askId(needs.tenant, 'Directory (tenant) ID or domain', validate.tenantId))
+  const clientId = known.clientId ?? (await askId(needs.clientId, 'Application (client) ID', validate.clientId))
 
   const answers: ProfileInput = {...known, clientId, name, tenantId}
-  if (!ctx.credentialOnly && !known.authority && !known.cloud) {
+  if (!ctx.credentialOnly && !known.authority && !known.cloud && needs.tenant !== 'unused') {
     const cloud = await select(
       {
         choices: CLOUD_CHOICES,
@@ -58,7 +67,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
     )
     if (cloud === CUSTOM_AUTHORITY) {
       answers.authority = (
-        await input({message: 'Authority URL (https://host or https://host/<tenant>)', validate: (v) => normalizeAuthority(v.trim(), tenantId).error ?? true}, io)
+        await input({message: 'Authority URL (https://host or https://host/<tenant>)', validate: (v) => normalizeAuthority(v.trim(), tenantId ?? '').error ?? true}, io)
       ).trim()
     } else if (cloud !== 'AzurePublic') {
       answers.cloud = cloud
@@ -68,6 +77,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
   const authMethod: string =
     known.authMethod ??
     (known.certificatePath ? 'Certificate' : known.clientSecret ? 'ClientSecret' : undefined) ??
+    (needs.credential === 'unused' ? 'None' : undefined) ??
     (await select<AuthMethod>(
       {
         choices: [
@@ -130,6 +140,17 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
         ? flows[0]
         : await select({choices: flows.map((value) => ({value})), default: flows.includes(preferred) ? preferred : flows[0], message: 'Default flow', pageSize: 10}, io)
   }
+
+  // The flow's own settings: every declared option the flags left out (secret ones masked, optional ones may stay empty).
+  const options = {...known.options}
+  for (const option of needsOf(ctx.rules, answers.flow ?? known.flow).options) {
+    if (options[option.name] !== undefined) continue
+    const message = `${option.description} (${option.name}${option.required ? '' : ', optional'})`
+    const validateOption = (v: string) => (v || !option.required ? true : 'This option is required (Ctrl-C to cancel)')
+    const value = option.secret ? await password({mask: '*', message, validate: validateOption}, io) : (await input({message, validate: (v) => validateOption(v.trim())}, io)).trim()
+    if (value) options[option.name] = value
+  }
+  if (Object.keys(options).length > 0) answers.options = options
 
   if (!ctx.credentialOnly && !known.scopes?.length) {
     const scope = await input(

@@ -1,9 +1,9 @@
 import {rm} from 'node:fs/promises'
 import {isDeepStrictEqual} from 'node:util'
 import {ConfigError, UsageError} from '../base/errors.js'
-import {authorityHost, type Profile} from '../profile/model.js'
+import {authorityHost, secretKeys, type Profile} from '../profile/model.js'
 import {applyProfileChanges, refuseProblems, type ProfileChanges, type SecretAction} from '../profile/rules.js'
-import {profileStoreName, SECRET_KINDS, secretKey, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './service.js'
+import {profileStoreName, SECRET_KINDS, secretKey, secretOptionNames, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './service.js'
 import {nameClash} from '../profile/store.js'
 import {TokenCacheFile} from '../token/cache.js'
 import type {SecretStore} from '../contract/index.js'
@@ -26,6 +26,8 @@ interface EditPlan {
   current: Profile
   next: Profile
   secrets: Record<SecretKind, SecretAction>
+  /** What happens to each secret option of the flow. */
+  optionSecrets: Record<string, SecretAction>
   identityChanged: boolean
   changed: string[]
 }
@@ -39,6 +41,7 @@ export const CHANGE_LABELS = {
   clientId: 'client id',
   clientSecret: 'client secret',
   defaultFlow: 'default flow',
+  flowOptions: 'flow options',
   name: 'name',
   redirectUri: 'redirect URI',
   scopes: 'scopes',
@@ -68,7 +71,8 @@ export async function editProfile(service: ProfileService, name: string, changes
   const renaming = newName !== oldName
   const oldStoreName = profileStoreName(current)
   const oldStore = oldStoreName ? await service.stores.open(oldStoreName) : undefined
-  const setting = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set')
+  const optionActions = Object.entries(plan.optionSecrets)
+  const setting = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set') || optionActions.some(([, a]) => a.kind === 'set')
   const newStore: SecretStore | undefined = setting ? (oldStore ?? (await service.stores.selected())) : oldStore
 
   // Which secrets the profile holds once edited (decides whether it still names a store).
@@ -80,7 +84,19 @@ export async function editProfile(service: ProfileService, name: string, changes
       if (value !== undefined) kept[kind] = value
     }
   }
-  const holdsSecrets = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set' || kept[k] !== undefined)
+  // The flow's secret options the profile keeps, with their values (a rename copies them to the new name).
+  const keptOptions: Record<string, string> = {}
+  if (oldStore) {
+    for (const option of secretOptionNames(current)) {
+      if (plan.optionSecrets[option] && plan.optionSecrets[option].kind !== 'keep') continue
+      const value = await oldStore.get(secretKeys.option(oldName, option))
+      if (value !== undefined) keptOptions[option] = value
+    }
+  }
+  const optionNames = [...Object.keys(keptOptions), ...optionActions.filter(([, a]) => a.kind === 'set').map(([o]) => o)]
+  if (optionNames.length > 0) plan.next.secretOptions = [...new Set(optionNames)].sort()
+  else delete plan.next.secretOptions
+  const holdsSecrets = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set' || kept[k] !== undefined) || optionNames.length > 0
   if (holdsSecrets && newStore) plan.next.secretStore = newStore.name
   else delete plan.next.secretStore
 
@@ -93,6 +109,10 @@ export async function editProfile(service: ProfileService, name: string, changes
         if (action.kind === 'set') await undo.putSecret(newStore!, secretKey(kind, newName), action.value)
         else if (renaming && kept[kind] !== undefined) await undo.putSecret(oldStore!, secretKey(kind, newName), kept[kind]!)
       }
+      for (const [option, action] of optionActions) {
+        if (action.kind === 'set') await undo.putSecret(newStore!, secretKeys.option(newName, option), action.value)
+      }
+      if (renaming) for (const [option, value] of Object.entries(keptOptions)) await undo.putSecret(oldStore!, secretKeys.option(newName, option), value)
       if (plan.identityChanged) {
         // Tokens of the old app or tenant must never be served for the new settings. Dropping them before the
         // commit is safe either way: the worst a later failure costs is one new sign-in.
@@ -134,6 +154,11 @@ export async function editProfile(service: ProfileService, name: string, changes
         const obsolete = renaming || action.kind === 'remove' || (action.kind === 'set' && newStore !== oldStore)
         if (obsolete) await tidy(`the old ${kind} of '${oldName}'`, () => oldStore.delete(secretKey(kind, oldName)))
       }
+      for (const option of secretOptionNames(current)) {
+        const action = plan.optionSecrets[option] ?? {kind: 'keep'}
+        const obsolete = renaming || action.kind === 'remove' || (action.kind === 'set' && newStore !== oldStore)
+        if (obsolete) await tidy(`the old option '${option}' of '${oldName}'`, () => oldStore.delete(secretKeys.option(oldName, option)))
+      }
     }
     if (renaming) await tidy(`the token cache of '${oldName}'`, () => new TokenCacheFile(service.home, oldName).clear(service.stores.open))
     if (current.certificatePath && current.certificatePath !== plan.next.certificatePath && service.ownsCertificate(String(current.certificatePath))) {
@@ -170,10 +195,11 @@ async function moveTokenCache(service: ProfileService, from: string, to: string,
 export async function planEdit(service: ProfileService, current: Profile, changes: ProfileChanges): Promise<EditPlan> {
   const renaming = changes.newName !== undefined && changes.newName !== current.name
   const existingNames = renaming ? (await service.profiles.list()).map((p) => p.name) : undefined
-  const outcome = applyProfileChanges(current, changes, service.ruleContext(existingNames))
+  const outcome = applyProfileChanges(current, changes, await service.ruleContext(existingNames))
   refuseProblems(outcome)
+  service.notePlugin(outcome.profile)
   await service.openCertificate(outcome, current)
-  const {profile: next, secrets} = outcome
+  const {optionSecrets, profile: next, secrets} = outcome
   const method = next.authMethod
 
   const changed: string[] = []
@@ -190,6 +216,11 @@ export async function planEdit(service: ProfileService, current: Profile, change
   if (fieldChanged('scopes')) note(CHANGE_LABELS.scopes)
   if (fieldChanged('defaultFlow')) note(CHANGE_LABELS.defaultFlow)
   if (fieldChanged('redirectUri')) note(CHANGE_LABELS.redirectUri)
+  // Removing a secret option that was never stored is no change.
+  const storedOptions = secretOptionNames(current)
+  for (const [option, action] of Object.entries(optionSecrets)) if (action.kind === 'remove' && !storedOptions.includes(option)) delete optionSecrets[option]
+  const optionsChanged = fieldChanged('flowOptions') || Object.values(optionSecrets).some((a) => a.kind !== 'keep')
+  if (optionsChanged) note(CHANGE_LABELS.flowOptions)
   // Clearing a removed secret that was never stored is no change at all.
   if (changed.length === 0) {
     for (const kind of SECRET_KINDS) if (secrets[kind].kind === 'remove') secrets[kind] = {kind: 'keep'}
@@ -198,6 +229,8 @@ export async function planEdit(service: ProfileService, current: Profile, change
   const identityChanged =
     current.tenantId.toLowerCase() !== next.tenantId.toLowerCase() ||
     current.clientId.toLowerCase() !== next.clientId.toLowerCase() ||
-    authorityHost(current).toLowerCase() !== authorityHost(next).toLowerCase()
-  return {changed, current, identityChanged, next, secrets}
+    authorityHost(current).toLowerCase() !== authorityHost(next).toLowerCase() ||
+    // A flow's options say whose token it gets (which managed identity, which endpoint): its tokens go too.
+    optionsChanged
+  return {changed, current, identityChanged, next, optionSecrets, secrets}
 }

@@ -6,12 +6,15 @@ import {canonicalName, displayName, listExtensions, loadFlowRegistration, type H
 import {withLock} from '../base/file-lock.js'
 import {paths} from '../base/paths.js'
 import {DEFAULT_FLOW, normalizeAuthority, secretKeys, type Profile} from '../profile/model.js'
+import {loadAll} from '../extensions/registry.js'
 import {
   applyProfileChanges,
+  flowNeeds,
   matchFlow,
   refuseProblems,
   SECRET_KINDS,
   userFlows,
+  type FlowNeeds,
   type ProfileChanges,
   type RuleContext,
   type RuleOutcome,
@@ -24,8 +27,9 @@ import type {FlowRegistration, SecretStore} from '../contract/index.js'
 
 export interface ProfileInput {
   name: string
-  tenantId: string
-  clientId: string
+  /** Left out for a flow that uses no tenant (or client id): FlowRegistration.profileFields. */
+  tenantId?: string
+  clientId?: string
   authority?: string
   cloud?: string
   scopes?: string[]
@@ -35,10 +39,13 @@ export interface ProfileInput {
   certificatePath?: string
   certificatePassword?: string
   redirectUri?: string
+  /** The flow's own options (FlowRegistration.options), secret ones included. */
+  options?: Record<string, string>
 }
 
 export interface SecretStatus {
-  kind: SecretKind
+  /** A standard secret, or `option:<name>` for a flow's secret option. */
+  kind: SecretKind | `option:${string}`
   stored: boolean
   location?: string
 }
@@ -52,6 +59,11 @@ export function secretKey(kind: SecretKind, profile: string): string {
 /** The store a profile's secrets live in, when it has any. */
 export function profileStoreName(profile: Profile): string | undefined {
   return typeof profile.secretStore === 'string' && profile.secretStore ? profile.secretStore : undefined
+}
+
+/** The flow's secret options this profile has stored (their values live in the secret store). */
+export function secretOptionNames(profile: Profile): string[] {
+  return Array.isArray(profile.secretOptions) ? profile.secretOptions.filter((o): o is string => typeof o === 'string') : []
 }
 
 /** Certificates restored by `config import` are kept here (0600 files in the 0700 home), one per profile. */
@@ -109,6 +121,7 @@ export class UndoLog {
 export class ProfileService {
   readonly profiles: ProfileStore
   readonly stores: SecretStores
+  private flowRegistrations: Promise<Map<string, FlowRegistration>> | undefined
 
   constructor(
     readonly home: string,
@@ -123,24 +136,29 @@ export class ProfileService {
     return listExtensions(this.hooks, 'flow').map((e) => displayName(e.id))
   }
 
-  /** What the profile rules need: the installed flows and which of them are app-only. */
-  ruleContext(existingNames?: readonly string[]): RuleContext {
-    return {
-      existingNames,
-      flows: this.flowNames(),
-      // App-only means the ClientCredentials flow: the one place this is decided for profiles.
-      isAppOnly: (flow) => canonicalName(flow) === canonicalName(DEFAULT_FLOW),
-    }
+  /** Every installed flow's registration by canonical name; a flow whose plugin fails to register is left out. */
+  flows(): Promise<Map<string, FlowRegistration>> {
+    this.flowRegistrations ??= loadAll<FlowRegistration>(this.hooks, 'flow').then(
+      (all) => new Map(all.filter((f) => f.registration).map((f) => [canonicalName(f.info.id), f.registration!])),
+    )
+    return this.flowRegistrations
   }
 
-  /** Flows that sign a user in: what a profile without a credential can use. */
-  userFlowNames(): string[] {
-    return userFlows(this.ruleContext())
+  /** What the profile rules need: the installed flows and what each declares about profiles. */
+  async ruleContext(existingNames?: readonly string[]): Promise<RuleContext> {
+    const registrations = await this.flows()
+    const needs = new Map<string, FlowNeeds>([...registrations].map(([key, r]) => [key, flowNeeds(r)]))
+    return {existingNames, flows: this.flowNames(), needs: (flow) => needs.get(canonicalName(flow))}
+  }
+
+  /** Flows a profile without a credential can use. */
+  async userFlowNames(): Promise<string[]> {
+    return userFlows(await this.ruleContext())
   }
 
   /** The installed flow's own spelling for what the user typed (`device-code` → `DeviceCode`). */
   matchFlow(name: string): string {
-    const flow = matchFlow(this.ruleContext(), name)
+    const flow = matchFlow({flows: this.flowNames(), needs: () => undefined}, name)
     if (!flow) throw new UsageError(`Unknown flow '${name}'. Installed flows: ${this.flowNames().join(', ')}.`)
     return flow
   }
@@ -214,11 +232,22 @@ export class ProfileService {
     return storeName ? (await this.stores.open(storeName)).get(secretKey(kind, profile.name)) : undefined
   }
 
+  /**
+   * Records which plugin provides the profile's flow (none for a built-in), so that once that plugin is gone the
+   * profile can say which one to reinstall.
+   */
+  notePlugin(profile: Profile): void {
+    const info = listExtensions(this.hooks, 'flow').find((e) => canonicalName(e.id) === canonicalName(profile.defaultFlow ?? DEFAULT_FLOW))
+    if (info && !info.builtin) profile.flowPlugin = info.plugin
+    else if (info) delete profile.flowPlugin
+  }
+
   /** Applies the rules to a new profile made of `input`; throws a UsageError naming the first bad field. */
   async buildProfile(input: ProfileInput): Promise<RuleOutcome> {
     const {name, flow, ...rest} = input
-    const outcome = applyProfileChanges(undefined, {...rest, flow, newName: name}, this.ruleContext())
+    const outcome = applyProfileChanges(undefined, {...rest, flow, newName: name}, await this.ruleContext())
     refuseProblems(outcome)
+    this.notePlugin(outcome.profile)
     await this.openCertificate(outcome, undefined)
     return outcome
   }
@@ -227,7 +256,7 @@ export class ProfileService {
    * The rules of `config create` applied to a stored profile record (what `config import` brings in): returns the
    * first problem, or undefined. Fields this version does not know are left alone.
    */
-  checkStoredProfile(profile: Profile): string | undefined {
+  async checkStoredProfile(profile: Profile): Promise<string | undefined> {
     const shape = profileRecordProblem(profile)
     if (shape) return shape
     const credential = profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string' ? {certificatePath: profile.certificatePath} : {}
@@ -239,12 +268,15 @@ export class ProfileService {
       clientId: profile.clientId,
       flow: profile.defaultFlow,
       newName: profile.name,
+      options: profile.flowOptions,
       redirectUri: profile.redirectUri,
       scopes: profile.scopes,
       tenantId: profile.tenantId,
       ...credential,
     }
-    const [problem] = applyProfileChanges(undefined, changes, this.ruleContext()).problems
+    const outcome = applyProfileChanges(undefined, changes, await this.ruleContext())
+    // Secret options travel without their values (they are not in the record): their absence is no problem here.
+    const [problem] = outcome.problems.filter((p) => !(p.field === 'options' && /--option-stdin/.test(p.message)))
     // The record comes from another machine, not from flags: say what is missing here in its terms.
     if (problem?.field === 'flow') {
       return `its default flow '${profile.defaultFlow}' is not installed here (installed: ${this.flowNames().join(', ')}); install the plugin that provides it first`
@@ -266,7 +298,7 @@ export class ProfileService {
   }
 
   async create(input: ProfileInput): Promise<{profile: Profile; secretLocation?: string}> {
-    const {profile, secrets: actions} = await this.buildProfile(input)
+    const {optionSecrets, profile, secrets: actions} = await this.buildProfile(input)
     const taken = (profiles: Profile[]) => nameClash(profile.name, profiles.map((p) => p.name))
     const clash = taken(await this.profiles.list())
     if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
@@ -275,6 +307,9 @@ export class ProfileService {
       const action = actions[kind]
       if (action.kind === 'set') secrets.push([secretKey(kind, profile.name), action.value])
     }
+    const options = Object.entries(optionSecrets).flatMap(([option, action]) => (action.kind === 'set' ? [[option, action.value] as const] : []))
+    for (const [option, value] of options) secrets.push([secretKeys.option(profile.name, option), value])
+    if (options.length > 0) profile.secretOptions = options.map(([option]) => option)
     let secretLocation: string | undefined
     const store = secrets.length > 0 ? await this.stores.selected() : undefined
     const undo = new UndoLog()
@@ -308,6 +343,11 @@ export class ProfileService {
       const store = await this.stores.open(storeName)
       result.push({kind, location: store.location, stored: (await store.get(secretKey(kind, profile.name))) !== undefined})
     }
+    for (const option of secretOptionNames(profile)) {
+      const store = storeName ? await this.stores.open(storeName) : undefined
+      const stored = store ? (await store.get(secretKeys.option(profile.name, option))) !== undefined : false
+      result.push({kind: `option:${option}`, location: store?.location, stored})
+    }
     return result
   }
 
@@ -321,6 +361,8 @@ export class ProfileService {
       if (storeName) {
         const store = await this.stores.open(storeName)
         for (const kind of SECRET_KINDS) await store.delete(secretKey(kind, name))
+        // A store cannot list its keys: the profile records which secret options it stored.
+        for (const option of secretOptionNames(profile)) await store.delete(secretKeys.option(name, option))
       }
       await new TokenCacheFile(this.home, name).clear(this.stores.open)
       await this.profiles.update((profiles) => {

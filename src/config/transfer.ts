@@ -34,6 +34,8 @@ function kindsFor(profile: Profile): SecretKind[] {
 function machineFree(profile: Profile): Profile {
   const copy = structuredClone(profile)
   delete copy.secretStore
+  // Secret option values stay in this machine's store (bundles carry the client secret and certificate only).
+  delete copy.secretOptions
   return copy
 }
 
@@ -259,12 +261,13 @@ async function validateEntries(service: ProfileService, payload: BundlePayload, 
       throw new ConfigError(`${label}: ${problem.replace(/\.$/, '')}. Nothing was imported.`, 'BUNDLE_INVALID')
     }
     if (!entry || typeof entry !== 'object' || !entry.profile || typeof entry.profile !== 'object') fail('not a profile')
-    const problem = service.checkStoredProfile(entry.profile)
+    const problem = await service.checkStoredProfile(entry.profile)
     if (problem) fail(problem)
     const profile = machineFree(entry.profile)
     if (seen.has(profile.name.toLowerCase())) fail('the bundle holds this name twice (names that differ only in case count as the same)')
     seen.add(profile.name.toLowerCase())
     if (profile.defaultFlow) profile.defaultFlow = service.matchFlow(profile.defaultFlow)
+    service.notePlugin(profile)
     if (entry.secrets !== undefined) {
       if (typeof entry.secrets !== 'object' || entry.secrets === null) fail('its secrets are malformed')
       for (const value of Object.values(entry.secrets)) if (value !== undefined && (typeof value !== 'string' || !value)) fail('its secrets are malformed')

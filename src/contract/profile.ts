@@ -26,6 +26,10 @@ export interface Profile {
    * are never here: they live in the secret store (read them with FlowContext.option()).
    */
   flowOptions?: Record<string, string>
+  /** The plugin providing `defaultFlow` when it is not built in: named when that plugin is missing. */
+  flowPlugin?: string
+  /** Names of the secret options stored for this profile, so they are found again (a store cannot list its keys). */
+  secretOptions?: string[]
   /** Fields written by newer versions or by hand are kept as they are. */
   [extra: string]: unknown
 }

@@ -13,6 +13,7 @@ import {UsageError} from '../base/errors.js'
 import {canonicalName} from '../extensions/registry.js'
 import {nameClash} from './store.js'
 import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, normalizeAuthority, validate, type AuthMethod, type Cloud, type Profile} from './model.js'
+import type {FieldUse, FlowRegistration, ProfileOption} from '../contract/index.js'
 
 /** What may change; anything left undefined stays as it is (or, for a new profile, takes its default). */
 export interface ProfileChanges {
@@ -33,7 +34,26 @@ export interface ProfileChanges {
   certificatePath?: string
   /** '' removes the stored certificate password. */
   certificatePassword?: string
+  /** Values of options the flow declares (FlowRegistration.options), secret ones included; '' removes one. */
+  options?: Record<string, string>
 }
+
+/** What a flow declares about the profiles that use it. */
+export interface FlowNeeds {
+  tenant: FieldUse
+  clientId: FieldUse
+  credential: FieldUse
+  options: readonly ProfileOption[]
+}
+
+/** A flow's declared needs, with the contract's defaults: tenant and client id required, a credential optional. */
+export function flowNeeds(registration: Pick<FlowRegistration, 'profileFields' | 'options'>): FlowNeeds {
+  const fields = registration.profileFields ?? {}
+  return {clientId: fields.clientId ?? 'required', credential: fields.credential ?? 'optional', options: registration.options ?? [], tenant: fields.tenant ?? 'required'}
+}
+
+/** What a flow nobody knows is taken to need: everything a standard profile has. */
+const STANDARD_NEEDS: FlowNeeds = flowNeeds({})
 
 /**
  * What the rules need to know besides the profile; the caller supplies it from the flow registrations and the
@@ -42,8 +62,8 @@ export interface ProfileChanges {
 export interface RuleContext {
   /** The installed flows, in their own spelling (`DeviceCode`). */
   flows: readonly string[]
-  /** True for a flow that gets tokens for the app itself, so the profile needs a client credential. */
-  isAppOnly(flow: string): boolean
+  /** What the flow declares about profiles (fields it uses, options); undefined for a flow that is not installed. */
+  needs(flow: string): FlowNeeds | undefined
   /** The names of the stored profiles: when given, a new name may not clash with another one. */
   existingNames?: readonly string[]
 }
@@ -70,6 +90,8 @@ export interface RuleOutcome {
    */
   certificate?: {path: string; password?: string}
   problems: RuleProblem[]
+  /** What happens to each secret option of the flow (stored under `profile:<name>:option:<option>`). */
+  optionSecrets: Record<string, SecretAction>
 }
 
 /** Throws the first problem as a UsageError (exit 2): what callers do before writing anything. */
@@ -78,9 +100,14 @@ export function refuseProblems(outcome: RuleOutcome): void {
   if (problem) throw new UsageError(problem.message)
 }
 
-/** The installed flows that sign a user in (what a profile without a credential can use). */
+/** The installed flows a profile without a credential can use (those that do not require one). */
 export function userFlows(context: RuleContext): string[] {
-  return context.flows.filter((f) => !context.isAppOnly(f))
+  return context.flows.filter((f) => needsOf(context, f).credential !== 'required')
+}
+
+/** The needs of an installed flow; a flow that is not installed is taken to need a standard profile. */
+export function needsOf(context: RuleContext, flow: string | undefined): FlowNeeds {
+  return (flow === undefined ? undefined : context.needs(matchFlow(context, flow) ?? flow)) ?? STANDARD_NEEDS
 }
 
 /** The installed flow's own spelling for what the user typed (`device-code` → `DeviceCode`), or undefined. */
@@ -115,6 +142,7 @@ interface RuleState {
 export function applyProfileChanges(base: Profile | undefined, changes: ProfileChanges, context: RuleContext): RuleOutcome {
   const next: Profile = base ? structuredClone(base) : {authMethod: 'ClientSecret', clientId: '', name: '', tenantId: ''}
   const outcome: RuleOutcome = {
+    optionSecrets: {},
     problems: [],
     profile: next,
     secrets: {'certificate-password': {kind: 'keep'}, 'client-secret': {kind: 'keep'}},
@@ -137,6 +165,25 @@ export function applyProfileChanges(base: Profile | undefined, changes: ProfileC
 /** A field a new profile must have: '' (and so a problem) when it is missing. */
 const required = (state: RuleState, value: string | undefined) => value ?? (state.base ? undefined : '')
 
+/** The flow the profile will use, as far as the changes say (before the flow step has checked it). */
+const targetFlow = (s: RuleState) => s.changes.flow ?? s.base?.defaultFlow
+
+/** A tenant or client id the flow needs must be there; one it may go without can be left out (or cleared with ''). */
+function idField(s: RuleState, field: 'tenantId' | 'clientId', use: FieldUse, check: (v: string) => string | undefined): string | undefined {
+  const given = s.changes[field]
+  if (use === 'required') {
+    const value = required(s, given)
+    // A profile switching to a flow that needs the field must have it by now.
+    if (value === undefined && s.base && !s.base[field]) {
+      s.ok(field, `The ${targetFlow(s)} flow needs ${field === 'tenantId' ? '--tenant-id' : '--client-id'}.`)
+      return undefined
+    }
+    return value !== undefined && s.ok(field, check(value)) ? value : undefined
+  }
+  if (given === undefined || given === '') return given
+  return s.ok(field, check(given)) ? given : undefined
+}
+
 const name: Step = (s) => {
   const value = required(s, s.changes.newName)
   if (value === undefined || value === s.base?.name) return
@@ -146,13 +193,13 @@ const name: Step = (s) => {
 }
 
 const tenant: Step = (s) => {
-  const value = required(s, s.changes.tenantId)
-  if (value !== undefined && s.ok('tenantId', validate.tenantId(value))) s.next.tenantId = value
+  const value = idField(s, 'tenantId', needsOf(s.context, targetFlow(s)).tenant, validate.tenantId)
+  if (value !== undefined) s.next.tenantId = value
 }
 
 const clientId: Step = (s) => {
-  const value = required(s, s.changes.clientId)
-  if (value !== undefined && s.ok('clientId', validate.clientId(value))) s.next.clientId = value.toLowerCase()
+  const value = idField(s, 'clientId', needsOf(s.context, targetFlow(s)).clientId, validate.clientId)
+  if (value !== undefined) s.next.clientId = value.toLowerCase()
 }
 
 const authority: Step = (s) => {
@@ -211,10 +258,10 @@ const credential: Step = (s) => {
   if (!base && next.defaultFlow === undefined) next.defaultFlow = method === 'None' ? DEFAULT_USER_FLOW : DEFAULT_FLOW
 }
 
-/** A new profile without an auth method: a credential if one is given or the flow is app-only, else none. */
+/** A new profile without an auth method: a credential if the flow requires one (the default flow does), else none. */
 function newProfileMethod(s: RuleState): AuthMethod {
   const flow = s.next.defaultFlow
-  return flow === undefined || s.context.isAppOnly(flow) ? 'ClientSecret' : 'None'
+  return flow === undefined || needsOf(s.context, flow).credential === 'required' ? 'ClientSecret' : 'None'
 }
 
 function clientSecretCredential(s: RuleState): void {
@@ -273,10 +320,16 @@ function noCredential(s: RuleState): void {
   delete next.useCertificate
 }
 
-/** An app-only flow gets tokens with the app's credential, so a profile without one must use a sign-in flow. */
+/** A flow that requires the app's credential (ClientCredentials) cannot run without one; one that uses none takes none. */
 const flowHasCredential: Step = (s) => {
   const flow = s.next.defaultFlow ?? DEFAULT_FLOW
-  if (s.next.authMethod !== 'None' || !s.context.isAppOnly(flow) || s.outcome.problems.length > 0) return
+  if (s.outcome.problems.length > 0) return
+  const use = needsOf(s.context, flow).credential
+  if (use === 'unused' && s.next.authMethod !== 'None') {
+    s.ok('authMethod', `The ${flow} flow uses no client secret or certificate: leave out the credential, or use --auth-method None.`)
+    return
+  }
+  if (s.next.authMethod !== 'None' || use !== 'required') return
   const flows = userFlows(s.context)
   s.ok(
     'authMethod',
@@ -284,4 +337,46 @@ const flowHasCredential: Step = (s) => {
   )
 }
 
-const STEPS: readonly Step[] = [name, tenant, clientId, authority, scopes, redirectUri, flow, credential, flowHasCredential]
+/**
+ * The flow's own options: only the ones it declares; required ones present; secret ones to the secret store (the
+ * outcome says which), others into `flowOptions`. Options of a flow the profile leaves are dropped.
+ */
+const flowOptions: Step = (s) => {
+  const {base, changes, next, outcome} = s
+  const flow = next.defaultFlow ?? DEFAULT_FLOW
+  const declared = needsOf(s.context, flow).options
+  const given = changes.options ?? {}
+  const flowChanged = base !== undefined && canonicalName(base.defaultFlow ?? DEFAULT_FLOW) !== canonicalName(flow)
+  // Secret options of the flow left behind are removed from the store; plain ones go with the record.
+  if (flowChanged) {
+    for (const option of needsOf(s.context, base.defaultFlow ?? DEFAULT_FLOW).options) {
+      if (option.secret && !declared.some((o) => o.name === option.name && o.secret)) outcome.optionSecrets[option.name] = {kind: 'remove'}
+    }
+  }
+  const kept: Record<string, string> = {}
+  for (const [key, value] of Object.entries(next.flowOptions ?? {})) if (declared.some((o) => o.name === key && !o.secret)) kept[key] = value
+  for (const [key, value] of Object.entries(given)) {
+    const option = declared.find((o) => o.name === key)
+    if (!option) {
+      const names = declared.map((o) => o.name)
+      s.ok('options', `The ${flow} flow has no option '${key}'${names.length > 0 ? `; its options: ${names.join(', ')}` : '; it takes none'}.`)
+      return
+    }
+    if (option.secret) outcome.optionSecrets[key] = value === '' ? {kind: 'remove'} : {kind: 'set', value}
+    else if (value === '') delete kept[key]
+    else kept[key] = value
+  }
+  for (const option of declared.filter((o) => o.required)) {
+    const present = option.secret
+      ? outcome.optionSecrets[option.name]?.kind === 'set' || (base !== undefined && !flowChanged && outcome.optionSecrets[option.name]?.kind !== 'remove')
+      : kept[option.name] !== undefined
+    if (!present) {
+      s.ok('options', `The ${flow} flow needs the option '${option.name}' (${option.description}): add ${option.secret ? `--option-stdin ${option.name}` : `--option ${option.name}=VALUE`}.`)
+      return
+    }
+  }
+  if (Object.keys(kept).length > 0) next.flowOptions = kept
+  else delete next.flowOptions
+}
+
+const STEPS: readonly Step[] = [name, tenant, clientId, authority, scopes, redirectUri, flow, credential, flowHasCredential, flowOptions]

@@ -120,7 +120,9 @@ export function profileRecordProblem(record: unknown): string | undefined {
   const profile = record as Profile
   for (const field of ['name', 'tenantId', 'clientId', 'authMethod'] as const) {
     if (profile[field] === undefined) return `the field '${field}' is missing`
-    if (typeof profile[field] !== 'string' || !profile[field]) return `the field '${field}' must be a non-empty string`
+    // A flow may do without a tenant or client id (FlowRegistration.profileFields): those two may be ''.
+    const mayBeEmpty = field === 'tenantId' || field === 'clientId'
+    if (typeof profile[field] !== 'string' || (!profile[field] && !mayBeEmpty)) return `the field '${field}' must be a ${mayBeEmpty ? '' : 'non-empty '}string`
   }
   const badName = validate.name(profile.name)
   if (badName) return `the field 'name': ${badName}`

@@ -108,7 +108,7 @@ describe('profiles: config create/list/show/delete for scripts', () => {
     const good = {authMethod: 'ClientSecret', clientId: CLIENT, name: 'good', tenantId: TENANT}
     for (const [record, field] of [
       [{authMethod: 'ClientSecret', name: 'noclient', tenantId: TENANT}, "profile 2 'noclient': the field 'clientId' is missing"],
-      [{...good, name: 'mistyped', tenantId: 42}, "profile 2 'mistyped': the field 'tenantId' must be a non-empty string"],
+      [{...good, name: 'mistyped', tenantId: 42}, "profile 2 'mistyped': the field 'tenantId' must be a string"],
       [{...good, authMethod: 'Password', name: 'method'}, "profile 2 'method': the field 'authMethod' is 'Password'"],
       [{...good, name: 'scopes', scopes: 'User.Read'}, "profile 2 'scopes': the field 'scopes' must be a list of strings"],
       [{...good, name: '../escape'}, "profile 2 '../escape': the field 'name': Invalid profile name"],

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/command-base.js'
 import {UsageError} from '../../base/errors.js'
-import {AUTH_METHODS, CLOUDS, parseScopes} from '../../profile/model.js'
-import type {RuleContext} from '../../profile/rules.js'
+import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, parseScopes} from '../../profile/model.js'
+import {needsOf, type RuleContext} from '../../profile/rules.js'
+import {flowOptionFlags, readFlowOptions} from '../../cli/flow-option-flags.js'
 import {nameClash} from '../../profile/store.js'
 import {ProfileService, type ProfileInput} from '../../config/service.js'
 import {isInteractive} from '../../cli/prompts.js'
@@ -43,7 +44,8 @@ Without a terminal every required value must be given as a flag; secrets are rea
     'client-id': Flags.string({description: 'Application (client) ID, a GUID.'}),
     'client-secret-stdin': Flags.boolean({description: 'Read the client secret from stdin.'}),
     cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')} (default AzurePublic).`, helpValue: 'CLOUD'}),
-    flow: Flags.string({description: 'Default flow for get-token (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, ...).', helpValue: 'FLOW'}),
+    ...flowOptionFlags,
+    flow: Flags.string({description: "Default flow for get-token: one of 'flows' (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or a plugin's).", helpValue: 'FLOW'}),
     name: Flags.string({char: 'n', description: 'Profile name: letters, digits, ".", "_" or "-".'}),
     'redirect-uri': Flags.string({description: 'Redirect URI for AuthorizationCode (default http://localhost:8080).', helpValue: 'URI'}),
     scope: Flags.string({description: 'Default scope(s), space- or comma-separated; repeatable.', multiple: true}),
@@ -71,10 +73,16 @@ Without a terminal every required value must be given as a flag; secrets are rea
     const defaults = await service.environmentDefaults(input)
     input = defaults.input
     if (defaults.used.length > 0) process.stderr.write(`Using ${defaults.used.join(', ')} from the environment for the ${input.flow} flow.\n`)
+    const rules = await service.ruleContext()
+    // The flow says which standard fields it uses and which options it takes.
+    const needs = needsOf(rules, input.flow)
+    input.options = await readFlowOptions(flags, needs, input.flow ?? 'default')
 
     const clash = input.name ? nameClash(input.name, (await service.profiles.list()).map((p) => p.name)) : undefined
     if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
-    const missing = (['name', 'tenantId', 'clientId'] as const).filter((key) => !input[key])
+    const missing = (['name', 'tenantId', 'clientId'] as const).filter(
+      (key) => !input[key] && (key === 'name' || needs[key === 'tenantId' ? 'tenant' : 'clientId'] === 'required'),
+    )
     if (missing.length > 0) {
       if (!isInteractive()) {
         const variables: Partial<Record<(typeof missing)[number], string>> = defaults.variables
@@ -82,21 +90,23 @@ Without a terminal every required value must be given as a flag; secrets are rea
         throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see '${this.config.bin} config create --help'.`)
       }
       input = await this.ask(service, input, false)
-    } else if (isInteractive() && needsCredential(input, service.ruleContext())) {
+    } else if (isInteractive() && (needsCredential(input, rules) || missingOptions(input, rules))) {
       // Every id came as a flag but the credential did not: ask for it (masked) rather than store a profile that cannot work.
       input = await this.ask(service, input, true)
     }
     const {profile, secretLocation} = await service.create(input as ProfileInput)
     const summary = profileSummary(profile)
     const rows: Array<[string, string]> = [
-      ['Tenant', profile.tenantId],
-      ['Client ID', profile.clientId],
+      ['Tenant', profile.tenantId || '-'],
+      ['Client ID', profile.clientId || '-'],
       ['Authority', summary.authority],
       ['Auth method', profile.authMethod + (profile.certificatePath ? ` (${String(profile.certificatePath)})` : '')],
       ['Default flow', summary.defaultFlow],
       ['Scopes', summary.scopes.join(' ')],
     ]
     if (profile.redirectUri) rows.push(['Redirect URI', profile.redirectUri])
+    for (const [option, value] of Object.entries(profile.flowOptions ?? {})) rows.push([option, value])
+    for (const option of profile.secretOptions ?? []) rows.push([option, 'stored'])
     if (secretLocation) rows.push(['Secret', `stored in ${secretLocation}`])
     else if (profile.authMethod === 'ClientSecret') rows.push(['Secret', `none stored (add one with: ${this.config.bin} config edit -p ${profile.name} --client-secret-stdin)`])
     process.stderr.write(`✓ Profile '${profile.name}' created${secretLocation ? `; secret stored in ${secretLocation}` : ''}.\n`)
@@ -110,7 +120,7 @@ Without a terminal every required value must be given as a flag; secrets are rea
       checkCertificate: (path, password) => service.checkCertificate(path, password),
       credentialOnly,
       existingNames: (await service.profiles.list()).map((p) => p.name),
-      rules: service.ruleContext(),
+      rules: await service.ruleContext(),
     })
   }
 }
@@ -119,5 +129,11 @@ function needsCredential(input: Partial<ProfileInput>, rules: RuleContext): bool
   if (input.clientSecret) return false
   if (input.certificatePath) return input.certificatePassword === undefined
   if (input.authMethod) return input.authMethod.toLowerCase() === 'clientsecret'
-  return !input.flow || rules.isAppOnly(input.flow)
+  // No flow given: the default one (ClientCredentials), which requires a credential.
+  return needsOf(rules, input.flow ?? DEFAULT_FLOW).credential === 'required'
+}
+
+/** A required option of the flow the flags left out: asked for on a terminal. */
+function missingOptions(input: Partial<ProfileInput>, rules: RuleContext): boolean {
+  return needsOf(rules, input.flow).options.some((o) => o.required && input.options?.[o.name] === undefined)
 }

@@ -6,6 +6,8 @@ import {editProfile, isEmptyChange, type ProfileChanges} from '../../config/edit
 import {ProfileService} from '../../config/service.js'
 import {isInteractive} from '../../cli/prompts.js'
 import {readStdin} from '../../cli/stdin.js'
+import {flowOptionFlags, readFlowOptions} from '../../cli/flow-option-flags.js'
+import {needsOf} from '../../profile/rules.js'
 
 export default class ConfigEdit extends BaseCommand {
   static override summary = 'Change a profile: secret, certificate, tenant, client id, scopes, flow, authority, name.'
@@ -33,7 +35,8 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
     'client-id': Flags.string({description: 'New application (client) ID.'}),
     'client-secret-stdin': Flags.boolean({description: 'Read a new client secret from stdin.'}),
     cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')}; replaces --authority.`, helpValue: 'CLOUD'}),
-    flow: Flags.string({description: 'New default flow for get-token.', helpValue: 'FLOW'}),
+    ...flowOptionFlags,
+    flow: Flags.string({description: "New default flow for get-token (see 'flows').", helpValue: 'FLOW'}),
     profile: Flags.string({char: 'p', description: 'Profile to edit.', required: true}),
     'redirect-uri': Flags.string({description: 'New redirect URI.', helpValue: 'URI'}),
     rename: Flags.string({description: 'New profile name; secrets and cached tokens move with it.', helpValue: 'NAME'}),
@@ -60,6 +63,9 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
     if (flags.scope && changes.scopes!.length === 0) throw new UsageError('--scope needs at least one scope.')
     if (flags['client-secret-stdin']) changes.clientSecret = await readStdin('The client secret')
     if (flags['certificate-password-stdin']) changes.certificatePassword = await readStdin('The certificate password')
+    const rules = await service.ruleContext()
+    const flow = changes.flow ?? profile.defaultFlow
+    changes.options = await readFlowOptions(flags, needsOf(rules, flow), flow ?? 'default')
 
     if (isEmptyChange(changes)) {
       if (!isInteractive()) {
@@ -72,7 +78,7 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
         checkCertificate: (path, password) => service.checkCertificate(path, password),
         existingNames: (await service.profiles.list()).map((p) => p.name),
         profile,
-        rules: service.ruleContext(),
+        rules,
         secrets: await service.secretStatus(profile),
       })
       if (isEmptyChange(changes)) {
@@ -91,7 +97,7 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
     const lines = [`✓ Profile '${name}' updated: ${result.changed.join(', ')}.`]
     if (result.renamedFrom) lines.push(`  Renamed from '${result.renamedFrom}'; its secrets and cached tokens moved with it.`)
     if (result.secretLocation) lines.push(`  Secret stored in ${result.secretLocation}.`)
-    if (result.cacheCleared) lines.push('  Cached tokens were removed: they belonged to the previous tenant, app or authority.')
+    if (result.cacheCleared) lines.push('  Cached tokens were removed: they belonged to the previous tenant, app, authority or flow options.')
     lines.push(`  Next: ${this.config.bin} get-token -p ${name}`)
     process.stderr.write(lines.join('\n') + '\n')
   }

@@ -1,15 +1,17 @@
 import {expect} from 'chai'
 import {resolve} from 'node:path'
 import type {Profile} from '../../../src/profile/model.js'
-import {applyProfileChanges, userFlows, type ProfileChanges, type RuleContext, type RuleOutcome} from '../../../src/profile/rules.js'
+import {applyProfileChanges, flowNeeds, userFlows, type FlowNeeds, type ProfileChanges, type RuleContext, type RuleOutcome} from '../../../src/profile/rules.js'
 
 const TENANT = 'contoso.onmicrosoft.com'
 const CLIENT = '11111111-2222-3333-4444-555555555555'
 const context: RuleContext = {
   existingNames: ['app', 'other', 'Mixed'],
   flows: ['AuthorizationCode', 'ClientCredentials', 'DeviceCode', 'InteractiveBrowser'],
-  isAppOnly: (flow) => flow === 'ClientCredentials',
+  needs: (flow) => flowNeeds({profileFields: {credential: flow === 'ClientCredentials' ? 'required' : 'optional'}}),
 }
+/** Every flow requires a credential. */
+const allRequire = (): FlowNeeds => flowNeeds({profileFields: {credential: 'required'}})
 const secretApp: Profile = {authMethod: 'ClientSecret', clientId: CLIENT, defaultFlow: 'ClientCredentials', name: 'app', secretStore: 'keyring', tenantId: TENANT}
 const certApp: Profile = {...secretApp, authMethod: 'Certificate', certificatePath: '/certs/app.pfx', useCertificate: true}
 const userApp: Profile = {...secretApp, authMethod: 'None', defaultFlow: 'DeviceCode'}
@@ -124,11 +126,47 @@ describe('profile rules', () => {
     }
   })
 
-  it('takes which flows are app-only from its context, not from their names', () => {
-    const pluginContext: RuleContext = {flows: ['ClientCredentials', 'ManagedIdentity'], isAppOnly: () => true}
+  it('takes which flows need a credential from their registrations, not from their names', () => {
+    const pluginContext: RuleContext = {flows: ['ClientCredentials', 'ManagedIdentity'], needs: allRequire}
     expect(userFlows(pluginContext)).to.deep.equal([])
     const outcome = applyProfileChanges(undefined, {authMethod: 'None', clientId: CLIENT, flow: 'ManagedIdentity', newName: 'mi', tenantId: TENANT}, pluginContext)
     expect(firstProblem(outcome)).to.equal('ManagedIdentity needs a credential, so auth method None needs a sign-in flow too: add --flow DeviceCode.')
-    expect(applyProfileChanges(undefined, {clientId: CLIENT, flow: 'DeviceCode', newName: 'u', tenantId: TENANT}, {...context, isAppOnly: () => true}).profile.authMethod).to.equal('ClientSecret')
+    expect(applyProfileChanges(undefined, {clientId: CLIENT, flow: 'DeviceCode', newName: 'u', tenantId: TENANT}, {...context, needs: allRequire}).profile.authMethod).to.equal('ClientSecret')
+  })
+
+  describe('what a flow declares (fields it uses, options)', () => {
+    const mi = flowNeeds({
+      options: [
+        {description: 'Identity', name: 'identity'},
+        {description: 'Endpoint', name: 'endpoint', required: true},
+        {description: 'Key', name: 'key', secret: true},
+      ],
+      profileFields: {clientId: 'optional', credential: 'unused', tenant: 'unused'},
+    })
+    const withMi: RuleContext = {...context, flows: [...context.flows, 'ManagedIdentity'], needs: (f) => (f === 'ManagedIdentity' ? mi : context.needs(f))}
+
+    it('a new profile needs no tenant, client id or credential the flow does not use; options land where they belong', () => {
+      const outcome = applyProfileChanges(undefined, {flow: 'managed-identity', newName: 'mi', options: {endpoint: 'https://e', key: 'k3y'}}, withMi)
+      expect(outcome.problems).to.deep.equal([])
+      expect(outcome.profile).to.deep.include({authMethod: 'None', clientId: '', defaultFlow: 'ManagedIdentity', flowOptions: {endpoint: 'https://e'}, tenantId: ''})
+      expect(outcome.optionSecrets).to.deep.equal({key: {kind: 'set', value: 'k3y'}})
+    })
+
+    it('refuses an option the flow does not declare, a missing required one, and a credential it does not use', () => {
+      expect(firstProblem(applyProfileChanges(undefined, {flow: 'ManagedIdentity', newName: 'mi', options: {endpoint: 'e', nope: '1'}}, withMi))).to.equal(
+        "The ManagedIdentity flow has no option 'nope'; its options: identity, endpoint, key.",
+      )
+      expect(firstProblem(applyProfileChanges(undefined, {flow: 'ManagedIdentity', newName: 'mi'}, withMi))).to.match(/needs the option 'endpoint'/)
+      expect(firstProblem(applyProfileChanges(undefined, {clientSecret: 's', flow: 'ManagedIdentity', newName: 'mi', options: {endpoint: 'e'}}, withMi))).to.match(/uses no client secret/)
+    })
+
+    it('leaving the flow drops its options and removes its secret ones; a flow needing a tenant then asks for it', () => {
+      const base: Profile = {authMethod: 'None', clientId: '', defaultFlow: 'ManagedIdentity', flowOptions: {endpoint: 'e'}, name: 'mi', secretOptions: ['key'], tenantId: ''}
+      const outcome = applyProfileChanges(base, {clientId: CLIENT, flow: 'DeviceCode', tenantId: TENANT}, withMi)
+      expect(outcome.problems).to.deep.equal([])
+      expect(outcome.profile.flowOptions).to.equal(undefined)
+      expect(outcome.optionSecrets).to.deep.equal({key: {kind: 'remove'}})
+      expect(firstProblem(applyProfileChanges(base, {flow: 'DeviceCode'}, withMi))).to.equal('The DeviceCode flow needs --tenant-id.')
+    })
   })
 })
