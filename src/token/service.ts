@@ -3,9 +3,9 @@ import {raceAbort} from '../base/abort.js'
 import {resolveAuthorityMetadata} from '../net/authority-metadata.js'
 import {lookupCachedToken} from './lookup.js'
 import {toCliError} from '../net/entra-errors.js'
-import {AuthError, CliError, ConfigError, NetworkError} from '../base/errors.js'
+import {AuthError, CliError, ConfigError, NetworkError, UsageError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
-import {canonicalName, loadFlowRegistration, type HookSource} from '../extensions/registry.js'
+import {canonicalName, displayName, listExtensions, loadFlowRegistration, type HookSource} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
 import {fileSystemProblem} from '../base/fs-atomic.js'
 import {paths} from '../base/paths.js'
@@ -70,7 +70,10 @@ export class TokenService {
     let profile = await this.profiles.get(request.profile)
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
-    const registration = await loadFlowRegistration(this.deps.hooks, flowName, (m) => this.deps.reporter.warn(m))
+    const registration = await loadFlowRegistration(this.deps.hooks, flowName, (m) => this.deps.reporter.warn(m)).catch((error: unknown) => {
+      // The profile's own flow is gone (its plugin uninstalled): a configuration problem, not a bad -f.
+      throw request.flow === undefined && error instanceof UsageError ? missingFlow(profile, flowName, this.deps.hooks) : error
+    })
     const appOnly = registration.kind === 'app-only'
     const flowKey = canonicalName(registration.name)
     const refreshing = request.mode === 'refresh'
@@ -298,4 +301,14 @@ function checkedResult(result: TokenResult, flow: string, requested: string[]): 
   // A flow that does not say which scopes its token has got the ones it was asked for.
   const scopes = Array.isArray(result.scopes) && result.scopes.length > 0 ? result.scopes : requested
   return {...result, expiresOn, scopes, tokenType: result.tokenType || 'Bearer'}
+}
+
+/** The profile's flow is not installed: which plugin to reinstall, or how to move the profile to another flow. */
+export function missingFlow(profile: Profile, flow: string, hooks: HookSource): ConfigError {
+  const installed = listExtensions(hooks, 'flow').map((e) => displayName(e.id)).join(', ')
+  const plugin = typeof profile.flowPlugin === 'string' ? `the plugin '${profile.flowPlugin}'` : 'the plugin that provides it'
+  return new ConfigError(
+    `Profile '${profile.name}' uses the flow '${flow}', which is not installed any more; reinstall ${plugin} ('entra-auth-cli plugins install ...'), or switch the profile to an installed flow with 'entra-auth-cli config edit -p ${profile.name} --flow FLOW' (installed: ${installed}).`,
+    'FLOW_MISSING',
+  )
 }

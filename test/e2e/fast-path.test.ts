@@ -108,8 +108,8 @@ describe('start-up: the get-token fast path and what commands load', () => {
     const fast = await run(join(ROOT, 'bin', 'run.js'), ['get-token', '-p', 'app'], world.env())
     const full = await run(FULL_PATH_BIN, ['get-token', '-p', 'app'], world.env())
     expect(fast).to.deep.equal(full)
-    expect(fast.code).to.equal(2)
-    expect(fast.stderr).to.match(/^Error: Unknown flow 'RemovedPluginFlow'/)
+    expect(fast.code).to.equal(3)
+    expect(fast.stderr).to.match(/^Error: Profile 'app' uses the flow 'RemovedPluginFlow', which is not installed any more; reinstall the plugin that provides it/)
   })
 
   it('on a terminal without ENTRA_AUTH_CLI_PASSPHRASE, a cache miss asks for the passphrase once, not once per path', async () => {
