@@ -1,6 +1,7 @@
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import type {Config} from '@oclif/core'
+import type {InstalledPlugin} from './installed-plugins.js'
 import {ConfigError, oneLine, UsageError} from '../base/errors.js'
 import {
   CONTRACT_VERSION,
@@ -243,42 +244,50 @@ export function oclifHookSource(config: Config, timeoutMs = 10_000): HookSource 
   }
 }
 
-interface RootPackageJson {
-  name: string
-  oclif?: {hooks?: Record<string, string | string[]>}
-}
-
 /** A hook file's module, given its path as package.json declares it (`./dist/hooks/store-keyring`). */
 export type HookModuleLoader = (target: string) => {default?: unknown}
 
 /**
- * The root package's own hooks, run without loading oclif: the get-token fast path uses this to open a built-in
- * store exactly as oclif would (same registration, same hook module), at a fraction of oclif's start-up cost.
- * `load` defaults to requiring the hook file; the bundled fast path passes the modules it was built with.
+ * The hooks of the CLI and its installed and linked plugins, read from their package.json files and run without
+ * loading oclif (installedPlugins follows oclif's rules for which plugins load). The get-token fast path opens a
+ * flow's and a store's registration this way, exactly as oclif would (same hook file, same registration), at a
+ * fraction of oclif's start-up cost; only the hook modules of the events asked for are loaded. `loadBuiltin` loads
+ * the CLI's own hook modules (the bundled fast path passes the modules it was built with).
  */
-export function rootPackageHookSource(
-  root: string,
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  load: HookModuleLoader = (target) => require(join(root, target)),
-): HookSource {
-  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as RootPackageJson
-  const hooks = pjson.oclif?.hooks ?? {}
+export function packageHookSource(plugins: readonly InstalledPlugin[], loadBuiltin?: HookModuleLoader): HookSource {
   return {
-    declared: () => [{builtin: true, events: Object.keys(hooks), plugin: pjson.name}],
+    declared: () => plugins.map((p) => ({builtin: p.type === 'root', events: Object.keys(p.hooks), plugin: p.name})),
     async run<T>(event: string) {
-      const targets = ([] as string[]).concat(hooks[event] ?? [])
       const successes: Array<{plugin: string; result: T}> = []
       const failures: Array<{plugin: string; error: Error}> = []
-      for (const target of targets) {
-        try {
-          const module = load(target) as {default?: (this: unknown, options: unknown) => Promise<T>}
-          if (typeof module.default !== 'function') throw new Error(`${target} has no default export`)
-          successes.push({plugin: pjson.name, result: await module.default.call({}, {})})
-        } catch (error) {
-          failures.push({error: error as Error, plugin: pjson.name})
+      for (const plugin of plugins) {
+        for (const {identifier, target} of plugin.hooks[event] ?? []) {
+          try {
+            // The CLI's own hooks may come with the bundled fast path (src/fast/builtin-hooks.ts).
+            const module = plugin.type === 'root' && loadBuiltin ? (loadBuiltin(target) as HookModule) : await loadModule(join(plugin.root, target))
+            const hook = module[identifier]
+            if (typeof hook !== 'function') throw new Error(`${target} has no export '${identifier}'`)
+            successes.push({plugin: plugin.name, result: (await hook.call({}, {})) as T})
+          } catch (error) {
+            failures.push({error: error as Error, plugin: plugin.name})
+          }
         }
       }
       return {failures, successes}
     },
+  }
+}
+
+type HookModule = Record<string, ((this: unknown, options: unknown) => Promise<unknown>) | undefined>
+
+/** A CommonJS hook file by require(); an ES module (which require refuses on Node 20) by import(). */
+async function loadModule(path: string): Promise<HookModule> {
+  const resolved = require.resolve(path)
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(resolved) as HookModule
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error
+    return (await import(pathToFileURL(resolved).href)) as HookModule
   }
 }

@@ -4,14 +4,13 @@
  * Scripts and kubectl exec plugins call get-token before every request, and oclif's start-up alone costs ~2.5x a
  * bare `node -e 0`. This module handles exactly one case — `get-token` with plain output flags and a cached token
  * valid for 5 more minutes — with the same code the full command uses (profile store, cache lookup, output), and
- * answers "not handled" for anything else: a miss, an unknown flag, --help, a plugin store, any error. Nothing is
+ * answers "not handled" for anything else: a miss, an unknown flag, --help, any error. Flows and stores from
+ * installed or linked plugins are found as oclif finds them (src/extensions/installed-plugins.ts). Nothing is
  * written until the answer is complete, so falling through never prints anything twice.
  */
-import {readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {join} from 'node:path'
 import {lookupCachedToken} from '../token/lookup.js'
-import {canonicalName, listExtensions, loadFlowRegistration, loadStoreRegistration, rootPackageHookSource} from '../extensions/registry.js'
+import {canonicalName, listExtensions, loadFlowRegistration, loadStoreRegistration, packageHookSource} from '../extensions/registry.js'
+import {installedPlugins} from '../extensions/installed-plugins.js'
 import {privateCliHome} from '../base/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
@@ -85,30 +84,23 @@ export function parseFastArgs(argv: string[]): FastFlags | undefined {
   return flags
 }
 
-/** Installed or linked plugins could register stores or flows the root package does not know: let oclif decide. */
-function hasUserPlugins(env: NodeJS.ProcessEnv): boolean {
-  // oclif's own rule for its data dir (Config.dir('data')), where plugins install and link records live.
-  const base = env.XDG_DATA_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || join(homedir(), '.local', 'share')
-  const dataDir = env.ENTRA_AUTH_CLI_DATA_DIR || join(base, 'entra-auth-cli')
-  try {
-    const pjson = JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as {oclif?: {plugins?: unknown[]}}
-    return (pjson.oclif?.plugins?.length ?? 0) > 0
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT'
-  }
-}
-
 export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const flags = parseFastArgs(argv)
-  if (!flags || hasUserPlugins(env)) return false
+  if (!flags) return false
   // A home others can write to throws here: oclif's get-token reports it.
   const home = privateCliHome(env)
   const profile = await new ProfileStore(home).find(flags.profile!)
   if (!profile) return false
-  const hooks = rootPackageHookSource(root, builtinHookLoader(root))
-  // A flow this package does not declare (a removed plugin, a typo) is for oclif to report, not for us to paper over.
+  // The CLI's own hooks and those of installed and linked plugins, from package.json files: a plugin that cannot be
+  // read the way oclif would read it sends the call to oclif.
+  let unreadable = false
+  const hooks = packageHookSource(installedPlugins(root, {env, onProblem: () => (unreadable = true)}), builtinHookLoader(root))
+  if (unreadable) return false
+  // A flow nobody declares (a removed plugin, a typo) is for oclif to report, not for us to paper over; a plugin
+  // claiming a built-in's name gets a warning there.
   const flow = profile.defaultFlow ?? DEFAULT_FLOW
-  if (!listExtensions(hooks, 'flow').some((e) => canonicalName(e.id) === canonicalName(flow))) return false
+  const info = listExtensions(hooks, 'flow').find((e) => canonicalName(e.id) === canonicalName(flow))
+  if (!info || info.shadowed.length > 0) return false
   // The registration says whose tokens the flow gets, which decides what counts as a hit.
   const registration = await loadFlowRegistration(hooks, flow)
   const openStore = async (name: string): Promise<SecretStore> => (await loadStoreRegistration(hooks, name)).create({interactive: false})
