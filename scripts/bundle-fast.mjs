@@ -1,7 +1,7 @@
 /**
  * Builds dist/fast/bundle.js: the get-token fast path (src/fast/get-token.ts and everything it imports from src)
  * as one CommonJS file, so a cache hit loads one module instead of ~20. It is built from the same sources as the
- * oclif path, so both keep one cache-hit rule, and it carries the package's own hook modules (every
+ * oclif path, so both keep one cache-hit rule, and it carries the package's own hook modules (every entra:
  * oclif.hooks entry of package.json), registered under their declared targets (src/fast/builtin-hooks.ts).
  * Packages stay external and load only when reached; a dynamic import() of our own code (a flow's create())
  * stays a dynamic import of the built file beside the bundle. The build fails if the bundle would load oclif,
@@ -17,7 +17,8 @@ const HEAVY = /^(@oclif\/|@azure\/msal|jose|@inquirer\/|inquirer|undici|node-for
 const OUT_DIR = join(root, 'dist', 'fast')
 
 const hooks = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).oclif?.hooks ?? {}
-const targets = [...new Set(Object.values(hooks).flat())]
+// Only the flow and store registrations: the fast path never runs oclif's own events (plugins:preinstall & co.).
+const targets = [...new Set(Object.entries(hooks).flatMap(([event, target]) => (event.startsWith('entra:') ? [target].flat() : [])))]
 const source = (target) => './' + target.replace(/^\.\/dist\//, 'src/').replace(/(\.js)?$/, '.ts')
 const entry = [
   "import {registerBuiltinHooks} from './src/fast/builtin-hooks.ts'",
