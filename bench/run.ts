@@ -9,6 +9,8 @@
  *     the figure with it set is printed beside each one.
  * (b) token-endpoint requests for a cold, a warm and a cached call;
  * (c) token-endpoint requests made by 10 concurrent cold get-token processes for one profile.
+ * (d) plugins: the cached built-in call with two unrelated plugins linked against none (goal: at most 1.05x), and a
+ *     cached call of a plugin flow (test/fixtures/plugins/static-flow, no msal) against node -e 0.
  * `--short` (CI) takes fewer samples. Absolute times are printed for context only; compare ratios.
  */
 import {spawn, spawnSync} from 'node:child_process'
@@ -125,6 +127,22 @@ async function main() {
       const warmup = await runAsync(['get-token', '-p', hitSetups[store].env.BENCH_PROFILE!, '--silent'], hitSetups[store].env)
       if (warmup.code !== 0) throw new Error(warmup.stderr)
     }
+    // (d) the same hit with two unrelated plugins linked (a store and a flow it does not use), and a plugin flow's hit
+    const plain = hitSetups[stores[0]]
+    const withPlugins: Env = {...plain.env, ENTRA_AUTH_CLI_DATA_DIR: join(plain.home, 'data-two-plugins')}
+    for (const dir of [join(ROOT, 'examples', 'store-env-key'), join(ROOT, 'test', 'fixtures', 'plugins', 'failing-flow')]) {
+      const linked = await runAsync(['plugins', 'link', dir, '--no-install'], withPlugins)
+      if (linked.code !== 0) throw new Error(`plugins link failed: ${linked.stderr}`)
+    }
+    const pluginFlow: Env = {...plain.env, ENTRA_AUTH_CLI_DATA_DIR: join(plain.home, 'data-static-flow')}
+    const linkedFlow = await runAsync(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'], pluginFlow)
+    if (linkedFlow.code !== 0) throw new Error(`plugins link failed: ${linkedFlow.stderr}`)
+    const staticProfile = `${plain.env.BENCH_PROFILE}-static`
+    const createdStatic = await runAsync(['config', 'create', '--name', staticProfile, '--flow', 'Static'], pluginFlow)
+    if (createdStatic.code !== 0) throw new Error(`config create (Static) failed: ${createdStatic.stderr}`)
+    const warmStatic = await runAsync(['get-token', '-p', staticProfile, '--silent'], pluginFlow)
+    if (warmStatic.code !== 0) throw new Error(warmStatic.stderr)
+
     const fileEnv = hitSetups['encrypted-file'].env
     // Long enough for a slow machine; locked again below, whatever happens.
     const unlocked = await runAsync(['unlock', '--timeout', '20m'], fileEnv)
@@ -146,6 +164,9 @@ async function main() {
     }
     const reference = hitSetups[stores[0]].env
     rows.push({argv: [OCLIF_ONLY, 'get-token', '-p', reference.BENCH_PROFILE!, '--silent'], env: reference, label: `get-token hit via oclif (no fast path), ${stores[0]}`})
+    const plainHit = [BIN, 'get-token', '-p', plain.env.BENCH_PROFILE!, '--silent']
+    rows.push({argv: plainHit, env: withPlugins, label: `get-token hit, ${stores[0]}, 2 unrelated plugins`})
+    rows.push({argv: [BIN, 'get-token', '-p', staticProfile, '--silent'], env: pluginFlow, label: `get-token hit, plugin flow (Static), ${stores[0]}`})
     rows.push({argv: [BIN, '--version'], env: reference, label: '--version (oclif)'})
     rows.push({argv: [BIN, '--help'], env: reference, label: '--help (oclif)'})
     // Tab completion runs on every TAB (src/fast/complete.ts): flags from the manifest; profile names from profiles.json.
@@ -166,6 +187,9 @@ async function main() {
     console.log(`(a) start-up, as a multiple of node -e 0 (${base.toFixed(0)} ms here); without NODE_EXTRA_CA_CERTS | with it`)
     for (const {label} of rows) line(label, `${ratio(medians[label], base).padEnd(18)} | ${ratio(medians[`${label} +CA`], baseCa)}`)
     if (!keyringAvailable) console.log('  (keyring store not measured: no D-Bus session; run through scripts/with-keyring.sh)')
+    const plainLabel = stores[0] === 'keyring' ? 'get-token hit, keyring' : 'get-token hit, encrypted-file (passphrase in env)'
+    const unrelated = medians[`get-token hit, ${stores[0]}, 2 unrelated plugins`] / medians[plainLabel]
+    line('2 unrelated plugins vs none (goal <= 1.05x)', `${unrelated.toFixed(3)}x`)
     console.log('(b) token-endpoint requests (all requests in brackets)')
     line('cold (no metadata, no token)', `${cold.token} [${cold.all}]`)
     line('warm (metadata cached, --force)', `${warm.token} [${warm.all}]`)

@@ -45,7 +45,7 @@ Without a terminal every required value must be given as a flag; secrets are rea
     'client-secret-stdin': Flags.boolean({description: 'Read the client secret from stdin.'}),
     cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')} (default AzurePublic).`, helpValue: 'CLOUD'}),
     ...flowOptionFlags,
-    flow: Flags.string({description: "Default flow for get-token: one of 'flows' (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or a plugin's).", helpValue: 'FLOW'}),
+    flow: Flags.string({char: 'f', description: "Default flow for get-token: one of 'flows' (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or a plugin's).", helpValue: 'FLOW'}),
     name: Flags.string({char: 'n', description: 'Profile name: letters, digits, ".", "_" or "-".'}),
     'redirect-uri': Flags.string({description: 'Redirect URI for AuthorizationCode (default http://localhost:8080).', helpValue: 'URI'}),
     scope: Flags.string({description: 'Default scope(s), space- or comma-separated; repeatable.', multiple: true}),

@@ -36,7 +36,7 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
     'client-secret-stdin': Flags.boolean({description: 'Read a new client secret from stdin.'}),
     cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')}; replaces --authority.`, helpValue: 'CLOUD'}),
     ...flowOptionFlags,
-    flow: Flags.string({description: "New default flow for get-token (see 'flows').", helpValue: 'FLOW'}),
+    flow: Flags.string({char: 'f', description: "New default flow for get-token (see 'flows').", helpValue: 'FLOW'}),
     profile: Flags.string({char: 'p', description: 'Profile to edit.', required: true}),
     'redirect-uri': Flags.string({description: 'New redirect URI.', helpValue: 'URI'}),
     rename: Flags.string({description: 'New profile name; secrets and cached tokens move with it.', helpValue: 'NAME'}),
