@@ -134,8 +134,9 @@ export function profileRecordProblem(record: unknown): string | undefined {
   // The same rules as `config create`: a hand edit cannot put in what the command line would refuse (an http:// or
   // malformed authority is never used as given; the tenant becomes part of the authority URL).
   for (const [field, problem] of [
-    ['tenantId', validate.tenantId(profile.tenantId)],
-    ['clientId', validate.clientId(profile.clientId)],
+    // '' is a flow doing without the field (ManagedIdentity); the profile rules decide whether its flow may.
+    ['tenantId', profile.tenantId === '' ? undefined : validate.tenantId(profile.tenantId)],
+    ['clientId', profile.clientId === '' ? undefined : validate.clientId(profile.clientId)],
     ['redirectUri', profile.redirectUri === undefined ? undefined : validate.redirectUri(profile.redirectUri)],
   ] as const) {
     if (problem) return `the field '${field}': ${problem.replace(/\.$/, '')}`
