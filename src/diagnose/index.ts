@@ -1,6 +1,6 @@
 import {cliHome} from '../base/paths.js'
 import type {HookSource} from '../extensions/registry.js'
-import {authorityHost, authorityUrl, CLOUDS} from '../profile/model.js'
+import {authorityUrl, CLOUDS} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
 import {checkAuthority} from './authority.js'
 import {checkExtraCaCerts} from './extra-ca.js'
@@ -15,7 +15,7 @@ export type {Finding, FindingStatus} from './finding.js'
 /**
  * Every check of `doctor`, in the order a person would look: where secrets go, the files, the network path to the
  * authority (proxy, TLS, clock), and the profile's own credential. With a profile, its authority is checked;
- * without one, every profile's authority host (the public cloud when there are none).
+ * without one, every profile's authority (the public cloud when there are none).
  */
 export async function diagnose(options: {hooks: HookSource; bin: string; profile?: string; env?: NodeJS.ProcessEnv}): Promise<Finding[]> {
   const env = options.env ?? process.env
@@ -30,8 +30,8 @@ export async function diagnose(options: {hooks: HookSource; bin: string; profile
 }
 
 async function everyAuthority(store: ProfileStore): Promise<string[]> {
-  const hosts = new Set((await store.list()).map((p) => authorityHost(p)))
-  if (hosts.size === 0) hosts.add(CLOUDS.AzurePublic)
-  // The tenant-independent metadata: which tenant a profile names is its own check (doctor -p).
-  return [...hosts].map((host) => `${host}/organizations`)
+  // Each profile's own authority (host and tenant): a custom host need not serve /organizations.
+  const authorities = new Set((await store.list()).map((p) => authorityUrl(p)))
+  if (authorities.size === 0) authorities.add(`${CLOUDS.AzurePublic}/organizations`)
+  return [...authorities]
 }

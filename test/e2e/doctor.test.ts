@@ -53,6 +53,13 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     expect(report.findings.map((f) => f.check)).to.include.members(['secret store', 'home folder', 'proxy', 'authority', 'clock', "profile 'app'"])
     expect(report.findings.find((f) => f.check === "profile 'app'")!.message).to.equal("Its client secret is stored in the 'encrypted-file' store.")
 
+    // Without -p: every profile's authority, no profile check.
+    const all = await doctor([])
+    expect(all.code, JSON.stringify(all.report.findings, null, 2)).to.equal(0)
+    expect(all.report.findings.filter((f) => f.check === 'authority').map((f) => f.message)).to.deep.equal([
+      `${idp.authority(world.tenantId)} answers its OpenID metadata; the TLS chain validates.`,
+    ])
+
     const text = await world.cli(['doctor', '-p', 'app'])
     expect(text.code).to.equal(0)
     for (const line of text.stdout.trimEnd().split('\n')) expect(line).to.match(/^✓ /)
