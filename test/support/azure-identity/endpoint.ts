@@ -5,6 +5,7 @@
  */
 import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 export type SourceName = 'imds' | 'app-service' | 'arc'
 
@@ -36,13 +37,16 @@ export interface RequestRecord {
 }
 
 export interface Fault {
-  status: number
+  /** Answer with this status and Azure's body for it; without one, only `delayMs` applies and the real answer follows. */
+  status?: number
   /** How many consecutive requests it answers (default 1). */
   times?: number
   /** Adds `Retry-After` in seconds. */
   retryAfterSeconds?: number
   /** Replaces the Azure-shaped body chosen for the status. */
   body?: unknown
+  /** Answer only after this long (a hung endpoint); the answer is dropped if the emulator stops first. */
+  delayMs?: number
 }
 
 export type Handler = (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>
@@ -51,6 +55,7 @@ export class Endpoint {
   private server: Server | undefined
   private port = 0
   private readonly faults: Array<{fault: Fault; remaining: number}> = []
+  private stopping = new AbortController()
 
   constructor(
     readonly source: SourceName,
@@ -87,9 +92,11 @@ export class Endpoint {
         let response: EmulatorResponse
         try {
           const fault = this.takeFault()
-          record.faulted = fault !== undefined
-          response = fault ?? (await this.handler(request))
+          record.faulted = fault?.response !== undefined
+          if (fault?.delayMs) await sleep(fault.delayMs, undefined, {signal: this.stopping.signal})
+          response = fault?.response ?? (await this.handler(request))
         } catch (error) {
+          if (this.stopping.signal.aborted) return
           response = {body: {error: 'emulator_bug', error_description: String(error)}, status: 500}
         }
         record.status = response.status
@@ -125,20 +132,23 @@ export class Endpoint {
     const server = this.server
     if (!server) return
     this.server = undefined
+    this.stopping.abort()
+    this.stopping = new AbortController()
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeAllConnections()
     await closed
   }
 
-  private takeFault(): EmulatorResponse | undefined {
+  private takeFault(): {delayMs?: number; response?: EmulatorResponse} | undefined {
     const head = this.faults[0]
     if (!head) return undefined
     head.remaining -= 1
     if (head.remaining === 0) this.faults.shift()
     const {fault} = head
+    if (fault.status === undefined) return {delayMs: fault.delayMs}
     const headers: Record<string, string> = {}
     if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds)
-    return {body: fault.body ?? this.errorBody(fault.status), headers, status: fault.status}
+    return {delayMs: fault.delayMs, response: {body: fault.body ?? this.errorBody(fault.status), headers, status: fault.status}}
   }
 }
 
