@@ -88,15 +88,16 @@ export class Endpoint {
       }
       this.log.push(record)
       req.resume()
+      const stopping = this.stopping.signal
       req.on('end', async () => {
         let response: EmulatorResponse
         try {
           const fault = this.takeFault()
           record.faulted = fault?.response !== undefined
-          if (fault?.delayMs) await sleep(fault.delayMs, undefined, {signal: this.stopping.signal})
+          if (fault?.delayMs) await sleep(fault.delayMs, undefined, {signal: stopping})
           response = fault?.response ?? (await this.handler(request))
         } catch (error) {
-          if (this.stopping.signal.aborted) return
+          if (stopping.aborted) return
           response = {body: {error: 'emulator_bug', error_description: String(error)}, status: 500}
         }
         record.status = response.status
