@@ -58,8 +58,8 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     const listed = (JSON.parse(flows.stdout) as Array<{name: string; kind: string; plugin: string}>).find((f) => f.name === 'ManagedIdentity')
     expect(listed).to.include({kind: 'app-only', plugin: PLUGIN})
 
-    const created = await createProfile('vm')
-    expect(created.stderr).not.to.match(/tenant|client id|secret/i)
+    // Nothing on stdin and no terminal: had config create wanted a tenant, a client id or a secret, it would fail.
+    await createProfile('vm')
     const shown = await cli(['config', 'show', '-p', 'vm', '--json'])
     expect(shown.code, shown.stderr).to.equal(0)
     const profile = JSON.parse(shown.stdout) as Record<string, unknown>
@@ -71,10 +71,12 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     const first = await cli(['get-token', '-p', 'vm', '--silent'], azure.imds.env())
     expect(first.code, first.stderr).to.equal(0)
     expect(token(first)).to.equal(lastIssued())
+    expect(azure.requests('imds')).to.have.length(1)
     const [request] = azure.requests('imds')
     expect(request).to.deep.include({metadataHeader: 'true', method: 'GET', path: '/metadata/identity/oauth2/token', status: 200})
     expect(request.query).to.deep.equal({'api-version': '2018-02-01', resource: RESOURCE})
     expect(decodeJwt(token(first))).to.include({aud: RESOURCE, idtyp: 'app', oid: azure.systemAssigned.objectId})
+    azure.resetRequests()
 
     // Served before oclif loads: the recorder sees neither oclif nor the flow (at most the plugin's small hook file).
     const modulesFile = join(home.root, 'modules.txt')
@@ -164,13 +166,13 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     await createProfile('arc-bad')
     const elsewhere = join(home.root, 'keys')
     for (const [challenge, said] of [
-      [{dir: elsewhere}, 'named a key file outside /var/opt/azcmagent/tokens/'],
+      [{dir: elsewhere}, 'named a key file outside /var/opt/azcmagent/tokens/, where the Arc agent keeps them'],
       [{dir: ARC_KEY_DIR, extension: '.txt', missing: true}, 'named a key file that is not a .key file'],
     ] as const) {
       azure.arc.setChallenge(challenge)
       const refused = await cli(['get-token', '-p', 'arc-bad', '--force'], azure.arc.env())
       expect(refused.code, refused.stderr).to.equal(3)
-      expect(refused.stderr).to.include(`Error: Azure Arc ${said}; refusing to read it.`)
+      expect(refused.stderr).to.include(`Error: Azure Arc ${said}; refusing to read it. Check that IDENTITY_ENDPOINT`)
     }
     azure.arc.setChallenge({})
     // One 401 each, no second request carrying a key.

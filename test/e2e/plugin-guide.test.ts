@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer, type AddressInfo} from 'node:net'
 import {dirname, join} from 'node:path'
 import {ROOT} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -84,10 +85,11 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
     expect(refused.code, refused.stderr).to.equal(4)
     expect(refused.stderr).to.include(`Error: ${tokenUrl} refused: AADSTS7000215`)
 
-    expect((await create('down', 'https://127.0.0.1:9/token', world.clientSecret)).code).to.equal(0)
+    const closed = `https://127.0.0.1:${await closedPort()}/token`
+    expect((await create('down', closed, world.clientSecret)).code).to.equal(0)
     const down = await world.cli(['get-token', '-p', 'down'])
     expect(down.code, down.stderr).to.equal(5)
-    expect(down.stderr).to.include('Error: Cannot reach https://127.0.0.1:9/token: ECONNREFUSED.')
+    expect(down.stderr).to.include(`Error: Cannot reach ${closed}: ECONNREFUSED.`)
 
     expect((await create('plain', tokenUrl.replace('https:', 'http:'), world.clientSecret)).code).to.equal(0)
     const plain = await world.cli(['get-token', '-p', 'plain'])
@@ -109,3 +111,12 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
     expect(noKey.stderr).to.include('ENTRA_STORE_KEY is not 64 hex characters')
   })
 })
+
+/** A loopback port nothing listens on (it did a moment ago): connecting is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
