@@ -240,7 +240,7 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     expect(removed.code, removed.stderr).to.equal(0)
     const result = await cli(['get-token', '-p', 'vm', '--force'], azure.imds.env())
     expect(result.code).to.equal(3)
-    expect(result.stderr).to.include(PLUGIN)
+    expect(result.stderr).to.include(`Error: Profile 'vm' uses the flow 'ManagedIdentity', which is not installed any more; reinstall the plugin '${PLUGIN}'`)
     expect(azure.requests()).to.have.length(0)
   })
 })
