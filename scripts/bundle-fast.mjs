@@ -18,7 +18,9 @@ const OUT_DIR = join(root, 'dist', 'fast')
 
 const hooks = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).oclif?.hooks ?? {}
 // Only the flow and store registrations: the fast path never runs oclif's own events (plugins:preinstall & co.).
-const targets = [...new Set(Object.entries(hooks).flatMap(([event, target]) => (event.startsWith('entra:') ? [target].flat() : [])))]
+const targets = [
+  ...new Set(Object.entries(hooks).flatMap(([event, target]) => (event.startsWith('entra:') ? [target].flat() : []))),
+]
 const source = (target) => './' + target.replace(/^\.\/dist\//, 'src/').replace(/(\.js)?$/, '.ts')
 const entry = [
   "import {registerBuiltinHooks} from './src/fast/builtin-hooks.ts'",

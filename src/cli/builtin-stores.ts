@@ -43,7 +43,10 @@ export const encryptedFileStoreRegistration: StoreRegistration = {
     const passphrase = async ({creating}: {creating: boolean}) => {
       // The length rule is for sealing something new, as for export bundles; an existing file opens with any.
       if (fromEnv && creating && fromEnv.length < MIN_NEW_PASSPHRASE) {
-        throw new ConfigError(`${PASSPHRASE_ENV} is too short to create the secrets file ${file}: use at least ${MIN_NEW_PASSPHRASE} characters.`, 'PASSPHRASE_TOO_SHORT')
+        throw new ConfigError(
+          `${PASSPHRASE_ENV} is too short to create the secrets file ${file}: use at least ${MIN_NEW_PASSPHRASE} characters.`,
+          'PASSPHRASE_TOO_SHORT',
+        )
       }
       if (fromEnv) return fromEnv
       // The get-token fast path must never prompt: it falls through to the full command, which asks once.
@@ -51,7 +54,9 @@ export const encryptedFileStoreRegistration: StoreRegistration = {
       return askPassphrase({
         confirm: creating,
         envName: PASSPHRASE_ENV,
-        message: creating ? `New passphrase for the ${BIN} secrets file ${file} (or set ${PASSPHRASE_ENV})` : `Passphrase for the ${BIN} secrets file (or set ${PASSPHRASE_ENV})`,
+        message: creating
+          ? `New passphrase for the ${BIN} secrets file ${file} (or set ${PASSPHRASE_ENV})`
+          : `Passphrase for the ${BIN} secrets file (or set ${PASSPHRASE_ENV})`,
         minLength: creating ? MIN_NEW_PASSPHRASE : undefined,
       })
     }

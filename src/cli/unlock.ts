@@ -14,12 +14,17 @@ export const MAX_UNLOCK_MS = 24 * 3_600_000
  * file, and leaves the derived key with an agent process for `timeoutMs`. Returns the agent's pid.
  */
 export async function unlockSecretsFile(timeoutMs: number, home = cliHome()): Promise<{file: string; pid: number}> {
-  if (!(timeoutMs >= 1000 && timeoutMs <= MAX_UNLOCK_MS)) throw new UsageError('Invalid --timeout: use between 1s and 24h (e.g. 15m, 2h).')
+  if (!(timeoutMs >= 1000 && timeoutMs <= MAX_UNLOCK_MS))
+    throw new UsageError('Invalid --timeout: use between 1s and 24h (e.g. 15m, 2h).')
   const file = resolve(paths.secretsFile(home))
   const store = new EncryptedFileStore(file, async () => {
     const fromEnv = process.env[PASSPHRASE_ENV]
     if (fromEnv) return fromEnv
-    return askPassphrase({confirm: false, envName: PASSPHRASE_ENV, message: `Passphrase for the ${BIN} secrets file (or set ${PASSPHRASE_ENV})`})
+    return askPassphrase({
+      confirm: false,
+      envName: PASSPHRASE_ENV,
+      message: `Passphrase for the ${BIN} secrets file (or set ${PASSPHRASE_ENV})`,
+    })
   })
   const {kdf, key} = await store.verifiedKey()
   try {

@@ -4,7 +4,15 @@ import {createServer, type Socket} from 'node:net'
 import {join, resolve} from 'node:path'
 import type {KdfParams} from '../base/crypto.js'
 import {ConfigError} from '../base/errors.js'
-import {agentDir, agentSocket, askAgent, isPrivateDir, sameKdf, type AgentReply, type AgentRequest} from './unlock-agent.js'
+import {
+  agentDir,
+  agentSocket,
+  askAgent,
+  isPrivateDir,
+  sameKdf,
+  type AgentReply,
+  type AgentRequest,
+} from './unlock-agent.js'
 
 /**
  * The agent behind `unlock` (see unlock-agent.ts for the client): a detached Node process that holds one derived
@@ -26,7 +34,10 @@ export async function startAgent(grant: AgentGrant, env: NodeJS.ProcessEnv = pro
   const dir = agentDir(env)
   mkdirSync(dir, {mode: 0o700, recursive: true})
   if (!isPrivateDir(dir)) {
-    throw new ConfigError(`${dir} is not a folder only you can open (mode 0700, owned by you); remove it and run unlock again.`, 'AGENT_DIR_UNSAFE')
+    throw new ConfigError(
+      `${dir} is not a folder only you can open (mode 0700, owned by you); remove it and run unlock again.`,
+      'AGENT_DIR_UNSAFE',
+    )
   }
   await stopAgent(grant.file, env)
   removeStaleSocket(agentSocket(grant.file, env))
@@ -50,7 +61,8 @@ export async function startAgent(grant: AgentGrant, env: NodeJS.ProcessEnv = pro
   })
   child.stdout!.destroy()
   child.unref()
-  if (answer !== 'ready') throw new ConfigError(`Could not start the unlock agent: ${answer.replace(/^error: /, '')}.`, 'AGENT_FAILED')
+  if (answer !== 'ready')
+    throw new ConfigError(`Could not start the unlock agent: ${answer.replace(/^error: /, '')}.`, 'AGENT_FAILED')
   return {pid: child.pid!}
 }
 

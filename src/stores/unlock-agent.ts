@@ -31,7 +31,9 @@ export interface AgentReply {
 
 /** Where the agents' sockets live: per user, never shared, gone at reboot ($XDG_RUNTIME_DIR is a tmpfs). */
 export function agentDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'entra-auth-cli') : join(tmpdir(), `entra-auth-cli-${process.getuid?.() ?? 'user'}`)
+  return env.XDG_RUNTIME_DIR
+    ? join(env.XDG_RUNTIME_DIR, 'entra-auth-cli')
+    : join(tmpdir(), `entra-auth-cli-${process.getuid?.() ?? 'user'}`)
 }
 
 /** One agent per secrets file: the name is a hash of its absolute path (a socket path must stay short). */
@@ -56,7 +58,11 @@ export function sameKdf(a: KdfParams, b: KdfParams): boolean {
 }
 
 /** One request, one reply; undefined when no agent answers (none running, stale socket, hung, malformed reply). */
-export function askAgent(request: AgentRequest, env: NodeJS.ProcessEnv = process.env, timeoutMs = 2000): Promise<AgentReply | undefined> {
+export function askAgent(
+  request: AgentRequest,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 2000,
+): Promise<AgentReply | undefined> {
   const file = resolve(request.file)
   if (process.platform === 'win32' || !isPrivateDir(agentDir(env))) return Promise.resolve(undefined)
   return new Promise((resolvePromise) => {
@@ -94,7 +100,11 @@ export async function agentUnlocked(file: string, env: NodeJS.ProcessEnv = proce
 }
 
 /** The key `unlock` derived for this file and these KDF parameters, if an agent still holds it. */
-export async function agentKey(file: string, kdf: KdfParams, env: NodeJS.ProcessEnv = process.env): Promise<Buffer | undefined> {
+export async function agentKey(
+  file: string,
+  kdf: KdfParams,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Buffer | undefined> {
   const reply = await askAgent({file, kdf, op: 'key'}, env)
   if (typeof reply?.key !== 'string') return undefined
   const key = Buffer.from(reply.key, 'base64')

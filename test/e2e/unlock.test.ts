@@ -28,7 +28,6 @@ function gone(path: string): Promise<void> {
   })
 }
 
-
 /** Every regular file under `dir` with its size and modification time: what "nothing written" is checked against. */
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {}
@@ -88,13 +87,18 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
   it('after unlock, cache hits (fast path, no oclif) and new tokens (oclif) need no passphrase; lock forgets the key', async () => {
     const unlocked = await cli(['unlock'])
     expect(unlocked.code, unlocked.stderr).to.equal(0)
-    expect(unlocked.stderr).to.equal(`✓ Unlocked ${join(world.home.cliHome, 'secrets.enc')} for 15 min; 'entra-auth-cli lock' forgets the key sooner.\n`)
+    expect(unlocked.stderr).to.equal(
+      `✓ Unlocked ${join(world.home.cliHome, 'secrets.enc')} for 15 min; 'entra-auth-cli lock' forgets the key sooner.\n`,
+    )
 
     const hit = await cli(['get-token', '-p', 'app'], NO_PASSPHRASE)
     expect(hit.code, hit.stderr).to.equal(0)
     expect(hit.stderr).to.equal("Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\n")
     const recorded = join(world.home.root, 'modules.txt')
-    const traced = await run(['--import', RECORDER, join(ROOT, 'bin', 'run.js'), 'get-token', '-p', 'app', '--silent'], env({...NO_PASSPHRASE, RECORD_MODULES_FILE: recorded}))
+    const traced = await run(
+      ['--import', RECORDER, join(ROOT, 'bin', 'run.js'), 'get-token', '-p', 'app', '--silent'],
+      env({...NO_PASSPHRASE, RECORD_MODULES_FILE: recorded}),
+    )
     expect(traced.code, traced.stderr).to.equal(0)
     expect(readFileSync(recorded, 'utf8')).not.to.include('@oclif/core')
 
@@ -109,7 +113,9 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
     expect(existsSync(socket)).to.equal(false)
     const after = await cli(['get-token', '-p', 'app', '--silent'], NO_PASSPHRASE)
     expect(after.code).to.equal(3)
-    expect((await cli(['lock'])).stderr).to.equal(`Nothing to lock: ${join(world.home.cliHome, 'secrets.enc')} was not unlocked.\n`)
+    expect((await cli(['lock'])).stderr).to.equal(
+      `Nothing to lock: ${join(world.home.cliHome, 'secrets.enc')} was not unlocked.\n`,
+    )
   })
 
   it('the key expires after --timeout: the agent exits and removes its socket', async () => {
@@ -126,14 +132,18 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
     registerSensitive('not the passphrase at all')
     const result = await cli(['unlock'], {ENTRA_AUTH_CLI_PASSPHRASE: 'not the passphrase at all'})
     expect(result.code).to.equal(3)
-    expect(result.stderr).to.match(/^Error: Cannot decrypt .*secrets\.enc: wrong passphrase, or the file was modified\. Check ENTRA_AUTH_CLI_PASSPHRASE\.\n$/)
+    expect(result.stderr).to.match(
+      /^Error: Cannot decrypt .*secrets\.enc: wrong passphrase, or the file was modified\. Check ENTRA_AUTH_CLI_PASSPHRASE\.\n$/,
+    )
     expect(existsSync(socket)).to.equal(false)
   })
 
   it('while unlocked, a passphrase given in the environment is still the one used: a wrong one fails', async () => {
     expect((await cli(['unlock'])).code).to.equal(0)
     registerSensitive('not the passphrase at all')
-    const result = await cli(['get-token', '-p', 'app', '--silent'], {ENTRA_AUTH_CLI_PASSPHRASE: 'not the passphrase at all'})
+    const result = await cli(['get-token', '-p', 'app', '--silent'], {
+      ENTRA_AUTH_CLI_PASSPHRASE: 'not the passphrase at all',
+    })
     expect(result.code).to.equal(3)
     expect(result.stderr).to.match(/Cannot decrypt .*wrong passphrase/)
   })
@@ -146,13 +156,17 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
     const other = 'another passphrase entirely'
     registerSensitive(other)
     expect((await cli(['config', 'delete', '-p', 'app', '--yes'], {ENTRA_AUTH_CLI_PASSPHRASE: other})).code).to.equal(0)
-    const created = await world.createProfile('app', [], {extraEnv: {ENTRA_AUTH_CLI_PASSPHRASE: other, XDG_RUNTIME_DIR: runtimeDir}})
+    const created = await world.createProfile('app', [], {
+      extraEnv: {ENTRA_AUTH_CLI_PASSPHRASE: other, XDG_RUNTIME_DIR: runtimeDir},
+    })
     expect(created.code, created.stderr).to.equal(0)
     expect(existsSync(socket), 'the old agent is still running').to.equal(true)
 
     const result = await cli(['get-token', '-p', 'app', '--silent'], NO_PASSPHRASE)
     expect(result.code).to.equal(3)
-    expect(result.stderr).to.include('Error: A passphrase is needed and there is no terminal to ask for it; set ENTRA_AUTH_CLI_PASSPHRASE.\n')
+    expect(result.stderr).to.include(
+      'Error: A passphrase is needed and there is no terminal to ask for it; set ENTRA_AUTH_CLI_PASSPHRASE.\n',
+    )
     expect((await cli(['get-token', '-p', 'app', '--silent'], {ENTRA_AUTH_CLI_PASSPHRASE: other})).code).to.equal(0)
   })
 
