@@ -265,7 +265,7 @@ export function packageHookSource(plugins: readonly InstalledPlugin[], loadBuilt
           try {
             // The CLI's own hooks may come with the bundled fast path (src/fast/builtin-hooks.ts).
             const module = plugin.type === 'root' && loadBuiltin ? (loadBuiltin(target) as HookModule) : await loadModule(join(plugin.root, target))
-            const hook = module[identifier]
+            const hook = module[identifier] ?? (identifier === 'default' ? searchHook(module) : undefined)
             if (typeof hook !== 'function') throw new Error(`${target} has no export '${identifier}'`)
             successes.push({plugin: plugin.name, result: (await hook.call({}, {})) as T})
           } catch (error) {
@@ -278,7 +278,14 @@ export function packageHookSource(plugins: readonly InstalledPlugin[], loadBuilt
   }
 }
 
-type HookModule = Record<string, ((this: unknown, options: unknown) => Promise<unknown>) | undefined>
+type HookFunction = (this: unknown, options: unknown) => Promise<unknown>
+type HookModule = Record<string, HookFunction | undefined>
+
+/** oclif's rule for a hook without a `default` export: the module itself if it is a function, else its first function. */
+function searchHook(module: HookModule): HookFunction | undefined {
+  if (typeof module === 'function') return module as HookFunction
+  return Object.values(module).find((value): value is HookFunction => typeof value === 'function')
+}
 
 /** A CommonJS hook file by require(); an ES module (which require refuses on Node 20) by import(). */
 async function loadModule(path: string): Promise<HookModule> {

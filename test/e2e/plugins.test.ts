@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -89,5 +89,19 @@ describe('plugins: flows and stores from other packages', () => {
       expect(result.code, `${kind}: ${result.stderr}`).to.equal(code)
       expect(result.stderr).to.include(`Error: The fixture failed on purpose (${String(kind)}).`)
     }
+  })
+
+  it('a linked CommonJS flow plugin (module.exports = hook): cached like any flow, the hit served before oclif loads', async () => {
+    await link(join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'))
+    const created = await world.cli(['config', 'create', '--name', 'st', '--flow', 'static'])
+    expect(created.code, created.stderr).to.equal(0)
+    const first = await world.cli(['get-token', '-p', 'st', '--silent'])
+    expect(first.code, first.stderr).to.equal(0)
+    registerSensitive(first.stdout.trim())
+    const file = join(world.home.root, 'modules.txt')
+    const second = await world.cli(['get-token', '-p', 'st'], {env: {...world.env(), NODE_OPTIONS: `--import ${join(ROOT, 'test', 'support', 'record-modules.mjs')}`, RECORD_MODULES_FILE: file}})
+    expect(second.stdout).to.equal(first.stdout)
+    expect(second.stderr).to.include('(from cache)')
+    expect(readFileSync(file, 'utf8')).to.not.include('@oclif/core')
   })
 })
