@@ -26,13 +26,24 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
 
   const env = (extra: NodeJS.ProcessEnv = {}) =>
     home.env({ENTRA_AUTH_CLI_PASSPHRASE: PASSPHRASE, ENTRA_AUTH_CLI_STORE: 'encrypted-file', ...OFFLINE_NPM, ...extra})
-  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) => runCli(args, {env: env(extra), input, timeoutMs: 60_000})
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) =>
+    runCli(args, {env: env(extra), input, timeoutMs: 60_000})
   const token = (result: CliResult) => result.stdout.trim()
   const lastIssued = () => azure.tokens().at(-1)?.accessToken
 
   /** A ManagedIdentity profile: no tenant, no client id, no secret, nothing on stdin (a prompt would fail). */
   const createProfile = async (name: string, options: string[] = []) => {
-    const created = await cli(['config', 'create', '--name', name, '--flow', 'ManagedIdentity', '--scope', `${RESOURCE}/.default`, ...options.flatMap((o) => ['--option', o])])
+    const created = await cli([
+      'config',
+      'create',
+      '--name',
+      name,
+      '--flow',
+      'ManagedIdentity',
+      '--scope',
+      `${RESOURCE}/.default`,
+      ...options.flatMap((o) => ['--option', o]),
+    ])
     expect(created.code, created.stderr).to.equal(0)
     return created
   }
@@ -55,7 +66,9 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
   it('is listed, and a profile needs neither tenant, client id nor secret', async () => {
     const flows = await cli(['flows', '--json'])
     expect(flows.code, flows.stderr).to.equal(0)
-    const listed = (JSON.parse(flows.stdout) as Array<{name: string; kind: string; plugin: string}>).find((f) => f.name === 'ManagedIdentity')
+    const listed = (JSON.parse(flows.stdout) as Array<{name: string; kind: string; plugin: string}>).find(
+      (f) => f.name === 'ManagedIdentity',
+    )
     expect(listed).to.include({kind: 'app-only', plugin: PLUGIN})
 
     // Nothing on stdin and no terminal: had config create wanted a tenant, a client id or a secret, it would fail.
@@ -67,13 +80,18 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     expect(profile.clientId ?? '').to.equal('')
   })
 
-  it('IMDS, system-assigned: the emulator\'s token; then the cache by the fast path (0 requests); --force asks again', async () => {
+  it("IMDS, system-assigned: the emulator's token; then the cache by the fast path (0 requests); --force asks again", async () => {
     const first = await cli(['get-token', '-p', 'vm', '--silent'], azure.imds.env())
     expect(first.code, first.stderr).to.equal(0)
     expect(token(first)).to.equal(lastIssued())
     expect(azure.requests('imds')).to.have.length(1)
     const [request] = azure.requests('imds')
-    expect(request).to.deep.include({metadataHeader: 'true', method: 'GET', path: '/metadata/identity/oauth2/token', status: 200})
+    expect(request).to.deep.include({
+      metadataHeader: 'true',
+      method: 'GET',
+      path: '/metadata/identity/oauth2/token',
+      status: 200,
+    })
     expect(request.query).to.deep.equal({'api-version': '2018-02-01', resource: RESOURCE})
     expect(decodeJwt(token(first))).to.include({aud: RESOURCE, idtyp: 'app', oid: azure.systemAssigned.objectId})
     azure.resetRequests()
@@ -81,7 +99,9 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     // Served before oclif loads: the recorder sees neither oclif nor the flow (at most the plugin's small hook file).
     const modulesFile = join(home.root, 'modules.txt')
     const second = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', RECORDER, BIN, 'get-token', '-p', 'vm'], {env: env({...azure.imds.env(), RECORD_MODULES_FILE: modulesFile})})
+      const child = spawn(process.execPath, ['--import', RECORDER, BIN, 'get-token', '-p', 'vm'], {
+        env: env({...azure.imds.env(), RECORD_MODULES_FILE: modulesFile}),
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -122,7 +142,9 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     azure.resetRequests()
     const refused = await cli(['get-token', '-p', 'both'], azure.imds.env())
     expect(refused.code).to.equal(3)
-    expect(refused.stderr).to.include("Error: Profile 'both' names its user-assigned identity 2 ways (client-id, object-id)")
+    expect(refused.stderr).to.include(
+      "Error: Profile 'both' names its user-assigned identity 2 ways (client-id, object-id)",
+    )
     expect(azure.requests()).to.have.length(0)
   })
 
@@ -154,7 +176,9 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     const user = await cli(['get-token', '-p', 'arc-ua', '--silent'], azure.arc.env())
     expect(user.code, user.stderr).to.equal(0)
     expect(decodeJwt(token(user))).to.include({appid: ci.clientId})
-    expect(azure.requests('arc').map((r) => [r.status, r.authorization, r.metadataHeader, r.query['api-version']])).to.deep.equal([
+    expect(
+      azure.requests('arc').map((r) => [r.status, r.authorization, r.metadataHeader, r.query['api-version']]),
+    ).to.deep.equal([
       [401, false, 'true', '2020-06-01'],
       [200, true, 'true', '2020-06-01'],
       [401, false, 'true', '2020-06-01'],
@@ -176,7 +200,10 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     }
     azure.arc.setChallenge({})
     // One 401 each, no second request carrying a key.
-    expect(azure.requests('arc').map((r) => [r.status, r.authorization])).to.deep.equal([[401, false], [401, false]])
+    expect(azure.requests('arc').map((r) => [r.status, r.authorization])).to.deep.equal([
+      [401, false],
+      [401, false],
+    ])
     rmSync(elsewhere, {force: true, recursive: true})
   })
 
@@ -203,7 +230,7 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     expect(azure.appService.pendingFaults()).to.equal(0)
   })
 
-  it('a refusal is exit 4 with Azure\'s words; an endpoint that is not there is exit 5', async () => {
+  it("a refusal is exit 4 with Azure's words; an endpoint that is not there is exit 5", async () => {
     await createProfile('nobody', ['client-id=00000000-0000-4000-8000-000000000bad'])
     const unknown = await cli(['get-token', '-p', 'nobody'], azure.imds.env())
     expect(unknown.code).to.equal(4)
@@ -211,7 +238,10 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
       `Error: IMDS at ${azure.imds.origin} refused a token for ${RESOURCE} (400 Bad Request for the user-assigned identity with client id 00000000-0000-4000-8000-000000000bad): Identity not found.`,
     )
     azure.refuseResource('https://typo.example')
-    const typo = await cli(['get-token', '-p', 'vm', '--force', '--scope', 'https://typo.example/.default'], azure.imds.env())
+    const typo = await cli(
+      ['get-token', '-p', 'vm', '--force', '--scope', 'https://typo.example/.default'],
+      azure.imds.env(),
+    )
     expect(typo.code).to.equal(4)
     expect(typo.stderr).to.include('AADSTS500011: The resource principal named https://typo.example was not found')
 
@@ -240,7 +270,9 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     expect(removed.code, removed.stderr).to.equal(0)
     const result = await cli(['get-token', '-p', 'vm', '--force'], azure.imds.env())
     expect(result.code).to.equal(3)
-    expect(result.stderr).to.include(`Error: Profile 'vm' uses the flow 'ManagedIdentity', which is not installed any more; reinstall the plugin '${PLUGIN}'`)
+    expect(result.stderr).to.include(
+      `Error: Profile 'vm' uses the flow 'ManagedIdentity', which is not installed any more; reinstall the plugin '${PLUGIN}'`,
+    )
     expect(azure.requests()).to.have.length(0)
   })
 })

@@ -14,7 +14,8 @@ const GUIDE = join(ROOT, 'docs', 'plugins.md')
 /** The blocks of the guide that name a file (```ts file=src/flow.ts), as {path: content}. */
 function guideFiles(): Record<string, string> {
   const files: Record<string, string> = {}
-  for (const match of readFileSync(GUIDE, 'utf8').matchAll(/^```\w+ file=(\S+)\n([\s\S]*?)^```$/gm)) files[match[1]] = match[2]
+  for (const match of readFileSync(GUIDE, 'utf8').matchAll(/^```\w+ file=(\S+)\n([\s\S]*?)^```$/gm))
+    files[match[1]] = match[2]
   return files
 }
 
@@ -23,7 +24,7 @@ function guideFiles(): Record<string, string> {
  * packed with the contract package bundled, installed with `plugins install file:<tgz>` (npm offline) and used
  * against the local identity provider, exit codes 3, 4 and 5 included. If the guide rots, this fails.
  */
-describe('the plugin author\'s guide (docs/plugins.md), built and installed as it says', function () {
+describe("the plugin author's guide (docs/plugins.md), built and installed as it says", function () {
   this.timeout(180_000)
   let idp: Idp
   let world: World
@@ -31,7 +32,14 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
 
   before(async () => {
     const files = guideFiles()
-    expect(Object.keys(files).sort()).to.deep.equal(['package.json', 'src/flow-hook.ts', 'src/flow.ts', 'src/store-hook.ts', 'src/store.ts', 'tsconfig.json'])
+    expect(Object.keys(files).sort()).to.deep.equal([
+      'package.json',
+      'src/flow-hook.ts',
+      'src/flow.ts',
+      'src/store-hook.ts',
+      'src/store.ts',
+      'tsconfig.json',
+    ])
     // Inside the repository, so TypeScript and @types/node resolve from its node_modules as a devDependency would.
     mkdirSync(join(ROOT, '.test-tmp'), {recursive: true})
     const project = mkdtempSync(join(ROOT, '.test-tmp', 'guide-plugin-'))
@@ -42,7 +50,11 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
     const contract = await packWorkspace('entra-auth-cli-plugin-api')
     await npm(['install', '--no-save', contract], project)
     // The guide's `npm run build` (tsc) with the repository's TypeScript, which a devDependency would provide.
-    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project)
+    await run(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      project,
+    )
     await npm(['pack'], project)
     const tarball = join(project, 'entra-auth-cli-plugin-example-1.0.0.tgz')
     expect(existsSync(tarball)).to.equal(true)
@@ -50,7 +62,10 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
     idp = await startIdp()
     world = await startWorld({idp})
     tokenUrl = idp.tokenEndpoint(world.tenantId)
-    const installed = await world.cli(['plugins', 'install', `file:${tarball}`], {extraEnv: OFFLINE_NPM, timeoutMs: 120_000})
+    const installed = await world.cli(['plugins', 'install', `file:${tarball}`], {
+      extraEnv: OFFLINE_NPM,
+      timeoutMs: 120_000,
+    })
     expect(installed.code, installed.stderr).to.equal(0)
   })
   after(async () => {
@@ -59,7 +74,25 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
   })
 
   const create = (name: string, url: string, secret: string, extraEnv: NodeJS.ProcessEnv = {}) =>
-    world.cli(['config', 'create', '--name', name, '--flow', 'TokenUrl', '--client-id', world.clientId, '--scope', 'api://data/.default', '--option', `token-url=${url}`, '--option-stdin', 'client-secret'], {extraEnv, input: secret})
+    world.cli(
+      [
+        'config',
+        'create',
+        '--name',
+        name,
+        '--flow',
+        'TokenUrl',
+        '--client-id',
+        world.clientId,
+        '--scope',
+        'api://data/.default',
+        '--option',
+        `token-url=${url}`,
+        '--option-stdin',
+        'client-secret',
+      ],
+      {extraEnv, input: secret},
+    )
 
   it('the flow gets a token from the identity provider, then from the cache', async () => {
     const created = await create('guide', tokenUrl, world.clientSecret)
@@ -97,7 +130,7 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
     expect(plain.stderr).to.include('Error: token-url must be an https URL')
   })
 
-  it('the store keeps a profile\'s secrets in its own encrypted file', async () => {
+  it("the store keeps a profile's secrets in its own encrypted file", async () => {
     const key = randomBytes(32).toString('hex')
     registerSensitive(key)
     const env = {ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'env-key-file', ENTRA_STORE_KEY: key}
@@ -106,7 +139,9 @@ describe('the plugin author\'s guide (docs/plugins.md), built and installed as i
     expect(existsSync(join(world.home.cliHome, 'env-key-file.json'))).to.equal(true)
     const result = await world.cli(['get-token', '-p', 'stored', '--silent'], {extraEnv: env})
     expect(result.code, result.stderr).to.equal(0)
-    const noKey = await world.cli(['get-token', '-p', 'stored', '--force'], {extraEnv: {...env, ENTRA_STORE_KEY: undefined}})
+    const noKey = await world.cli(['get-token', '-p', 'stored', '--force'], {
+      extraEnv: {...env, ENTRA_STORE_KEY: undefined},
+    })
     expect(noKey.code).to.equal(3)
     expect(noKey.stderr).to.include('ENTRA_STORE_KEY is not 64 hex characters')
   })

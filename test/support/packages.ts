@@ -9,7 +9,11 @@ import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT} from './cli.js'
 
-export const OFFLINE_NPM: NodeJS.ProcessEnv = {npm_config_audit: 'false', npm_config_fund: 'false', npm_config_offline: 'true'}
+export const OFFLINE_NPM: NodeJS.ProcessEnv = {
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_offline: 'true',
+}
 
 const packed = new Map<string, Promise<string>>()
 const destination = join(ROOT, '.test-tmp', `packs-${process.pid}`)
@@ -19,8 +23,12 @@ export function packWorkspace(name: string): Promise<string> {
   let tarball = packed.get(name)
   if (!tarball) {
     // The workspace is linked into node_modules under its package name; npm names the tarball <name>-<version>.tgz.
-    const {version} = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {version: string}
-    tarball = npm(['pack', '--workspace', name, '--pack-destination', destination], ROOT).then(() => join(destination, `${name}-${version}.tgz`))
+    const {version} = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string
+    }
+    tarball = npm(['pack', '--workspace', name, '--pack-destination', destination], ROOT).then(() =>
+      join(destination, `${name}-${version}.tgz`),
+    )
     packed.set(name, tarball)
   }
   return tarball
@@ -41,6 +49,10 @@ export function run(command: string, args: string[], cwd: string): Promise<strin
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}${stderr}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}${stderr}`)),
+    )
   })
 }

@@ -75,36 +75,70 @@ const ENDPOINT_VARIABLES: Record<string, string> = {
 
 export function explain(error: unknown, situation: Situation): PluginError {
   const {network, source} = situation
-  const code = typeof (error as {errorCode?: unknown}).errorCode === 'string' ? (error as {errorCode: string}).errorCode : ''
+  const code =
+    typeof (error as {errorCode?: unknown}).errorCode === 'string' ? (error as {errorCode: string}).errorCode : ''
   const last = network.last
   const where = last ? `${source} at ${origin(last.url)}` : source
 
   if (code in ARC_KEY_FILE) {
-    return new PluginError('config', `Azure Arc ${ARC_KEY_FILE[code]}; refusing to read it. Check that IDENTITY_ENDPOINT and IMDS_ENDPOINT point at this machine's Arc agent.`, {cause: error, code: 'MI_ARC_CHALLENGE'})
+    return new PluginError(
+      'config',
+      `Azure Arc ${ARC_KEY_FILE[code]}; refusing to read it. Check that IDENTITY_ENDPOINT and IMDS_ENDPOINT point at this machine's Arc agent.`,
+      {cause: error, code: 'MI_ARC_CHALLENGE'},
+    )
   }
   if (code === 'unable_to_read_secret_file') {
-    return new PluginError('config', `Cannot read the key file Azure Arc named: run as root or as a member of the himds group.`, {cause: error, code: 'MI_ARC_KEY_UNREADABLE'})
+    return new PluginError(
+      'config',
+      `Cannot read the key file Azure Arc named: run as root or as a member of the himds group.`,
+      {cause: error, code: 'MI_ARC_KEY_UNREADABLE'},
+    )
   }
   if (code in ENDPOINT_VARIABLES) {
-    return new PluginError('config', `${ENDPOINT_VARIABLES[code]} is not a valid URL; fix or unset it.`, {cause: error, code: 'MI_BAD_ENDPOINT'})
+    return new PluginError('config', `${ENDPOINT_VARIABLES[code]} is not a valid URL; fix or unset it.`, {
+      cause: error,
+      code: 'MI_BAD_ENDPOINT',
+    })
   }
   if (code === 'user_assigned_managed_identity_not_confirmed') {
-    return new PluginError('auth', `Azure Arc did not confirm ${situation.identity?.label ?? 'the user-assigned identity'}: this agent supports only the system-assigned identity. Update the Arc agent or drop the identity from the profile.`, {cause: error, code: 'MI_NOT_CONFIRMED'})
+    return new PluginError(
+      'auth',
+      `Azure Arc did not confirm ${situation.identity?.label ?? 'the user-assigned identity'}: this agent supports only the system-assigned identity. Update the Arc agent or drop the identity from the profile.`,
+      {cause: error, code: 'MI_NOT_CONFIRMED'},
+    )
   }
   if (last && last.status === 0) {
-    return new PluginError('network', `Cannot reach ${where}: ${last.failure ?? 'no answer'}. Run this on an Azure resource with a managed identity (or check the endpoint variables).`, {cause: error, code: 'MI_UNREACHABLE'})
+    return new PluginError(
+      'network',
+      `Cannot reach ${where}: ${last.failure ?? 'no answer'}. Run this on an Azure resource with a managed identity (or check the endpoint variables).`,
+      {cause: error, code: 'MI_UNREACHABLE'},
+    )
   }
   const description = describe(error)
   if (last && (last.status === 429 || last.status >= 500 || last.status === 404 || last.status === 410)) {
-    return new PluginError('network', `${where} answered ${last.status} after ${network.exchanges.length} tries${description ? `: ${description}` : ''}. Try again later.`, {cause: error, code: 'MI_UNAVAILABLE'})
+    return new PluginError(
+      'network',
+      `${where} answered ${last.status} after ${network.exchanges.length} tries${description ? `: ${description}` : ''}. Try again later.`,
+      {cause: error, code: 'MI_UNAVAILABLE'},
+    )
   }
   if (last && last.status >= 400) {
-    return new PluginError('auth', `${where} refused a token for ${situation.resource} (${statusWord(last.status)} for ${situation.identity?.label ?? 'the system-assigned identity'})${description ? `: ${description}` : ''}.`, {cause: error, code: 'MI_REFUSED'})
+    return new PluginError(
+      'auth',
+      `${where} refused a token for ${situation.resource} (${statusWord(last.status)} for ${situation.identity?.label ?? 'the system-assigned identity'})${description ? `: ${description}` : ''}.`,
+      {cause: error, code: 'MI_REFUSED'},
+    )
   }
   if (code === 'network_error' || code === 'network_unavailable') {
-    return new PluginError('network', `Cannot reach ${where}${description ? `: ${description}` : ''}.`, {cause: error, code: 'MI_UNREACHABLE'})
+    return new PluginError('network', `Cannot reach ${where}${description ? `: ${description}` : ''}.`, {
+      cause: error,
+      code: 'MI_UNREACHABLE',
+    })
   }
-  return new PluginError('auth', `${where} gave no usable token${description ? `: ${description}` : ''}.`, {cause: error, code: 'MI_FAILED'})
+  return new PluginError('auth', `${where} gave no usable token${description ? `: ${description}` : ''}.`, {
+    cause: error,
+    code: 'MI_FAILED',
+  })
 }
 
 function origin(url: string): string {
@@ -116,7 +150,13 @@ function origin(url: string): string {
 }
 
 function statusWord(status: number): string {
-  return status === 400 ? '400 Bad Request' : status === 401 ? '401 Unauthorized' : status === 403 ? '403 Forbidden' : String(status)
+  return status === 400
+    ? '400 Bad Request'
+    : status === 401
+      ? '401 Unauthorized'
+      : status === 403
+        ? '403 Forbidden'
+        : String(status)
 }
 
 /**

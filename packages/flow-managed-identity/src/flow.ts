@@ -23,7 +23,9 @@ export class ManagedIdentityFlow implements Flow {
     let source = 'IMDS'
     try {
       source = sourceLabel(app.getManagedIdentitySource())
-      context.reporter.status(`Asking ${source} for a token for ${identity ? identity.label : 'the system-assigned identity'}...`)
+      context.reporter.status(
+        `Asking ${source} for a token for ${identity ? identity.label : 'the system-assigned identity'}...`,
+      )
       const result = await app.acquireToken({forceRefresh: true, resource})
       return {
         accessToken: result.accessToken,

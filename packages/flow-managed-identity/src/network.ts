@@ -37,7 +37,13 @@ export class RecordingNetwork implements NetworkModule {
     this.exchanges.push(exchange)
     let response: Response
     try {
-      response = await fetch(url, {body: options.body, headers: options.headers, method, redirect: 'error', signal: this.signal})
+      response = await fetch(url, {
+        body: options.body,
+        headers: options.headers,
+        method,
+        redirect: 'error',
+        signal: this.signal,
+      })
     } catch (error) {
       exchange.failure = this.signal.aborted ? 'aborted' : describeFailure(error)
       throw error

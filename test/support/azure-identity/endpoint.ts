@@ -74,7 +74,12 @@ export class Endpoint {
       const url = new URL(req.url ?? '/', 'http://emulator.invalid')
       // msal-node sends IMDS and Arc requests to `…/oauth2/token/`; Azure routes both spellings alike.
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname
-      const request: EmulatorRequest = {headers: req.headers, method: req.method ?? 'GET', path, query: url.searchParams}
+      const request: EmulatorRequest = {
+        headers: req.headers,
+        method: req.method ?? 'GET',
+        path,
+        query: url.searchParams,
+      }
       const record: RequestRecord = {
         authorization: req.headers.authorization !== undefined,
         faulted: false,
@@ -149,7 +154,10 @@ export class Endpoint {
     if (fault.status === undefined) return {delayMs: fault.delayMs}
     const headers: Record<string, string> = {}
     if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds)
-    return {delayMs: fault.delayMs, response: {body: fault.body ?? this.errorBody(fault.status), headers, status: fault.status}}
+    return {
+      delayMs: fault.delayMs,
+      response: {body: fault.body ?? this.errorBody(fault.status), headers, status: fault.status},
+    }
   }
 }
 

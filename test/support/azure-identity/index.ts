@@ -88,7 +88,12 @@ export async function startAzureIdentity(options: {tokenLifetimeSeconds?: number
   const keys = new ArcKeys()
 
   const imds = new Endpoint('imds', imdsHandler(identities, known), log, imdsErrorBody)
-  const appService = new Endpoint('app-service', appServiceHandler(identities, known, identityHeader), log, appServiceErrorBody)
+  const appService = new Endpoint(
+    'app-service',
+    appServiceHandler(identities, known, identityHeader),
+    log,
+    appServiceErrorBody,
+  )
   const arc = new Endpoint('arc', arcHandler(identities, known, keys), log, imdsErrorBody)
   await Promise.all([imds.listen(), appService.listen(), arc.listen()])
 
@@ -105,7 +110,10 @@ export async function startAzureIdentity(options: {tokenLifetimeSeconds?: number
   return {
     addUserAssigned: (name) => identities.addUserAssigned(name),
     appService: {
-      ...source(appService, () => ({IDENTITY_ENDPOINT: `${appService.origin}/msi/token`, IDENTITY_HEADER: identityHeader})),
+      ...source(appService, () => ({
+        IDENTITY_ENDPOINT: `${appService.origin}/msi/token`,
+        IDENTITY_HEADER: identityHeader,
+      })),
       identityHeader,
     },
     arc: {

@@ -33,12 +33,17 @@ export function imdsErrorBody(status: number): unknown {
   if (status === 429) return {error: 'too_many_requests', error_description: 'Too many requests. Retry after a while.'}
   if (status === 404) return {error: 'not_found', error_description: 'IMDS is being updated. Retry.'}
   if (status === 410) return {error: 'gone', error_description: 'IMDS is being updated. Retry.'}
-  if (status >= 500) return {error: 'unknown', error_description: 'Failed to retrieve token from the Active directory. For details see logs.'}
+  if (status >= 500)
+    return {
+      error: 'unknown',
+      error_description: 'Failed to retrieve token from the Active directory. For details see logs.',
+    }
   return {error: 'invalid_request', error_description: 'Bad request'}
 }
 
 export function appServiceErrorBody(status: number): unknown {
-  const message = status === 429 ? 'Too many requests.' : status >= 500 ? 'An unexpected error occurred.' : 'Bad request.'
+  const message =
+    status === 429 ? 'Too many requests.' : status >= 500 ? 'An unexpected error occurred.' : 'Bad request.'
   return {correlationId: randomUUID(), message, statusCode: status}
 }
 
@@ -51,26 +56,40 @@ function unknownResource(resource: string, tenantId: string): EmulatorResponse {
 }
 
 /** IMDS and Arc answer with the IMDS body; Arc (which checks the echo for a user-assigned identity) echoes all ids. */
-async function issue(identities: Identities, identity: Identity, resource: string, echoAll: boolean): Promise<EmulatorResponse> {
+async function issue(
+  identities: Identities,
+  identity: Identity,
+  resource: string,
+  echoAll: boolean,
+): Promise<EmulatorResponse> {
   const token = await identities.issue(identity, resource)
   const extra: Record<string, string> = echoAll ? {msi_res_id: identity.resourceId, object_id: identity.objectId} : {}
   return {body: tokenBody(token, extra), status: 200}
 }
 
-const IMDS_SELECTORS = {client_id: 'client_id', mi_res_id: 'resource_id', msi_res_id: 'resource_id', object_id: 'object_id'} as const
+const IMDS_SELECTORS = {
+  client_id: 'client_id',
+  mi_res_id: 'resource_id',
+  msi_res_id: 'resource_id',
+  object_id: 'object_id',
+} as const
 
 export function imdsHandler(identities: Identities, knownResource: ResourceCheck) {
   return async (req: EmulatorRequest): Promise<EmulatorResponse> => {
     if (req.path !== TOKEN_PATH) return imdsError(404, 'not_found', `No route for ${req.path}`)
     if (req.method !== 'GET') return imdsError(405, 'method_not_allowed', 'The requested method is not allowed.')
-    if (req.headers.metadata !== 'true') return imdsError(400, 'invalid_request', 'Required metadata header not specified')
+    if (req.headers.metadata !== 'true')
+      return imdsError(400, 'invalid_request', 'Required metadata header not specified')
     // IMDS refuses anything that came through a proxy.
-    if (req.headers['x-forwarded-for'] !== undefined) return imdsError(400, 'invalid_request', 'Request is not allowed through a proxy')
-    if (!req.query.get('api-version')) return imdsError(400, 'invalid_request', 'Required query variable api-version is missing')
+    if (req.headers['x-forwarded-for'] !== undefined)
+      return imdsError(400, 'invalid_request', 'Request is not allowed through a proxy')
+    if (!req.query.get('api-version'))
+      return imdsError(400, 'invalid_request', 'Required query variable api-version is missing')
     const resource = req.query.get('resource')
     if (!resource) return imdsError(400, 'invalid_request', 'Required audience parameter not specified')
     const named = selectorIn(req.query, IMDS_SELECTORS)
-    if ('conflict' in named) return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
+    if ('conflict' in named)
+      return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
     const identity = identities.find(named.selector)
     if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
     if (!knownResource(resource)) return unknownResource(resource, identities.tenantId)
@@ -78,7 +97,12 @@ export function imdsHandler(identities: Identities, knownResource: ResourceCheck
   }
 }
 
-const APP_SERVICE_SELECTORS = {client_id: 'client_id', mi_res_id: 'resource_id', object_id: 'object_id', principal_id: 'object_id'} as const
+const APP_SERVICE_SELECTORS = {
+  client_id: 'client_id',
+  mi_res_id: 'resource_id',
+  object_id: 'object_id',
+  principal_id: 'object_id',
+} as const
 
 export function appServiceHandler(identities: Identities, knownResource: ResourceCheck, identityHeader: string) {
   const fail = (status: number, message: string): EmulatorResponse => ({
@@ -88,7 +112,8 @@ export function appServiceHandler(identities: Identities, knownResource: Resourc
   return async (req: EmulatorRequest): Promise<EmulatorResponse> => {
     if (req.path !== '/msi/token') return fail(404, `No route for ${req.path}`)
     if (req.method !== 'GET') return fail(405, 'The requested method is not allowed.')
-    if (req.headers['x-identity-header'] !== identityHeader) return fail(401, 'Unauthorized: the X-IDENTITY-HEADER header is missing or wrong.')
+    if (req.headers['x-identity-header'] !== identityHeader)
+      return fail(401, 'Unauthorized: the X-IDENTITY-HEADER header is missing or wrong.')
     if (req.query.get('api-version') !== '2019-08-01') return fail(400, 'Unsupported api-version; use 2019-08-01.')
     const resource = req.query.get('resource')
     if (!resource) return fail(400, 'The resource parameter is required.')
@@ -96,7 +121,11 @@ export function appServiceHandler(identities: Identities, knownResource: Resourc
     if ('conflict' in named) return fail(400, `Only one of ${named.conflict?.join(', ')} may be given.`)
     const identity = identities.find(named.selector)
     if (!identity) return fail(400, 'Unable to load the proper Managed Identity.')
-    if (!knownResource(resource)) return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${identities.tenantId}.`)
+    if (!knownResource(resource))
+      return fail(
+        400,
+        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${identities.tenantId}.`,
+      )
     const token = await identities.issue(identity, resource)
     const {access_token, client_id, expires_on, resource: audience, token_type} = tokenBody(token)
     return {body: {access_token, client_id, expires_on, resource: audience, token_type}, status: 200}
@@ -127,7 +156,9 @@ export class ArcKeys {
   mint(): string {
     const dir = this.challenge.dir ?? ARC_KEY_DIR
     const path = join(dir, `${randomUUID()}${this.challenge.extension ?? '.key'}`)
-    const secret = randomBytes(Math.ceil((this.challenge.bytes ?? 32) / 2)).toString('hex').slice(0, this.challenge.bytes ?? 64)
+    const secret = randomBytes(Math.ceil((this.challenge.bytes ?? 32) / 2))
+      .toString('hex')
+      .slice(0, this.challenge.bytes ?? 64)
     if (!this.challenge.missing) {
       this.ensureDir(dir)
       writeFileSync(path, secret, {mode: 0o600})
@@ -177,19 +208,25 @@ export function arcHandler(identities: Identities, knownResource: ResourceCheck,
   return async (req: EmulatorRequest): Promise<EmulatorResponse> => {
     if (req.path !== TOKEN_PATH) return imdsError(404, 'not_found', `No route for ${req.path}`)
     if (req.method !== 'GET') return imdsError(405, 'method_not_allowed', 'The requested method is not allowed.')
-    if (req.headers.metadata !== 'true') return imdsError(400, 'invalid_request', 'Required metadata header not specified')
+    if (req.headers.metadata !== 'true')
+      return imdsError(400, 'invalid_request', 'Required metadata header not specified')
     const version = req.query.get('api-version')
     if (!version || version < '2019-11-01') return imdsError(400, 'invalid_request', 'Unsupported api-version')
     const resource = req.query.get('resource')
     if (!resource) return imdsError(400, 'invalid_request', 'Required audience parameter not specified')
     const authorization = req.headers.authorization
     if (!authorization) {
-      return {body: {error: 'unauthorized', error_description: 'Authorization required'}, headers: {'WWW-Authenticate': `Basic realm=${keys.mint()}`}, status: 401}
+      return {
+        body: {error: 'unauthorized', error_description: 'Authorization required'},
+        headers: {'WWW-Authenticate': `Basic realm=${keys.mint()}`},
+        status: 401,
+      }
     }
     const secret = /^Basic (.+)$/.exec(authorization)?.[1]
     if (!secret || !keys.redeem(secret)) return imdsError(401, 'unauthorized', 'Invalid authorization key')
     const named = selectorIn(req.query, IMDS_SELECTORS)
-    if ('conflict' in named) return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
+    if ('conflict' in named)
+      return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
     const identity = identities.find(named.selector)
     if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
     if (!knownResource(resource)) return unknownResource(resource, identities.tenantId)
