@@ -145,6 +145,15 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
     expect(refused.stderr).to.include(
       "Error: Profile 'both' names its user-assigned identity 2 ways (client-id, object-id)",
     )
+    // A managed identity token is for one resource.
+    const twoScopes = await cli(
+      ['get-token', '-p', 'ua0', '--scope', `${RESOURCE}/.default`, '--scope', 'https://vault.azure.net/.default'],
+      azure.imds.env(),
+    )
+    expect(twoScopes.code).to.equal(3)
+    expect(twoScopes.stderr).to.include(
+      'Error: A managed identity token is for one resource, but 2 scopes were asked for',
+    )
     expect(azure.requests()).to.have.length(0)
   })
 
