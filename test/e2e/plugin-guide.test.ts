@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
 import {dirname, join} from 'node:path'
 import {ROOT} from '../support/cli.js'
@@ -29,6 +29,7 @@ describe("the plugin author's guide (docs/plugins.md), built and installed as it
   let idp: Idp
   let world: World
   let tokenUrl: string
+  let project: string | undefined
 
   before(async () => {
     const files = guideFiles()
@@ -42,7 +43,7 @@ describe("the plugin author's guide (docs/plugins.md), built and installed as it
     ])
     // Inside the repository, so TypeScript and @types/node resolve from its node_modules as a devDependency would.
     mkdirSync(join(ROOT, '.test-tmp'), {recursive: true})
-    const project = mkdtempSync(join(ROOT, '.test-tmp', 'guide-plugin-'))
+    project = mkdtempSync(join(ROOT, '.test-tmp', 'guide-plugin-'))
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(project, path)), {recursive: true})
       writeFileSync(join(project, path), content)
@@ -71,6 +72,7 @@ describe("the plugin author's guide (docs/plugins.md), built and installed as it
   after(async () => {
     world?.home.cleanup()
     await idp?.stop()
+    if (project) rmSync(project, {force: true, recursive: true})
   })
 
   const create = (name: string, url: string, secret: string, extraEnv: NodeJS.ProcessEnv = {}) =>

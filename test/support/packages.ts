@@ -5,7 +5,7 @@
  * the test here as it would fail on a machine without network.
  */
 import {spawn} from 'node:child_process'
-import {mkdirSync, readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT} from './cli.js'
 
@@ -17,6 +17,7 @@ export const OFFLINE_NPM: NodeJS.ProcessEnv = {
 
 const packed = new Map<string, Promise<string>>()
 const destination = join(ROOT, '.test-tmp', `packs-${process.pid}`)
+process.once('exit', () => rmSync(destination, {force: true, recursive: true}))
 
 /** The tarball of a workspace package (by its package name), packed on first use. */
 export function packWorkspace(name: string): Promise<string> {
