@@ -4,12 +4,13 @@ import {extname, join} from 'node:path'
 import {type BundleEntry, type BundlePayload} from '../profile/bundle.js'
 import {ConfigError, UsageError} from '../base/errors.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
-import {authorityHost, authorityUrl, isMicrosoftAuthority, type Profile} from '../profile/model.js'
+import {authorityHost, authorityUrl, isMicrosoftAuthority, secretKeys, type Profile} from '../profile/model.js'
 import {
   importedCertificatesDir,
   profileStoreName,
   SECRET_KINDS,
   secretKey,
+  secretOptionNames,
   UndoLog,
   withTokenCacheLocks,
   type ProfileService,
@@ -79,6 +80,12 @@ export async function collectExport(service: ProfileService, options: {names?: s
         if (value !== undefined) secrets[BUNDLE_SECRET[kind]] = value
         else if (kind === 'client-secret') warnings.push(`Profile '${profile.name}' has no stored client secret; it is exported without one.`)
       }
+      const options: Record<string, string> = {}
+      for (const option of secretOptionNames(profile)) {
+        const value = store ? await store.get(secretKeys.option(profile.name, option)) : undefined
+        if (value !== undefined) options[option] = value
+      }
+      if (Object.keys(options).length > 0) secrets.options = options
       if (Object.keys(secrets).length > 0) entry.secrets = secrets
       if (profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string') {
         try {
@@ -156,7 +163,7 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
   const clearing = todo.filter((i) => i.existing && !sameIdentity(i.existing, i.profile)).map((i) => i.profile.name)
   const undo = new UndoLog()
   /** Secret kinds each profile holds after the import, and in which store. */
-  const holds = new Map<string, {store?: string; kinds: SecretKind[]}>()
+  const holds = new Map<string, {store?: string; kinds: SecretKind[]; options?: string[]}>()
   await withTokenCacheLocks(service.home, clearing, async () => {
     try {
       let selected: SecretStore | undefined
@@ -183,6 +190,18 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
           holds.set(profile.name, {kinds: kindsFor(profile), store: profileStoreName(existing)})
         } else {
           holds.set(profile.name, {kinds: []})
+        }
+        // The flow's secret options travel in the bundle's secrets; they go to the store with the profile's others.
+        const options = Object.entries(entry.secrets?.options ?? {})
+        if (options.length > 0) {
+          const storeName = holds.get(profile.name)?.store ?? (existing ? profileStoreName(existing) : undefined)
+          const store = storeName ? await service.stores.open(storeName) : (selected ??= await service.stores.selected())
+          for (const [option, value] of options) await undo.putSecret(store, secretKeys.option(profile.name, option), value)
+          profile.secretStore = store.name
+          profile.secretOptions = options.map(([option]) => option).sort()
+          result.secretLocation ??= store.location
+          const held = holds.get(profile.name)
+          holds.set(profile.name, {kinds: held?.kinds ?? [], options: profile.secretOptions, store: store.name})
         }
         if (clearing.includes(profile.name)) await new TokenCacheFile(service.home, profile.name).clear(service.stores.open)
       }
@@ -231,6 +250,14 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
             result.warnings.push(`Could not remove the old ${kind} of '${profile.name}': ${(error as Error).message}`)
           }
         }
+        for (const option of secretOptionNames(existing)) {
+          if (held.store === oldStore && held.options?.includes(option)) continue
+          try {
+            await (await service.stores.open(oldStore)).delete(secretKeys.option(profile.name, option))
+          } catch (error) {
+            result.warnings.push(`Could not remove the old option '${option}' of '${profile.name}': ${(error as Error).message}`)
+          }
+        }
       }
       if (typeof existing.certificatePath === 'string' && existing.certificatePath !== profile.certificatePath && service.ownsCertificate(existing.certificatePath)) {
         await rm(existing.certificatePath, {force: true}).catch(() => {})
@@ -270,7 +297,14 @@ async function validateEntries(service: ProfileService, payload: BundlePayload, 
     service.notePlugin(profile)
     if (entry.secrets !== undefined) {
       if (typeof entry.secrets !== 'object' || entry.secrets === null) fail('its secrets are malformed')
-      for (const value of Object.values(entry.secrets)) if (value !== undefined && (typeof value !== 'string' || !value)) fail('its secrets are malformed')
+      const {options, ...standard} = entry.secrets
+      for (const value of Object.values(standard)) if (value !== undefined && (typeof value !== 'string' || !value)) fail('its secrets are malformed')
+      if (options !== undefined) {
+        if (typeof options !== 'object' || options === null) fail('its secret options are malformed')
+        for (const [name, value] of Object.entries(options)) {
+          if (!/^[a-z][a-z\d-]{0,39}$/.test(name) || typeof value !== 'string' || !value) fail('its secret options are malformed')
+        }
+      }
       if (profile.authMethod === 'ClientSecret' && entry.secrets.certificatePassword) fail('a ClientSecret profile cannot carry a certificate password')
     }
     if (entry.certificate !== undefined) {

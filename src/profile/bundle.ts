@@ -33,7 +33,8 @@ export interface BundleEntry {
   /** The profile record as stored, without machine-specific fields (`secretStore`). */
   profile: Profile
   /** Present only in bundles made with --include-secrets. */
-  secrets?: {clientSecret?: string; certificatePassword?: string}
+  /** `options`: the values of the flow's secret options, by option name. */
+  secrets?: {clientSecret?: string; certificatePassword?: string; options?: Record<string, string>}
   /** The certificate file itself (it holds the private key), only with --include-secrets. */
   certificate?: {fileName: string; data: string}
 }

@@ -174,8 +174,21 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
     expect(missing.code).to.equal(2)
     expect(missing.stderr).to.include(`No plugin at ${join(build, 'nope-1.0.0.tgz')}`)
 
-    const again = await cli(['config', 'create', '--name', 'box', '--flow', 'Counter', '--option', 'label=red'])
+    const again = await cli(['config', 'create', '--name', 'box', '--flow', 'Counter', '--option', 'label=red', '--option-stdin', 'pin'], {input: PIN})
     expect(again.code, again.stderr).to.equal(0)
+    // The secret option travels in an export with --include-secrets and lands in the other home's secret store.
+    const bundle = join(home.root, 'box.entra')
+    const passphrase = {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'bundle passphrase 42'}
+    registerSensitive(passphrase.ENTRA_AUTH_CLI_EXPORT_PASSPHRASE)
+    const exported = await cli(['config', 'export', '-p', 'box', '-o', bundle, '--include-secrets'], {extraEnv: passphrase})
+    expect(exported.code, exported.stderr).to.equal(0)
+    const otherHome = {...passphrase, ENTRA_AUTH_CLI_HOME: join(home.home, 'other-cli-home')}
+    const imported = await cli(['config', 'import', bundle], {extraEnv: otherHome})
+    expect(imported.code, imported.stderr).to.equal(0)
+    const there = await cli(['get-token', '-p', 'box', '--silent'], {extraEnv: otherHome})
+    expect(there.code, there.stderr).to.equal(0)
+    expect(there.stdout.trim()).to.match(new RegExp(`^counter\\.red\\.${PIN.length}\\.\\d+$`))
+    registerSensitive(there.stdout.trim())
     const uninstalled = await cli(['plugins', 'uninstall', 'fixture-ts-counter'])
     expect(uninstalled.code, uninstalled.stderr).to.equal(0)
     const orphan = await cli(['get-token', '-p', 'box'])

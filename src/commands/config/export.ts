@@ -20,7 +20,7 @@ Secrets (client secrets, certificate passwords and the certificate files themsel
 
   static override flags = {
     force: Flags.boolean({description: 'Replace FILE if it exists.'}),
-    'include-secrets': Flags.boolean({description: 'Also export client secrets, certificate passwords and certificate files.'}),
+    'include-secrets': Flags.boolean({description: "Also export client secrets, certificate passwords, certificate files and the flow's secret options."}),
     output: Flags.string({char: 'o', description: 'File to write (mode 0600).', helpValue: 'FILE', required: true}),
     profile: Flags.string({char: 'p', description: 'Profile to export; repeatable. Default: all profiles.', multiple: true}),
   }
