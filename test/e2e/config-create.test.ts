@@ -6,7 +6,7 @@ import {expect} from 'chai'
 import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createClientCertificate} from '../support/certs.js'
-import {runCli, TestHome} from '../support/cli.js'
+import {ROOT, runCli, TestHome} from '../support/cli.js'
 import {Terminal} from '../support/pty.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
 
@@ -186,6 +186,27 @@ describe('config create at a terminal (tmux)', function () {
     expect(result.code).to.equal(2)
     expect(result.stderr).to.equal("Error: Missing --tenant-id, --client-id; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.\n")
     expect(existsSync(profilesFile())).to.equal(false)
+  })
+
+  it('asks only for what a plugin flow uses: no tenant, client id, cloud or credential; its options, the secret one masked', async () => {
+    const linked = await runCli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'], {env: env()})
+    expect(linked.code, linked.stderr).to.equal(0)
+    const t = await start(['--flow', 'static'])
+    await t.waitFor('? Profile name')
+    await t.answer('box')
+    const label = await t.waitFor('? A label for the token (label, optional)')
+    for (const unasked of ['tenant', 'client) ID', 'Cloud', 'authenticate']) expect(label).to.not.include(unasked)
+    await t.answer('blue')
+    await t.waitFor('? A secret the flow could use (pin, optional)')
+    await t.answer('pin-4471-secret')
+    await t.waitFor('? Scope(s)')
+    await t.answer('')
+    const {code, screen} = await t.waitForExit()
+    expect(code, screen).to.equal(0)
+    expect(screen).to.not.include('pin-4471-secret')
+    expect(profiles()[0]).to.deep.include({authMethod: 'None', clientId: '', defaultFlow: 'Static', secretOptions: ['pin'], tenantId: ''})
+    expect(profiles()[0].flowOptions).to.deep.equal({label: 'blue'})
+    expect(await secret('profile:box:option:pin')).to.equal('pin-4471-secret')
   })
 })
 
