@@ -34,7 +34,7 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(<%=
     }),
     flow: Flags.string({
       char: 'f',
-      description: "Flow to use instead of the profile's: ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds ('entra-auth-cli flows' lists what is installed).",
+      description: "Flow to use instead of the profile's: ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds ('<%= config.bin %> flows' lists what is installed).",
       helpValue: 'FLOW',
     }),
     clipboard: Flags.boolean({

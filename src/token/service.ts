@@ -308,7 +308,7 @@ export function missingFlow(profile: Profile, flow: string, hooks: HookSource): 
   const installed = listExtensions(hooks, 'flow').map((e) => displayName(e.id)).join(', ')
   const plugin = typeof profile.flowPlugin === 'string' ? `the plugin '${profile.flowPlugin}'` : 'the plugin that provides it'
   return new ConfigError(
-    `Profile '${profile.name}' uses the flow '${flow}', which is not installed any more; reinstall ${plugin} ('entra-auth-cli plugins install ...'), or switch the profile to an installed flow with 'entra-auth-cli config edit -p ${profile.name} --flow FLOW' (installed: ${installed}).`,
+    `Profile '${profile.name}' uses the flow '${flow}', which is not installed any more; reinstall ${plugin} ('${BIN} plugins install ...'), or switch the profile to an installed flow with '${BIN} config edit -p ${profile.name} --flow FLOW' (installed: ${installed}).`,
     'FLOW_MISSING',
   )
 }
