@@ -8,7 +8,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createClientCertificate, type ClientCertificate} from '../support/certs.js'
-import {runCli, TestHome} from '../support/cli.js'
+import {ROOT, runCli, TestHome} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
@@ -168,6 +168,28 @@ describe('config edit', function () {
       expect(exit.screen).to.include('Cancelled; nothing was changed.')
       expect(exit.screen).to.not.include('half-typed-secret')
       expect({profiles: profilesText(), secrets: secretsText()}).to.deep.equal(before)
+    })
+
+    it('a plugin flow with options: the menu shows them and asks for each, the secret one masked into the store', async () => {
+      const linked = await cli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'])
+      expect(linked.code, linked.stderr).to.equal(0)
+      const made = await cli(['config', 'create', '--name', 'st', '--flow', 'static', '--option', 'label=red'])
+      expect(made.code, made.stderr).to.equal(0)
+      const t = (terminal = await Terminal.start(['config', 'edit', '-p', 'st'], {env: env()}))
+      await t.waitFor("? What do you want to change in 'st'?")
+      await t.waitFor('Flow options          label=red pin=-')
+      await t.choose('Flow options')
+      await t.waitFor('? A label for the token (label; Enter keeps it) (red)')
+      await t.answer('green')
+      await t.waitFor('? A secret the flow could use (pin; Enter keeps it)')
+      await t.answer('pin-5512-secret')
+      await t.choose('Save and exit')
+      const {code, screen} = await t.waitForExit()
+      expect(code, screen).to.equal(0)
+      expect(screen).to.include("✓ Profile 'st' updated: flow options.")
+      expect(screen).to.not.include('pin-5512-secret')
+      expect(profiles().find((p) => p.name === 'st')).to.deep.include({flowOptions: {label: 'green'}, secretOptions: ['pin']})
+      expect(await secret('profile:st:option:pin')).to.equal('pin-5512-secret')
     })
   })
 
