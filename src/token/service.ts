@@ -233,20 +233,14 @@ export class TokenService {
     }
   }
 
-  /** Caches a token msal did not (the flow does not use msal); never throws for a store that cannot take it. */
+  /** Caches a token msal did not (the flow does not use msal); never throws for a store or disk that cannot take it. */
   private async keepToken(profile: Profile, flow: string, result: TokenResult): Promise<void> {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
     const payload: CachePayload = load.state === 'ok' ? load.payload : {msal: ''}
     if (payload.msal.includes(result.accessToken)) return
-    try {
-      const tokens = withStoredToken(payload.tokens, storedToken(flow, result))
-      await cacheFile.save({...payload, identity: cacheIdentity(profile), tokens}, await this.stores.selected())
-    } catch (error) {
-      if (!(error instanceof CliError) || error.exitCode !== ExitCode.Config) throw error
-      if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${error.message}`)
-      this.warnedUncached = true
-    }
+    const tokens = withStoredToken(payload.tokens, storedToken(flow, result))
+    await this.saveOrWarn(async () => cacheFile.save({...payload, identity: cacheIdentity(profile), tokens}, await this.stores.selected()))
   }
 
   private async signedInUsers(profile: Profile): Promise<string[]> {
