@@ -12,7 +12,10 @@ export default tseslint.config(
   {
     languageOptions: {globals: {...globals.node}},
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', caughtErrors: 'none', varsIgnorePattern: '^_'}],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', caughtErrors: 'none', varsIgnorePattern: '^_'},
+      ],
       eqeqeq: ['error', 'always', {null: 'ignore'}],
       'no-var': 'error',
       'prefer-const': ['error', {ignoreReadBeforeAssign: true}],

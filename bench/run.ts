@@ -28,7 +28,11 @@ const RUNS = SHORT ? 7 : 21
 
 type Env = NodeJS.ProcessEnv
 
-function runAsync(args: string[], env: Env, input = ''): Promise<{code: number | null; stdout: string; stderr: string}> {
+function runAsync(
+  args: string[],
+  env: Env,
+  input = '',
+): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
@@ -66,7 +70,13 @@ interface Setup {
   home: string
 }
 
-async function setupProfile(idp: Idp, store: 'keyring' | 'encrypted-file', tenantId: string, clientId: string, secret: string): Promise<Setup> {
+async function setupProfile(
+  idp: Idp,
+  store: 'keyring' | 'encrypted-file',
+  tenantId: string,
+  clientId: string,
+  secret: string,
+): Promise<Setup> {
   const home = mkdtempSync(join(tmpdir(), 'entra-bench-'))
   const env: Env = {
     ...process.env,
@@ -78,7 +88,23 @@ async function setupProfile(idp: Idp, store: 'keyring' | 'encrypted-file', tenan
     ...(store === 'encrypted-file' ? {ENTRA_AUTH_CLI_PASSPHRASE: randomBytes(16).toString('hex')} : {}),
   }
   const name = `bench-${store}-${randomBytes(3).toString('hex')}`
-  const created = await runAsync(['config', 'create', '--name', name, '--tenant-id', tenantId, '--client-id', clientId, '--authority', idp.authority(tenantId), '--client-secret-stdin'], env, secret)
+  const created = await runAsync(
+    [
+      'config',
+      'create',
+      '--name',
+      name,
+      '--tenant-id',
+      tenantId,
+      '--client-id',
+      clientId,
+      '--authority',
+      idp.authority(tenantId),
+      '--client-secret-stdin',
+    ],
+    env,
+    secret,
+  )
   if (created.code !== 0) throw new Error(`config create failed: ${created.stderr}`)
   env.BENCH_PROFILE = name
   return {env, home}
@@ -114,28 +140,43 @@ async function main() {
     const concurrent = await setupProfile(idp, 'encrypted-file', tenantId, clientId, secret)
     setups.push(['concurrent', concurrent])
     idp.resetCounts()
-    const results = await Promise.all(Array.from({length: 10}, () => runAsync(['get-token', '-p', concurrent.env.BENCH_PROFILE!, '--silent'], concurrent.env)))
+    const results = await Promise.all(
+      Array.from({length: 10}, () =>
+        runAsync(['get-token', '-p', concurrent.env.BENCH_PROFILE!, '--silent'], concurrent.env),
+      ),
+    )
     if (results.some((r) => r.code !== 0)) throw new Error('a concurrent get-token failed')
     const concurrentRequests = tokenRequests(idp)
 
     // (a) start-up ratios, the identity provider stopped: a hit must not need it
-    const stores: Array<'keyring' | 'encrypted-file'> = keyringAvailable ? ['keyring', 'encrypted-file'] : ['encrypted-file']
+    const stores: Array<'keyring' | 'encrypted-file'> = keyringAvailable
+      ? ['keyring', 'encrypted-file']
+      : ['encrypted-file']
     const hitSetups: Record<string, Setup> = {}
     for (const store of stores) {
       hitSetups[store] = await setupProfile(idp, store, tenantId, clientId, secret)
       setups.push([store, hitSetups[store]])
-      const warmup = await runAsync(['get-token', '-p', hitSetups[store].env.BENCH_PROFILE!, '--silent'], hitSetups[store].env)
+      const warmup = await runAsync(
+        ['get-token', '-p', hitSetups[store].env.BENCH_PROFILE!, '--silent'],
+        hitSetups[store].env,
+      )
       if (warmup.code !== 0) throw new Error(warmup.stderr)
     }
     // (d) the same hit with two unrelated plugins linked (a store and a flow it does not use), and a plugin flow's hit
     const plain = hitSetups[stores[0]]
     const withPlugins: Env = {...plain.env, ENTRA_AUTH_CLI_DATA_DIR: join(plain.home, 'data-two-plugins')}
-    for (const dir of [join(ROOT, 'examples', 'store-env-key'), join(ROOT, 'test', 'fixtures', 'plugins', 'failing-flow')]) {
+    for (const dir of [
+      join(ROOT, 'examples', 'store-env-key'),
+      join(ROOT, 'test', 'fixtures', 'plugins', 'failing-flow'),
+    ]) {
       const linked = await runAsync(['plugins', 'link', dir, '--no-install'], withPlugins)
       if (linked.code !== 0) throw new Error(`plugins link failed: ${linked.stderr}`)
     }
     const pluginFlow: Env = {...plain.env, ENTRA_AUTH_CLI_DATA_DIR: join(plain.home, 'data-static-flow')}
-    const linkedFlow = await runAsync(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'], pluginFlow)
+    const linkedFlow = await runAsync(
+      ['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'],
+      pluginFlow,
+    )
     if (linkedFlow.code !== 0) throw new Error(`plugins link failed: ${linkedFlow.stderr}`)
     const staticProfile = `${plain.env.BENCH_PROFILE}-static`
     const createdStatic = await runAsync(['config', 'create', '--name', staticProfile, '--flow', 'Static'], pluginFlow)
@@ -151,27 +192,49 @@ async function main() {
 
     // Each candidate twice: as users run it (no NODE_EXTRA_CA_CERTS) and with the test CA set, as before.
     const withoutCa = (env: Env): Env => ({...env, NODE_EXTRA_CA_CERTS: undefined})
-    const rows: Array<{label: string; argv: string[]; env: Env}> = [{argv: ['-e', '0'], env: fileEnv, label: 'node -e 0'}]
+    const rows: Array<{label: string; argv: string[]; env: Env}> = [
+      {argv: ['-e', '0'], env: fileEnv, label: 'node -e 0'},
+    ]
     for (const store of stores) {
       const {env} = hitSetups[store]
       const args = [BIN, 'get-token', '-p', env.BENCH_PROFILE!, '--silent']
       if (store === 'encrypted-file') {
-        rows.push({argv: args, env: {...env, ENTRA_AUTH_CLI_PASSPHRASE: undefined}, label: 'get-token hit, encrypted-file (unlocked)'})
+        rows.push({
+          argv: args,
+          env: {...env, ENTRA_AUTH_CLI_PASSPHRASE: undefined},
+          label: 'get-token hit, encrypted-file (unlocked)',
+        })
         rows.push({argv: args, env, label: 'get-token hit, encrypted-file (passphrase in env)'})
       } else {
         rows.push({argv: args, env, label: `get-token hit, ${store}`})
       }
     }
     const reference = hitSetups[stores[0]].env
-    rows.push({argv: [OCLIF_ONLY, 'get-token', '-p', reference.BENCH_PROFILE!, '--silent'], env: reference, label: `get-token hit via oclif (no fast path), ${stores[0]}`})
+    rows.push({
+      argv: [OCLIF_ONLY, 'get-token', '-p', reference.BENCH_PROFILE!, '--silent'],
+      env: reference,
+      label: `get-token hit via oclif (no fast path), ${stores[0]}`,
+    })
     const plainHit = [BIN, 'get-token', '-p', plain.env.BENCH_PROFILE!, '--silent']
     rows.push({argv: plainHit, env: withPlugins, label: `get-token hit, ${stores[0]}, 2 unrelated plugins`})
-    rows.push({argv: [BIN, 'get-token', '-p', staticProfile, '--silent'], env: pluginFlow, label: `get-token hit, plugin flow (Static), ${stores[0]}`})
+    rows.push({
+      argv: [BIN, 'get-token', '-p', staticProfile, '--silent'],
+      env: pluginFlow,
+      label: `get-token hit, plugin flow (Static), ${stores[0]}`,
+    })
     rows.push({argv: [BIN, '--version'], env: reference, label: '--version (oclif)'})
     rows.push({argv: [BIN, '--help'], env: reference, label: '--help (oclif)'})
     // Tab completion runs on every TAB (src/fast/complete.ts): flags from the manifest; profile names from profiles.json.
-    rows.push({argv: [BIN, '__complete', 'get-token', '-'], env: reference, label: '__complete get-token -<TAB> (flags)'})
-    rows.push({argv: [BIN, '__complete', 'get-token', '-p', ''], env: reference, label: '__complete get-token -p <TAB> (profiles)'})
+    rows.push({
+      argv: [BIN, '__complete', 'get-token', '-'],
+      env: reference,
+      label: '__complete get-token -<TAB> (flags)',
+    })
+    rows.push({
+      argv: [BIN, '__complete', 'get-token', '-p', ''],
+      env: reference,
+      label: '__complete get-token -p <TAB> (profiles)',
+    })
     const candidates: Record<string, {argv: string[]; env: Env}> = {}
     for (const row of rows) {
       candidates[row.label] = {argv: row.argv, env: withoutCa(row.env)}
@@ -183,11 +246,18 @@ async function main() {
     const baseCa = medians['node -e 0 +CA']
     const line = (label: string, value: string) => console.log(`  ${label.padEnd(52)} ${value}`)
     const ratio = (ms: number, of: number) => `${(ms / of).toFixed(2)}x (${ms.toFixed(0)} ms)`
-    console.log(`\nentra-auth-cli bench (${SHORT ? 'short' : 'full'}: median of ${RUNS} interleaved runs each; identity provider stopped)`)
-    console.log(`(a) start-up, as a multiple of node -e 0 (${base.toFixed(0)} ms here); without NODE_EXTRA_CA_CERTS | with it`)
-    for (const {label} of rows) line(label, `${ratio(medians[label], base).padEnd(18)} | ${ratio(medians[`${label} +CA`], baseCa)}`)
-    if (!keyringAvailable) console.log('  (keyring store not measured: no D-Bus session; run through scripts/with-keyring.sh)')
-    const plainLabel = stores[0] === 'keyring' ? 'get-token hit, keyring' : 'get-token hit, encrypted-file (passphrase in env)'
+    console.log(
+      `\nentra-auth-cli bench (${SHORT ? 'short' : 'full'}: median of ${RUNS} interleaved runs each; identity provider stopped)`,
+    )
+    console.log(
+      `(a) start-up, as a multiple of node -e 0 (${base.toFixed(0)} ms here); without NODE_EXTRA_CA_CERTS | with it`,
+    )
+    for (const {label} of rows)
+      line(label, `${ratio(medians[label], base).padEnd(18)} | ${ratio(medians[`${label} +CA`], baseCa)}`)
+    if (!keyringAvailable)
+      console.log('  (keyring store not measured: no D-Bus session; run through scripts/with-keyring.sh)')
+    const plainLabel =
+      stores[0] === 'keyring' ? 'get-token hit, keyring' : 'get-token hit, encrypted-file (passphrase in env)'
     const unrelated = medians[`get-token hit, ${stores[0]}, 2 unrelated plugins`] / medians[plainLabel]
     line('2 unrelated plugins vs none (goal <= 1.05x)', `${unrelated.toFixed(3)}x`)
     console.log('(b) token-endpoint requests (all requests in brackets)')

@@ -24,7 +24,8 @@ const src = resolve(__dirname, '..', 'src')
 
 function layerOf(folder: string): number {
   const index = LAYERS.findIndex((row) => row.includes(folder))
-  if (index === -1) throw new Error(`src/${folder} is in no layer: add it to LAYERS in scripts/check-layers.ts and to ARCHITECTURE.md`)
+  if (index === -1)
+    throw new Error(`src/${folder} is in no layer: add it to LAYERS in scripts/check-layers.ts and to ARCHITECTURE.md`)
   return index
 }
 
@@ -55,8 +56,12 @@ export function violations(): string[] {
       const to = folderOf(target)
       if (to === from) continue
       const [a, b] = [layerOf(from), layerOf(to)]
-      if (b > a) found.push(`src/${relative(src, file)} imports ${match[1] ?? match[2]}: ${from} may not use the higher layer ${to}`)
-      else if (a === b) found.push(`src/${relative(src, file)} imports ${match[1] ?? match[2]}: ${from} and ${to} are siblings`)
+      if (b > a)
+        found.push(
+          `src/${relative(src, file)} imports ${match[1] ?? match[2]}: ${from} may not use the higher layer ${to}`,
+        )
+      else if (a === b)
+        found.push(`src/${relative(src, file)} imports ${match[1] ?? match[2]}: ${from} and ${to} are siblings`)
     }
   }
   return found

@@ -21,7 +21,9 @@ function run(title: string, args: string[], env: NodeJS.ProcessEnv, input?: stri
     let stdout = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`entra-auth-cli ${args[0]} exited with ${code}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise(stdout) : reject(new Error(`entra-auth-cli ${args[0]} exited with ${code}`)),
+    )
     child.stdin.end(input ?? '')
   })
 }
@@ -39,12 +41,38 @@ async function main() {
   }
   try {
     process.stderr.write(`Local identity provider: ${demo.authority}\n`)
-    await run('create a profile; the secret is read from stdin', ['config', 'create', '--name', 'demo', '--tenant-id', demo.tenantId, '--client-id', demo.clientId, '--authority', demo.authority, '--client-secret-stdin'], env, demo.clientSecret)
+    await run(
+      'create a profile; the secret is read from stdin',
+      [
+        'config',
+        'create',
+        '--name',
+        'demo',
+        '--tenant-id',
+        demo.tenantId,
+        '--client-id',
+        demo.clientId,
+        '--authority',
+        demo.authority,
+        '--client-secret-stdin',
+      ],
+      env,
+      demo.clientSecret,
+    )
     const token = await run('a real token from the identity provider', ['get-token', '-p', 'demo'], env)
     process.stdout.write(token)
-    const cached = await run('again: served from the encrypted cache, no request', ['get-token', '-p', 'demo', '--json'], env)
+    const cached = await run(
+      'again: served from the encrypted cache, no request',
+      ['get-token', '-p', 'demo', '--json'],
+      env,
+    )
     process.stdout.write(cached)
-    const claims = await run('its claims, read from stdin (never pass a token as an argument: it shows in ps)', ['inspect'], env, token)
+    const claims = await run(
+      'its claims, read from stdin (never pass a token as an argument: it shows in ps)',
+      ['inspect'],
+      env,
+      token,
+    )
     process.stdout.write(claims)
     const requests = demo.idp.tokenRequests().length
     process.stderr.write(`\nToken requests the identity provider saw: ${requests} (the second call was a cache hit).\n`)

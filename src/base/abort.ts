@@ -11,7 +11,11 @@ export interface Deadline {
   reset(timeoutMs: number): void
 }
 
-export function deadline(timeoutMs: number | undefined, parents: Array<AbortSignal | undefined> = [], reason = 'timeout'): Deadline {
+export function deadline(
+  timeoutMs: number | undefined,
+  parents: Array<AbortSignal | undefined> = [],
+  reason = 'timeout',
+): Deadline {
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const start = (ms: number) => {
@@ -64,7 +68,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Settles with `work`, unless `signal` fires first: then `onAbort` decides how to reject (with which error, now or
  * a tick later) and may clean up. Work that ignores signals cannot keep a cancelled command waiting.
  */
-export function raceAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: (reject: (reason: unknown) => void) => void): Promise<T> {
+export function raceAbort<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  onAbort: (reject: (reason: unknown) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const abort = () => onAbort(reject)
     if (signal.aborted) return abort()

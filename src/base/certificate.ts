@@ -20,10 +20,16 @@ export async function loadClientCertificate(path: string, password: string | und
   try {
     data = await readFile(path)
   } catch (error) {
-    throw new ConfigError(`Cannot read the certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Fix the path with '${BIN} config edit'.`, 'CERTIFICATE')
+    throw new ConfigError(
+      `Cannot read the certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Fix the path with '${BIN} config edit'.`,
+      'CERTIFICATE',
+    )
   }
   const ext = extname(path).toLowerCase()
-  const parts = ext === '.pfx' || ext === '.p12' ? await fromPkcs12(data, password, path) : fromPem(data.toString('utf8'), password, path)
+  const parts =
+    ext === '.pfx' || ext === '.p12'
+      ? await fromPkcs12(data, password, path)
+      : fromPem(data.toString('utf8'), password, path)
   if (parts.certificates.length === 0) throw new ConfigError(`${path} contains no certificate.`, 'CERTIFICATE')
   const leaf = new X509Certificate(parts.certificates[0])
   if (!leaf.checkPrivateKey(createPrivateKey({format: 'pem', key: parts.privateKey}))) {
@@ -43,13 +49,19 @@ interface CertificateParts {
 
 function fromPem(text: string, password: string | undefined, path: string): CertificateParts {
   const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
-  const keyBlock = text.match(/-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/)
-  if (!keyBlock) throw new ConfigError(`${path} has no private key; put the certificate and its key in one PEM file.`, 'CERTIFICATE')
+  const keyBlock = text.match(
+    /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/,
+  )
+  if (!keyBlock)
+    throw new ConfigError(`${path} has no private key; put the certificate and its key in one PEM file.`, 'CERTIFICATE')
   try {
     const key = createPrivateKey({format: 'pem', key: keyBlock[0], passphrase: password})
     return {certificates, privateKey: key.export({format: 'pem', type: 'pkcs8'}).toString()}
   } catch {
-    throw new ConfigError(`Cannot read the private key in ${path}: wrong or missing certificate password?`, 'CERTIFICATE')
+    throw new ConfigError(
+      `Cannot read the private key in ${path}: wrong or missing certificate password?`,
+      'CERTIFICATE',
+    )
   }
 }
 
@@ -59,7 +71,10 @@ async function fromPkcs12(data: Buffer, password: string | undefined, path: stri
   const forge = require('node-forge') as typeof import('node-forge')
   let p12: import('node-forge').pkcs12.Pkcs12Pfx
   try {
-    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary'))), password ?? '')
+    p12 = forge.pkcs12.pkcs12FromAsn1(
+      forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary'))),
+      password ?? '',
+    )
   } catch {
     throw new ConfigError(
       `Cannot open ${path}: wrong certificate password, or not a PKCS#12 file. Store the password with '${BIN} config edit --certificate-password-stdin'.`,
@@ -78,6 +93,10 @@ async function fromPkcs12(data: Buffer, password: string | undefined, path: stri
   const privateKey = forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key)))
   // Leaf first: the certificate whose public key matches the private key, then the rest of the chain.
   const publicModulus = (key as import('node-forge').pki.rsa.PrivateKey).n.toString(16)
-  certs.sort((a, b) => Number((b.publicKey as import('node-forge').pki.rsa.PublicKey).n.toString(16) === publicModulus) - Number((a.publicKey as import('node-forge').pki.rsa.PublicKey).n.toString(16) === publicModulus))
+  certs.sort(
+    (a, b) =>
+      Number((b.publicKey as import('node-forge').pki.rsa.PublicKey).n.toString(16) === publicModulus) -
+      Number((a.publicKey as import('node-forge').pki.rsa.PublicKey).n.toString(16) === publicModulus),
+  )
   return {certificates: certs.map((cert) => forge.pki.certificateToPem(cert).trim()), privateKey}
 }

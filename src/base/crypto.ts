@@ -58,7 +58,12 @@ export function newKdfParams(N = 2 ** 15): KdfParams {
 }
 
 export function deriveKey(passphrase: string, params: KdfParams): Promise<Buffer> {
-  const options: ScryptOptions = {N: params.N, maxmem: 256 * params.N * params.r + 1024 * 1024, p: params.p, r: params.r}
+  const options: ScryptOptions = {
+    N: params.N,
+    maxmem: 256 * params.N * params.r + 1024 * 1024,
+    p: params.p,
+    r: params.r,
+  }
   return new Promise((resolve, reject) => {
     scryptCb(passphrase.normalize('NFC'), Buffer.from(params.salt, 'base64'), 32, options, (error, key) =>
       error ? reject(error) : resolve(key),
@@ -74,10 +79,18 @@ export function isSaneKdf(kdf: Partial<KdfParams> | undefined): kdf is KdfParams
   if (kdf?.name !== 'scrypt') return false
   const {N, p, r, salt} = kdf
   return (
-    Number.isInteger(N) && N! >= 2 ** 14 && N! <= 2 ** 20 && (N! & (N! - 1)) === 0 &&
-    Number.isInteger(r) && r! >= 1 && r! <= 32 &&
-    Number.isInteger(p) && p! >= 1 && p! <= 4 &&
+    Number.isInteger(N) &&
+    N! >= 2 ** 14 &&
+    N! <= 2 ** 20 &&
+    (N! & (N! - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r! >= 1 &&
+    r! <= 32 &&
+    Number.isInteger(p) &&
+    p! >= 1 &&
+    p! <= 4 &&
     128 * N! * r! * p! <= 512 * 1024 * 1024 &&
-    typeof salt === 'string' && Buffer.from(salt, 'base64').length >= 16
+    typeof salt === 'string' &&
+    Buffer.from(salt, 'base64').length >= 16
   )
 }

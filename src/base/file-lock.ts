@@ -96,7 +96,14 @@ export async function withLock<T>(lockPath: string, options: LockOptions, work: 
 
 function newOwner(holdMs: number): LockOwner {
   const now = Date.now()
-  return {bootId: bootId(), createdAt: now, holdUntil: now + holdMs, host: hostname(), nonce: randomBytes(8).toString('hex'), pid: process.pid}
+  return {
+    bootId: bootId(),
+    createdAt: now,
+    holdUntil: now + holdMs,
+    host: hostname(),
+    nonce: randomBytes(8).toString('hex'),
+    pid: process.pid,
+  }
 }
 
 /**
@@ -126,11 +133,15 @@ async function tryCreate(lockPath: string, owner: LockOwner, what: string): Prom
 function lockFileSystemError(what: string, path: string, error: unknown): CliError {
   const code = (error as NodeJS.ErrnoException).code
   const why =
-    code === 'ENOSPC' ? 'the disk is full (ENOSPC)'
-    : code === 'EROFS' ? 'the file system is read-only (EROFS)'
-    : code === 'EDQUOT' ? 'the disk quota is exceeded (EDQUOT)'
-    : code === 'EACCES' || code === 'EPERM' ? `permission denied (${code})`
-    : code ?? (error as Error).message
+    code === 'ENOSPC'
+      ? 'the disk is full (ENOSPC)'
+      : code === 'EROFS'
+        ? 'the file system is read-only (EROFS)'
+        : code === 'EDQUOT'
+          ? 'the disk quota is exceeded (EDQUOT)'
+          : code === 'EACCES' || code === 'EPERM'
+            ? `permission denied (${code})`
+            : (code ?? (error as Error).message)
   return new ConfigError(
     `${what} cannot be locked: cannot write ${path}: ${why}. Free some space or make the folder writable, or point ENTRA_AUTH_CLI_HOME at a writable folder.`,
     'LOCK_FILE_SYSTEM',
@@ -162,7 +173,10 @@ async function observe(lockPath: string, what?: string): Promise<Observation | u
   if (!info) return undefined
   if (!info.isFile() && what !== undefined) {
     const kind = info.isDirectory() ? 'a folder' : info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
-    throw new ConfigError(`${what} cannot be locked: ${lockPath} is ${kind}, not a lock file; remove it (rm -r '${lockPath}') and try again.`, 'LOCK_FILE_SYSTEM')
+    throw new ConfigError(
+      `${what} cannot be locked: ${lockPath} is ${kind}, not a lock file; remove it (rm -r '${lockPath}') and try again.`,
+      'LOCK_FILE_SYSTEM',
+    )
   }
   return {ino: info.ino, mtimeMs: info.mtimeMs, owner: await readOwner(lockPath)}
 }
@@ -186,7 +200,8 @@ async function takeOver(lockPath: string, seen: Observation, what: string): Prom
   if (!(await tryCreate(guard, guardOwner, what))) {
     // Another waiter is taking over. Its guard is cleared only if that waiter died holding it.
     const other = await observe(guard)
-    if (other && (await isStale(other)) && (await observe(guard))?.ino === other.ino) await unlink(guard).catch(() => {})
+    if (other && (await isStale(other)) && (await observe(guard))?.ino === other.ino)
+      await unlink(guard).catch(() => {})
     return false
   }
   try {

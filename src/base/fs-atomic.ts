@@ -73,7 +73,13 @@ async function linkExclusive(tmp: string, path: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST') throw new FileExistsError(path)
     // A filesystem without hard links: fall back to a rename after a last check.
-    if (await access(path).then(() => true, () => false)) throw new FileExistsError(path)
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new FileExistsError(path)
     await rename(tmp, path)
   }
 }

@@ -13,7 +13,12 @@ export {describeFileError} from './fs-atomic.js'
 
 /** A failed write of the product (`what`: 'the token', 'the claims'...) to `target` ('stdout' or the path). */
 export class OutputError extends CliError {
-  constructor(what: string, target: string, why: string, exitCode: typeof ExitCode.Failure | typeof ExitCode.Usage = ExitCode.Failure) {
+  constructor(
+    what: string,
+    target: string,
+    why: string,
+    exitCode: typeof ExitCode.Failure | typeof ExitCode.Usage = ExitCode.Failure,
+  ) {
     super(`Cannot write ${what} to ${target}: ${why}.`, exitCode, 'OUTPUT_FAILED')
   }
 }
@@ -83,7 +88,9 @@ async function writeDescriptor(fd: number, data: Buffer): Promise<void> {
   while (offset < data.length) {
     try {
       offset += await new Promise<number>((resolve, reject) => {
-        write(fd, data, offset, data.length - offset, null, (error, written) => (error ? reject(error) : resolve(written)))
+        write(fd, data, offset, data.length - offset, null, (error, written) =>
+          error ? reject(error) : resolve(written),
+        )
       })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error

@@ -44,9 +44,30 @@ export async function runChild(command: string, args: string[], env: NodeJS.Proc
       child.once('error', (error: NodeJS.ErrnoException) => {
         // spawn failed: the child never ran (no 'exit' follows).
         const what = printable(command, 200)
-        if (error.code === 'ENOENT') reject(new CliError(`Command not found: ${what}; check its name, or give its path.`, ExitCode.CommandNotFound, 'COMMAND_NOT_FOUND'))
-        else if (error.code === 'EACCES') reject(new CliError(`Cannot run ${what}: permission denied (is it executable?).`, ExitCode.CommandNotExecutable, 'COMMAND_NOT_EXECUTABLE'))
-        else reject(new CliError(`Cannot run ${what}: ${printable(error.message)}.`, ExitCode.CommandNotExecutable, 'COMMAND_FAILED'))
+        if (error.code === 'ENOENT')
+          reject(
+            new CliError(
+              `Command not found: ${what}; check its name, or give its path.`,
+              ExitCode.CommandNotFound,
+              'COMMAND_NOT_FOUND',
+            ),
+          )
+        else if (error.code === 'EACCES')
+          reject(
+            new CliError(
+              `Cannot run ${what}: permission denied (is it executable?).`,
+              ExitCode.CommandNotExecutable,
+              'COMMAND_NOT_EXECUTABLE',
+            ),
+          )
+        else
+          reject(
+            new CliError(
+              `Cannot run ${what}: ${printable(error.message)}.`,
+              ExitCode.CommandNotExecutable,
+              'COMMAND_FAILED',
+            ),
+          )
       })
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)))
     })

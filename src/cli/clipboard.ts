@@ -51,7 +51,10 @@ export function overSsh(env: NodeJS.ProcessEnv): boolean {
 export function chooseClipboard({env, hasTerminal, platform}: Environment): ClipboardTarget {
   if (overSsh(env)) {
     if (hasTerminal) return {kind: 'osc52'}
-    throw new ConfigError('No clipboard: over SSH the token would go to your terminal (OSC 52), but this process has no terminal; run it in an interactive SSH session (ssh -t).', 'NO_CLIPBOARD')
+    throw new ConfigError(
+      'No clipboard: over SSH the token would go to your terminal (OSC 52), but this process has no terminal; run it in an interactive SSH session (ssh -t).',
+      'NO_CLIPBOARD',
+    )
   }
   const tools: Array<[string, string[]]> = []
   if (platform === 'darwin') tools.push(['pbcopy', []])
@@ -71,7 +74,10 @@ export function chooseClipboard({env, hasTerminal, platform}: Environment): Clip
       'NO_CLIPBOARD',
     )
   }
-  throw new ConfigError(`No clipboard tool found (tried ${tools.map(([c]) => c).join(', ')}): install wl-clipboard (Wayland), or xclip or xsel (X11).`, 'NO_CLIPBOARD')
+  throw new ConfigError(
+    `No clipboard tool found (tried ${tools.map(([c]) => c).join(', ')}): install wl-clipboard (Wayland), or xclip or xsel (X11).`,
+    'NO_CLIPBOARD',
+  )
 }
 
 export function canOpenTerminal(): boolean {
@@ -112,18 +118,28 @@ function pipeTo(command: string, args: string[], text: string): Promise<void> {
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new ConfigError(`The clipboard tool ${command} did not finish within ${TOOL_TIMEOUT_MS / 1000} s.`, 'CLIPBOARD_FAILED'))
+      reject(
+        new ConfigError(
+          `The clipboard tool ${command} did not finish within ${TOOL_TIMEOUT_MS / 1000} s.`,
+          'CLIPBOARD_FAILED',
+        ),
+      )
     }, TOOL_TIMEOUT_MS)
     child.once('error', (error) => {
       clearTimeout(timer)
-      reject(new ConfigError(`Cannot run the clipboard tool ${command}: ${printable(error.message)}.`, 'CLIPBOARD_FAILED'))
+      reject(
+        new ConfigError(`Cannot run the clipboard tool ${command}: ${printable(error.message)}.`, 'CLIPBOARD_FAILED'),
+      )
     })
     child.once('exit', (code, signal) => {
       clearTimeout(timer)
       child.stderr!.destroy()
       if (code === 0) resolve()
       else {
-        const why = printable(stderr.trim().split('\n')[0] || (signal ? `killed by ${signal}` : `exit status ${code}`), 200)
+        const why = printable(
+          stderr.trim().split('\n')[0] || (signal ? `killed by ${signal}` : `exit status ${code}`),
+          200,
+        )
         reject(new ConfigError(`The clipboard tool ${command} failed: ${why}.`, 'CLIPBOARD_FAILED'))
       }
     })

@@ -52,7 +52,10 @@ export abstract class BaseCommand extends Command {
       const reason = (error.message ?? '')
         .split('\n')
         .map((line) => line.replace(/^\s*›?\s*/, '').trim())
-        .filter((line) => line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with --help$/.test(line))
+        .filter(
+          (line) =>
+            line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with --help$/.test(line),
+        )
       const message = `${reason.join('; ').replace(/\.$/, '')}. See '${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help'.`
       writeError(new CliError(message, ExitCode.Usage, 'USAGE'), {json})
       process.exitCode = ExitCode.Usage

@@ -12,7 +12,8 @@ export function writeError(error: CliError, options: {json: boolean; stderr?: Te
   const stdout = options.stdout ?? process.stdout
   // The last line of defence: whatever put it in the message, no escape sequence reaches the terminal.
   const lines = [`Error: ${terminalSafe(error.message)}`]
-  for (const detail of error.details) if (detail.label) lines.push(`  ${detail.label}: ${terminalSafe(String(detail.value))}`)
+  for (const detail of error.details)
+    if (detail.label) lines.push(`  ${detail.label}: ${terminalSafe(String(detail.value))}`)
   stderr.write(`${lines.join('\n')}\n`)
   if (options.json) stdout.write(`${JSON.stringify({error: errorJson(error)}, null, 2)}\n`)
 }

@@ -6,19 +6,25 @@ import {readStdin} from './stdin.js'
 /** `config create` and `config edit`: the flow's own settings (FlowRegistration.options). */
 export const flowOptionFlags = {
   option: Flags.string({
-    description: "A setting of the profile's flow, NAME=VALUE (repeatable; NAME= clears it). Secret options go with --option-stdin.",
+    description:
+      "A setting of the profile's flow, NAME=VALUE (repeatable; NAME= clears it). Secret options go with --option-stdin.",
     helpValue: 'NAME=VALUE',
     multiple: true,
   }),
   'option-stdin': Flags.string({
-    description: "Read the value of this (secret) flow option from stdin: it goes to the secret store, never to profiles.json or argv.",
+    description:
+      'Read the value of this (secret) flow option from stdin: it goes to the secret store, never to profiles.json or argv.',
     exclusive: ['client-secret-stdin', 'certificate-password-stdin'],
     helpValue: 'NAME',
   }),
 }
 
 /** The options given as flags, checked against what the flow declares; a secret option must not come through argv. */
-export async function readFlowOptions(flags: {option?: string[]; 'option-stdin'?: string}, needs: FlowNeeds, flow: string): Promise<Record<string, string> | undefined> {
+export async function readFlowOptions(
+  flags: {option?: string[]; 'option-stdin'?: string},
+  needs: FlowNeeds,
+  flow: string,
+): Promise<Record<string, string> | undefined> {
   const options: Record<string, string> = {}
   for (const pair of flags.option ?? []) {
     const eq = pair.indexOf('=')
@@ -26,7 +32,9 @@ export async function readFlowOptions(flags: {option?: string[]; 'option-stdin'?
     const name = pair.slice(0, eq)
     const declared = needs.options.find((o) => o.name === name)
     if (declared?.secret) {
-      throw new UsageError(`The option '${name}' of the ${flow} flow is secret: pipe it in with --option-stdin ${name} (argv is visible to other processes).`)
+      throw new UsageError(
+        `The option '${name}' of the ${flow} flow is secret: pipe it in with --option-stdin ${name} (argv is visible to other processes).`,
+      )
     }
     options[name] = pair.slice(eq + 1)
   }

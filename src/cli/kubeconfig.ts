@@ -18,8 +18,21 @@ export interface KubeconfigUser {
   }
 }
 
-export function kubeconfigUser(options: {bin: string; profile: string; scopes: string[]; name?: string}): KubeconfigUser {
-  const args = ['get-token', '--profile', options.profile, ...options.scopes.flatMap((s) => ['--scope', s]), '--output-format', 'exec-credential', '--silent']
+export function kubeconfigUser(options: {
+  bin: string
+  profile: string
+  scopes: string[]
+  name?: string
+}): KubeconfigUser {
+  const args = [
+    'get-token',
+    '--profile',
+    options.profile,
+    ...options.scopes.flatMap((s) => ['--scope', s]),
+    '--output-format',
+    'exec-credential',
+    '--silent',
+  ]
   return {
     name: options.name ?? `entra-${options.profile}`,
     user: {

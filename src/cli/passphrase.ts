@@ -26,12 +26,19 @@ export interface PassphraseQuestion {
 export async function askPassphrase(question: PassphraseQuestion): Promise<string> {
   const {confirm, envName, message, minLength} = question
   if (!isInteractive()) {
-    throw new ConfigError(`A passphrase is needed and there is no terminal to ask for it; set ${envName}.`, 'NO_PASSPHRASE')
+    throw new ConfigError(
+      `A passphrase is needed and there is no terminal to ask for it; set ${envName}.`,
+      'NO_PASSPHRASE',
+    )
   }
   const {password} = await import('@inquirer/prompts')
   const io = {output: process.stderr}
   const validate = (value: string) =>
-    minLength !== undefined && value.length < minLength ? `Use at least ${minLength} characters` : value ? true : 'Enter the passphrase'
+    minLength !== undefined && value.length < minLength
+      ? `Use at least ${minLength} characters`
+      : value
+        ? true
+        : 'Enter the passphrase'
   for (;;) {
     const first = await password({mask: '*', message, validate}, io)
     if (!confirm) return first
@@ -41,20 +48,32 @@ export async function askPassphrase(question: PassphraseQuestion): Promise<strin
   }
 }
 
-
 /** The export passphrase: the variable for scripts, else asked twice on the terminal. Both obey one length rule. */
 export async function askExportPassphrase(): Promise<string> {
   const fromEnv = process.env[EXPORT_PASSPHRASE_ENV]
   if (fromEnv) {
-    if (fromEnv.length < MIN_NEW_PASSPHRASE) throw new UsageError(`${EXPORT_PASSPHRASE_ENV} is too short: use at least ${MIN_NEW_PASSPHRASE} characters.`)
+    if (fromEnv.length < MIN_NEW_PASSPHRASE)
+      throw new UsageError(`${EXPORT_PASSPHRASE_ENV} is too short: use at least ${MIN_NEW_PASSPHRASE} characters.`)
     return fromEnv
   }
-  return askPassphrase({confirm: true, envName: EXPORT_PASSPHRASE_ENV, message: 'Passphrase to encrypt the export', minLength: MIN_NEW_PASSPHRASE})
+  return askPassphrase({
+    confirm: true,
+    envName: EXPORT_PASSPHRASE_ENV,
+    message: 'Passphrase to encrypt the export',
+    minLength: MIN_NEW_PASSPHRASE,
+  })
 }
 
 /** The import passphrase: the variable, else asked once on the terminal (no length rule: the bundle already exists). */
 export async function askImportPassphrase(file: string): Promise<{passphrase: string; canRetry: boolean}> {
   const fromEnv = process.env[EXPORT_PASSPHRASE_ENV]
   if (fromEnv) return {canRetry: false, passphrase: fromEnv}
-  return {canRetry: true, passphrase: await askPassphrase({confirm: false, envName: EXPORT_PASSPHRASE_ENV, message: `Passphrase of ${resolve(file)}`})}
+  return {
+    canRetry: true,
+    passphrase: await askPassphrase({
+      confirm: false,
+      envName: EXPORT_PASSPHRASE_ENV,
+      message: `Passphrase of ${resolve(file)}`,
+    }),
+  }
 }

@@ -1,5 +1,15 @@
 import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
-import {authorityHost, CLOUDS, DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type Profile} from '../profile/model.js'
+import {
+  authorityHost,
+  CLOUDS,
+  DEFAULT_FLOW,
+  DEFAULT_REDIRECT_URI,
+  DEFAULT_SCOPE,
+  normalizeAuthority,
+  parseScopes,
+  validate,
+  type Profile,
+} from '../profile/model.js'
 import {applyProfileChanges, needsOf, userFlows, type ProfileChanges, type RuleContext} from '../profile/rules.js'
 import type {SecretStatus} from '../config/service.js'
 import {nameClash} from '../profile/store.js'
@@ -44,7 +54,10 @@ interface Menu {
 
 const row = (label: string, value: string) => `${label.padEnd(22)}${value}`
 const asValidator = (check: (v: string) => string | undefined) => (value: string) => check(value.trim()) ?? true
-const cloudName = (p: Profile) => (p.authority ? (Object.entries(CLOUDS).find(([, host]) => host === p.authority)?.[0] ?? p.authority) : (p.cloud ?? 'AzurePublic'))
+const cloudName = (p: Profile) =>
+  p.authority
+    ? (Object.entries(CLOUDS).find(([, host]) => host === p.authority)?.[0] ?? p.authority)
+    : (p.cloud ?? 'AzurePublic')
 const scopesOf = (p: Profile) => (p.scopes?.length ? p.scopes : [DEFAULT_SCOPE]).join(' ')
 
 /**
@@ -69,25 +82,44 @@ function menuPrompt(menu: Menu, p: Profile) {
   const {changes, ctx} = menu
   const pending = pendingLabels(changes)
   const isCert = p.authMethod === 'Certificate'
-  const secretState = (kind: SecretStatus['kind']) => (ctx.secrets.find((s) => s.kind === kind)?.stored ? 'stored' : 'not stored')
+  const secretState = (kind: SecretStatus['kind']) =>
+    ctx.secrets.find((s) => s.kind === kind)?.stored ? 'stored' : 'not stored'
   const name = ctx.profile.name
   return {
     choices: [
       {
-        description: isCert ? 'Switches the profile from its certificate to a client secret.' : 'Type the new secret; it is masked and goes straight to the secret store.',
-        name: row('Client secret', changes.clientSecret !== undefined ? '(new, unsaved)' : p.authMethod === 'ClientSecret' ? secretState('client-secret') : '-'),
+        description: isCert
+          ? 'Switches the profile from its certificate to a client secret.'
+          : 'Type the new secret; it is masked and goes straight to the secret store.',
+        name: row(
+          'Client secret',
+          changes.clientSecret !== undefined
+            ? '(new, unsaved)'
+            : p.authMethod === 'ClientSecret'
+              ? secretState('client-secret')
+              : '-',
+        ),
         short: 'Client secret',
         value: 'clientSecret' as const,
       },
       {
-        description: isCert ? 'Another certificate file (.pfx, .p12 or .pem with its key).' : 'Switches the profile from a client secret to a certificate.',
+        description: isCert
+          ? 'Another certificate file (.pfx, .p12 or .pem with its key).'
+          : 'Switches the profile from a client secret to a certificate.',
         name: row('Certificate', isCert ? String(p.certificatePath ?? '-') : '-'),
         short: 'Certificate',
         value: 'certificate' as const,
       },
       {
         disabled: isCert ? false : '(certificate profiles only)',
-        name: row('Certificate password', changes.certificatePassword !== undefined ? '(new, unsaved)' : isCert ? secretState('certificate-password') : '-'),
+        name: row(
+          'Certificate password',
+          changes.certificatePassword !== undefined
+            ? '(new, unsaved)'
+            : isCert
+              ? secretState('certificate-password')
+              : '-',
+        ),
         short: 'Certificate password',
         value: 'certificatePassword' as const,
       },
@@ -95,17 +127,28 @@ function menuPrompt(menu: Menu, p: Profile) {
       {name: row('Client ID', p.clientId), short: 'Client ID', value: 'clientId' as const},
       {name: row('Scopes', scopesOf(p)), short: 'Scopes', value: 'scopes' as const},
       {name: row('Default flow', p.defaultFlow ?? DEFAULT_FLOW), short: 'Default flow', value: 'flow' as const},
-      {name: row('Redirect URI', p.redirectUri ?? DEFAULT_REDIRECT_URI), short: 'Redirect URI', value: 'redirectUri' as const},
+      {
+        name: row('Redirect URI', p.redirectUri ?? DEFAULT_REDIRECT_URI),
+        short: 'Redirect URI',
+        value: 'redirectUri' as const,
+      },
       {name: row('Authority / cloud', cloudName(p)), short: 'Authority / cloud', value: 'authority' as const},
       {name: row('Rename', p.name), short: 'Rename', value: 'rename' as const},
       ...flowOptionsRow(menu, p),
       new menu.prompts.Separator(),
-      {description: pending.length ? `Save: ${pending.join(', ')}` : 'Nothing to save yet.', name: 'Save and exit', value: 'save' as const},
+      {
+        description: pending.length ? `Save: ${pending.join(', ')}` : 'Nothing to save yet.',
+        name: 'Save and exit',
+        value: 'save' as const,
+      },
       {description: 'Leave the profile as it was.', name: 'Quit without saving', value: 'quit' as const},
     ],
     default: pending.length > 0 ? ('save' as const) : undefined,
     loop: false,
-    message: pending.length > 0 ? `Edit '${name}' (unsaved: ${pending.join(', ')})` : `What do you want to change in '${name}'?`,
+    message:
+      pending.length > 0
+        ? `Edit '${name}' (unsaved: ${pending.join(', ')})`
+        : `What do you want to change in '${name}'?`,
     pageSize: 14,
   }
 }
@@ -114,7 +157,8 @@ function pendingLabels(changes: ProfileChanges): string[] {
   const labels: string[] = []
   if (changes.clientSecret !== undefined) labels.push('client secret')
   if (changes.certificatePath !== undefined) labels.push('certificate')
-  if (changes.certificatePassword !== undefined && changes.certificatePath === undefined) labels.push('certificate password')
+  if (changes.certificatePassword !== undefined && changes.certificatePath === undefined)
+    labels.push('certificate password')
   if (changes.tenantId !== undefined) labels.push('tenant')
   if (changes.clientId !== undefined) labels.push('client id')
   if (changes.scopes !== undefined) labels.push('scopes')
@@ -131,10 +175,18 @@ function flowOptionsRow(menu: Menu, p: Profile) {
   const options = needsOf(menu.ctx.rules, p.defaultFlow ?? DEFAULT_FLOW).options
   if (options.length === 0) return []
   const shown = options.map((o) => {
-    if (o.secret) return `${o.name}=${menu.changes.options?.[o.name] !== undefined ? '(new, unsaved)' : menu.ctx.secrets.some((s) => s.kind === `option:${o.name}` && s.stored) ? 'stored' : '-'}`
+    if (o.secret)
+      return `${o.name}=${menu.changes.options?.[o.name] !== undefined ? '(new, unsaved)' : menu.ctx.secrets.some((s) => s.kind === `option:${o.name}` && s.stored) ? 'stored' : '-'}`
     return `${o.name}=${p.flowOptions?.[o.name] ?? '-'}`
   })
-  return [{description: "Settings of the profile's flow, one after another.", name: row('Flow options', shown.join(' ')), short: 'Flow options', value: 'options' as const}]
+  return [
+    {
+      description: "Settings of the profile's flow, one after another.",
+      name: row('Flow options', shown.join(' ')),
+      short: 'Flow options',
+      value: 'options' as const,
+    },
+  ]
 }
 
 /** Each option of the flow in turn: Enter keeps the value; secret ones are typed masked. */
@@ -142,14 +194,23 @@ const askOptions: Handler = async ({changes, ctx, io, prompts}, p) => {
   const options = {...changes.options}
   for (const option of needsOf(ctx.rules, p.defaultFlow ?? DEFAULT_FLOW).options) {
     const message = `${option.description} (${option.name}; Enter keeps it)`
-    const value = option.secret ? await prompts.password({mask: '*', message}, io) : (await prompts.input({default: p.flowOptions?.[option.name], message}, io)).trim()
+    const value = option.secret
+      ? await prompts.password({mask: '*', message}, io)
+      : (await prompts.input({default: p.flowOptions?.[option.name], message}, io)).trim()
     if (value && value !== p.flowOptions?.[option.name]) options[option.name] = value
   }
   if (Object.keys(options).length > 0) changes.options = options
 }
 
 const askClientSecret: Handler = async ({changes, io, prompts}) => {
-  changes.clientSecret = await prompts.password({mask: '*', message: 'New client secret', validate: (v) => (v ? true : 'Enter the secret value (Ctrl-C to cancel)')}, io)
+  changes.clientSecret = await prompts.password(
+    {
+      mask: '*',
+      message: 'New client secret',
+      validate: (v) => (v ? true : 'Enter the secret value (Ctrl-C to cancel)'),
+    },
+    io,
+  )
   delete changes.certificatePath
   delete changes.certificatePassword
 }
@@ -157,7 +218,14 @@ const askClientSecret: Handler = async ({changes, io, prompts}) => {
 const askCertificate: Handler = async ({changes, ctx, io, prompts}, p) => {
   const isCert = p.authMethod === 'Certificate'
   const path = (
-    await prompts.input({default: isCert ? String(p.certificatePath ?? '') : undefined, message: 'Certificate file (.pfx, .p12 or .pem with its key)', validate: readableFile}, io)
+    await prompts.input(
+      {
+        default: isCert ? String(p.certificatePath ?? '') : undefined,
+        message: 'Certificate file (.pfx, .p12 or .pem with its key)',
+        validate: readableFile,
+      },
+      io,
+    )
   ).trim()
   changes.certificatePassword = await askCertificatePassword({ctx, io, prompts}, path)
   changes.certificatePath = path
@@ -169,16 +237,31 @@ const askNewCertificatePassword: Handler = async ({changes, ctx, io, prompts}, p
 }
 
 function askCertificatePassword({ctx, io, prompts}: Omit<Menu, 'changes'>, path: string): Promise<string> {
-  return prompts.password({mask: '*', message: 'Certificate password (empty if none)', validate: (v) => certificateOpens(ctx, path, v)}, io)
+  return prompts.password(
+    {mask: '*', message: 'Certificate password (empty if none)', validate: (v) => certificateOpens(ctx, path, v)},
+    io,
+  )
 }
 
 const askTenant: Handler = async ({changes, ctx, io, prompts}, p) => {
-  const value = (await prompts.input({default: p.tenantId, message: 'Directory (tenant) ID or domain', validate: asValidator(validate.tenantId)}, io)).trim()
+  const value = (
+    await prompts.input(
+      {default: p.tenantId, message: 'Directory (tenant) ID or domain', validate: asValidator(validate.tenantId)},
+      io,
+    )
+  ).trim()
   changes.tenantId = value === ctx.profile.tenantId ? undefined : value
 }
 
 const askClientId: Handler = async ({changes, ctx, io, prompts}, p) => {
-  const value = (await prompts.input({default: p.clientId, message: 'Application (client) ID', validate: asValidator(validate.clientId)}, io)).trim().toLowerCase()
+  const value = (
+    await prompts.input(
+      {default: p.clientId, message: 'Application (client) ID', validate: asValidator(validate.clientId)},
+      io,
+    )
+  )
+    .trim()
+    .toLowerCase()
   changes.clientId = value === ctx.profile.clientId ? undefined : value
 }
 
@@ -187,7 +270,10 @@ const askScopes: Handler = async ({changes, io, prompts}, p) => {
     {
       default: scopesOf(p),
       message: 'Scope(s), space-separated',
-      validate: (v) => parseScopes(v).map((s) => validate.scope(s)).find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
+      validate: (v) =>
+        parseScopes(v)
+          .map((s) => validate.scope(s))
+          .find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
     },
     io,
   )
@@ -197,16 +283,36 @@ const askScopes: Handler = async ({changes, io, prompts}, p) => {
 const askFlow: Handler = async ({changes, ctx, io, prompts}, p) => {
   // A profile without a credential can only use a flow that signs a user in.
   const flows = p.authMethod === 'None' ? userFlows(ctx.rules) : ctx.rules.flows
-  changes.flow = await prompts.select({choices: flows.map((value) => ({value})), default: p.defaultFlow ?? DEFAULT_FLOW, message: 'Default flow', pageSize: 10}, io)
+  changes.flow = await prompts.select(
+    {
+      choices: flows.map((value) => ({value})),
+      default: p.defaultFlow ?? DEFAULT_FLOW,
+      message: 'Default flow',
+      pageSize: 10,
+    },
+    io,
+  )
 }
 
 const askRedirectUri: Handler = async ({changes, io, prompts}, p) => {
-  changes.redirectUri = (await prompts.input({default: p.redirectUri ?? DEFAULT_REDIRECT_URI, message: 'Redirect URI', validate: asValidator(validate.redirectUri)}, io)).trim()
+  changes.redirectUri = (
+    await prompts.input(
+      {
+        default: p.redirectUri ?? DEFAULT_REDIRECT_URI,
+        message: 'Redirect URI',
+        validate: asValidator(validate.redirectUri),
+      },
+      io,
+    )
+  ).trim()
 }
 
 const askAuthority: Handler = async ({changes, io, prompts}, p) => {
   const current = cloudName(p)
-  const cloud = await prompts.select({choices: CLOUD_CHOICES, default: current in CLOUDS ? current : CUSTOM_AUTHORITY, message: 'Authority / cloud'}, io)
+  const cloud = await prompts.select(
+    {choices: CLOUD_CHOICES, default: current in CLOUDS ? current : CUSTOM_AUTHORITY, message: 'Authority / cloud'},
+    io,
+  )
   delete changes.authority
   delete changes.cloud
   if (cloud !== CUSTOM_AUTHORITY) {

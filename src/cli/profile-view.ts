@@ -9,7 +9,9 @@ export function profileSummary(profile: Profile, secrets?: SecretStatus[]) {
     defaultFlow: profile.defaultFlow ?? DEFAULT_FLOW,
     redirectUri: profile.redirectUri ?? DEFAULT_REDIRECT_URI,
     scopes: profile.scopes?.length ? profile.scopes : [DEFAULT_SCOPE],
-    ...(secrets ? {secrets: Object.fromEntries(secrets.map((s) => [s.kind, s.stored ? `stored in ${s.location}` : 'not stored']))} : {}),
+    ...(secrets
+      ? {secrets: Object.fromEntries(secrets.map((s) => [s.kind, s.stored ? `stored in ${s.location}` : 'not stored']))}
+      : {}),
   }
 }
 

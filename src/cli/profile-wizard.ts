@@ -1,5 +1,13 @@
 import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
-import {DEFAULT_FLOW, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, normalizeAuthority, parseScopes, validate, type AuthMethod} from '../profile/model.js'
+import {
+  DEFAULT_FLOW,
+  DEFAULT_REDIRECT_URI,
+  DEFAULT_SCOPE,
+  normalizeAuthority,
+  parseScopes,
+  validate,
+  type AuthMethod,
+} from '../profile/model.js'
 import type {ProfileInput} from '../config/service.js'
 import {nameClash} from '../profile/store.js'
 import {canonicalName} from '../extensions/registry.js'
@@ -16,7 +24,6 @@ export interface WizardContext {
   /** Every id came as a flag: ask only for the credential (method, secret, certificate), nothing else. */
   credentialOnly?: boolean
 }
-
 
 /**
  * The questions `config create` asks on a terminal for whatever the flags left out. Each answer is validated where
@@ -49,7 +56,13 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
   const askId = async (use: FieldUse, message: string, check: (v: string) => string | undefined) => {
     if (use === 'unused') return undefined
     const optional = use === 'optional'
-    const answer = await input({message: optional ? `${message} (optional)` : message, validate: (v) => (optional && !v.trim()) || (check(v.trim()) ?? true)}, io)
+    const answer = await input(
+      {
+        message: optional ? `${message} (optional)` : message,
+        validate: (v) => (optional && !v.trim()) || (check(v.trim()) ?? true),
+      },
+      io,
+    )
     return answer.trim() || undefined
   }
   const tenantId = known.tenantId ?? (await askId(needs.tenant, 'Directory (tenant) ID or domain', validate.tenantId))
@@ -67,7 +80,13 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
     )
     if (cloud === CUSTOM_AUTHORITY) {
       answers.authority = (
-        await input({message: 'Authority URL (https://host or https://host/<tenant>)', validate: (v) => normalizeAuthority(v.trim(), tenantId ?? '').error ?? true}, io)
+        await input(
+          {
+            message: 'Authority URL (https://host or https://host/<tenant>)',
+            validate: (v) => normalizeAuthority(v.trim(), tenantId ?? '').error ?? true,
+          },
+          io,
+        )
       ).trim()
     } else if (cloud !== 'AzurePublic') {
       answers.cloud = cloud
@@ -82,7 +101,11 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
       {
         choices: [
           {description: 'A client secret from the app registration', name: 'Client secret', value: 'ClientSecret'},
-          {description: 'A certificate (.pfx/.p12, or .pem with its key) uploaded to the app registration', name: 'Certificate', value: 'Certificate'},
+          {
+            description: 'A certificate (.pfx/.p12, or .pem with its key) uploaded to the app registration',
+            name: 'Certificate',
+            value: 'Certificate',
+          },
           {
             description: 'No credential: a person signs in (public client)',
             disabled: signInFlows.length === 0 ? '(no sign-in flow installed)' : false,
@@ -98,7 +121,10 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
   answers.authMethod = authMethod
 
   if (authMethod === 'ClientSecret' && !known.clientSecret) {
-    answers.clientSecret = await password({mask: '*', message: 'Client secret', validate: (v) => (v ? true : 'Enter the secret value (Ctrl-C to cancel)')}, io)
+    answers.clientSecret = await password(
+      {mask: '*', message: 'Client secret', validate: (v) => (v ? true : 'Enter the secret value (Ctrl-C to cancel)')},
+      io,
+    )
   }
   if (authMethod === 'Certificate') {
     const path =
@@ -125,7 +151,12 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
       // Ask for a password only when the file needs one.
       if (!(await opens(undefined))) {
         answers.certificatePassword = await password(
-          {mask: '*', message: 'Certificate password', validate: async (v) => ((await opens(v)) ? true : 'That password does not open the certificate; try again (Ctrl-C to cancel)')},
+          {
+            mask: '*',
+            message: 'Certificate password',
+            validate: async (v) =>
+              (await opens(v)) ? true : 'That password does not open the certificate; try again (Ctrl-C to cancel)',
+          },
           io,
         )
       }
@@ -138,7 +169,15 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
     answers.flow =
       flows.length === 1
         ? flows[0]
-        : await select({choices: flows.map((value) => ({value})), default: flows.includes(preferred) ? preferred : flows[0], message: 'Default flow', pageSize: 10}, io)
+        : await select(
+            {
+              choices: flows.map((value) => ({value})),
+              default: flows.includes(preferred) ? preferred : flows[0],
+              message: 'Default flow',
+              pageSize: 10,
+            },
+            io,
+          )
   }
 
   // The flow's own settings: every declared option the flags left out (secret ones masked, optional ones may stay empty).
@@ -147,7 +186,9 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
     if (options[option.name] !== undefined) continue
     const message = `${option.description} (${option.name}${option.required ? '' : ', optional'})`
     const validateOption = (v: string) => (v || !option.required ? true : 'This option is required (Ctrl-C to cancel)')
-    const value = option.secret ? await password({mask: '*', message, validate: validateOption}, io) : (await input({message, validate: (v) => validateOption(v.trim())}, io)).trim()
+    const value = option.secret
+      ? await password({mask: '*', message, validate: validateOption}, io)
+      : (await input({message, validate: (v) => validateOption(v.trim())}, io)).trim()
     if (value) options[option.name] = value
   }
   if (Object.keys(options).length > 0) answers.options = options
@@ -157,15 +198,28 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
       {
         default: DEFAULT_SCOPE,
         message: 'Scope(s), space-separated',
-        validate: (v) => parseScopes(v).map((s) => validate.scope(s)).find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
+        validate: (v) =>
+          parseScopes(v)
+            .map((s) => validate.scope(s))
+            .find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
       },
       io,
     )
     answers.scopes = parseScopes(scope)
   }
 
-  if (!ctx.credentialOnly && !known.redirectUri && answers.flow && canonicalName(answers.flow) === 'authorizationcode') {
-    answers.redirectUri = (await input({default: DEFAULT_REDIRECT_URI, message: 'Redirect URI', validate: asValidator(validate.redirectUri)}, io)).trim()
+  if (
+    !ctx.credentialOnly &&
+    !known.redirectUri &&
+    answers.flow &&
+    canonicalName(answers.flow) === 'authorizationcode'
+  ) {
+    answers.redirectUri = (
+      await input(
+        {default: DEFAULT_REDIRECT_URI, message: 'Redirect URI', validate: asValidator(validate.redirectUri)},
+        io,
+      )
+    ).trim()
   }
   return answers
 }

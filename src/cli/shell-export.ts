@@ -3,7 +3,10 @@ export const SHELLS = ['bash', 'zsh', 'sh', 'fish', 'pwsh'] as const
 export type Shell = (typeof SHELLS)[number]
 
 /** The shell the user runs, from $SHELL (PowerShell on Windows, where $SHELL is usually unset); bash when unknown. */
-export function defaultShell(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Shell {
+export function defaultShell(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): Shell {
   const name = (env.SHELL?.split(/[\\/]/).pop() ?? '').replace(/\.exe$/i, '').toLowerCase()
   if (name === 'fish' || name === 'zsh' || name === 'bash') return name
   if (name === 'pwsh' || name === 'powershell') return 'pwsh'

@@ -34,7 +34,8 @@ export function commandLineTokenWarning(sources: TokenSources, command: string):
  */
 export const MAX_INPUT_BYTES = 1024 * 1024
 
-const tooLarge = (where: string) => new TokenUnreadableError(`${capitalize(where)} holds more than ${MAX_INPUT_BYTES / 1024} KiB; that is not a token.`)
+const tooLarge = (where: string) =>
+  new TokenUnreadableError(`${capitalize(where)} holds more than ${MAX_INPUT_BYTES / 1024} KiB; that is not a token.`)
 
 /**
  * The bare token out of what people actually paste: surrounding whitespace, a byte-order mark, quotes, a leading
@@ -76,12 +77,17 @@ export function tokenFromBytes(bytes: Uint8Array, where: string): string {
  */
 export async function readToken(sources: TokenSources, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
   const given = [sources.argument, sources.token, sources.file].filter((s) => s !== undefined)
-  if (given.length > 1) throw new UsageError('Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.')
-  if (sources.argument !== undefined && sources.argument !== '-') return normalizeToken(sources.argument, 'the token argument')
+  if (given.length > 1)
+    throw new UsageError('Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.')
+  if (sources.argument !== undefined && sources.argument !== '-')
+    return normalizeToken(sources.argument, 'the token argument')
   if (sources.token !== undefined && sources.token !== '-') return normalizeToken(sources.token, 'the -t value')
-  if (sources.file !== undefined && sources.file !== '-') return tokenFromBytes(await readFileCapped(sources.file), `file ${printable(sources.file, 200)}`)
+  if (sources.file !== undefined && sources.file !== '-')
+    return tokenFromBytes(await readFileCapped(sources.file), `file ${printable(sources.file, 200)}`)
   if (stdin.isTTY) {
-    throw new UsageError(`No token given: pass it as an argument, with -t TOKEN or -f FILE, or pipe it in (e.g. ${BIN} get-token -p NAME --silent | ${BIN} inspect).`)
+    throw new UsageError(
+      `No token given: pass it as an argument, with -t TOKEN or -f FILE, or pipe it in (e.g. ${BIN} get-token -p NAME --silent | ${BIN} inspect).`,
+    )
   }
   return tokenFromBytes(await readStreamCapped(stdin, 'stdin'), 'stdin')
 }

@@ -21,7 +21,10 @@ export function renderWhoami(report: WhoamiReport, bin: string, now = new Date()
     if (report.accounts.length === 0) row('Account', 'none (app-only tokens)')
     for (const account of report.accounts) {
       const who = account.username ? printable(account.username) : `home account ${printable(account.homeAccountId)}`
-      const notes = [account.lastUsed ? 'last used' : undefined, account.refreshToken ? 'refresh token: yes' : 'refresh token: no'].filter(Boolean)
+      const notes = [
+        account.lastUsed ? 'last used' : undefined,
+        account.refreshToken ? 'refresh token: yes' : 'refresh token: no',
+      ].filter(Boolean)
       row('Account', `${who}${account.name ? ` (${printable(account.name)})` : ''}; ${notes.join(', ')}`)
     }
     if (report.tokens.length === 0) row('Token', 'none cached')
@@ -31,7 +34,10 @@ export function renderWhoami(report: WhoamiReport, bin: string, now = new Date()
     }
   }
   const width = Math.max(...lines.map(([label]) => label.length)) + 2
-  return [`Profile '${report.profile}'`, ...lines.map(([label, value]) => `  ${`${label}:`.padEnd(width)}${value}`)].join('\n')
+  return [
+    `Profile '${report.profile}'`,
+    ...lines.map(([label, value]) => `  ${`${label}:`.padEnd(width)}${value}`),
+  ].join('\n')
 }
 
 function tokenLine(token: WhoamiToken, now: Date): string {
@@ -43,7 +49,10 @@ function tokenLine(token: WhoamiToken, now: Date): string {
 
 function permissionsLine(token: WhoamiToken): string {
   if (!token.readable) return 'unknown: the token is opaque or encrypted, only its API can read it'
-  const parts = [token.roles.length > 0 ? `roles ${printable(token.roles.join(', '), 300)}` : undefined, token.scp.length > 0 ? `scp ${printable(token.scp.join(' '), 300)}` : undefined]
+  const parts = [
+    token.roles.length > 0 ? `roles ${printable(token.roles.join(', '), 300)}` : undefined,
+    token.scp.length > 0 ? `scp ${printable(token.scp.join(' '), 300)}` : undefined,
+  ]
   const found = parts.filter(Boolean)
   return found.length > 0 ? found.join('; ') : NO_PERMISSIONS
 }

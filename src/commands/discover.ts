@@ -22,18 +22,33 @@ One line on stderr says which and when. (At a terminal, -t TOKEN also draws a wa
   static override examples = [
     {command: '<%= config.bin %> discover -f token.txt', description: 'Is the saved token good for 5 more minutes?'},
     {
-      command: 'if ! <%= config.bin %> discover -f token.txt 2>/dev/null; then <%= config.bin %> get-token -p myapp --silent -o token.txt; fi; TOKEN=$(cat token.txt)',
+      command:
+        'if ! <%= config.bin %> discover -f token.txt 2>/dev/null; then <%= config.bin %> get-token -p myapp --silent -o token.txt; fi; TOKEN=$(cat token.txt)',
       description: 'Reuse a saved token until it is about to expire',
     },
-    {command: '<%= config.bin %> discover -f token.txt --min-valid 30m', description: 'Will it outlast a 30-minute job?'},
-    {command: 'echo "$TOKEN" | <%= config.bin %> discover --json | jq .secondsLeft', description: 'Seconds left, as JSON'},
+    {
+      command: '<%= config.bin %> discover -f token.txt --min-valid 30m',
+      description: 'Will it outlast a 30-minute job?',
+    },
+    {
+      command: 'echo "$TOKEN" | <%= config.bin %> discover --json | jq .secondsLeft',
+      description: 'Seconds left, as JSON',
+    },
   ]
 
   static override flags = {
     file: Flags.string({char: 'f', description: "Read the token from this file ('-' for stdin).", helpValue: 'FILE'}),
     json: Flags.boolean({description: 'Also print {valid, expiresOn, secondsLeft, reason} on stdout.'}),
-    'min-valid': Flags.string({default: '5m', description: 'How long the token must stay valid to count as valid: seconds or a duration such as 90s, 5m, 1h.', helpValue: 'DURATION'}),
-    token: Flags.string({char: 't', description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' for stdin.", helpValue: 'TOKEN'}),
+    'min-valid': Flags.string({
+      default: '5m',
+      description: 'How long the token must stay valid to count as valid: seconds or a duration such as 90s, 5m, 1h.',
+      helpValue: 'DURATION',
+    }),
+    token: Flags.string({
+      char: 't',
+      description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' for stdin.",
+      helpValue: 'TOKEN',
+    }),
   }
 
   async run(): Promise<void> {

@@ -17,24 +17,41 @@ export default class Env extends BaseCommand {
 The token goes to stdout because you asked for it there: load it with eval rather than printing it on the screen. To hand a token to one command only, 'exec' keeps it out of your shell altogether.`
 
   static override examples = [
-    {command: 'eval "$(<%= config.bin %> env -p myapp)"', description: 'bash, zsh: ACCESS_TOKEN for the rest of the session'},
+    {
+      command: 'eval "$(<%= config.bin %> env -p myapp)"',
+      description: 'bash, zsh: ACCESS_TOKEN for the rest of the session',
+    },
     {command: '<%= config.bin %> env -p myapp --shell fish | source', description: 'fish'},
     {command: '<%= config.bin %> env -p myapp --shell pwsh | Invoke-Expression', description: 'PowerShell'},
     {command: 'eval "$(<%= config.bin %> env -p myapp --env-name GRAPH_TOKEN)"', description: 'Another variable name'},
   ]
 
   static override flags = {
-    account: Flags.string({description: 'Account (UPN) to use when the profile has signed in several; default: the last used.'}),
-    'env-name': Flags.string({default: DEFAULT_TOKEN_VARIABLE, description: 'Name of the variable to set.', helpValue: 'NAME'}),
+    account: Flags.string({
+      description: 'Account (UPN) to use when the profile has signed in several; default: the last used.',
+    }),
+    'env-name': Flags.string({
+      default: DEFAULT_TOKEN_VARIABLE,
+      description: 'Name of the variable to set.',
+      helpValue: 'NAME',
+    }),
     flow: Flags.string({char: 'f', description: "Flow to use instead of the profile's.", helpValue: 'FLOW'}),
-    profile: Flags.string({char: 'p', description: 'Profile to use (see: <%= config.bin %> config list).', required: true}),
+    profile: Flags.string({
+      char: 'p',
+      description: 'Profile to use (see: <%= config.bin %> config list).',
+      required: true,
+    }),
     scope: Flags.string({
       char: 's',
-      description: "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
+      description:
+        "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
       multiple: true,
     }),
     shell: Flags.string({description: 'Shell to quote for; default: from $SHELL.', options: [...SHELLS]}),
-    timeout: Flags.string({description: 'Give up after this long: seconds or a duration such as 90s, 5m.', helpValue: 'DURATION'}),
+    timeout: Flags.string({
+      description: 'Give up after this long: seconds or a duration such as 90s, 5m.',
+      helpValue: 'DURATION',
+    }),
   }
 
   async run(): Promise<void> {
@@ -42,7 +59,13 @@ The token goes to stdout because you asked for it there: load it with eval rathe
     const name = checkVariableName(flags['env-name'], '--env-name')
     const shell = (flags.shell as Shell | undefined) ?? defaultShell()
     const reporter = createReporter({silent: true})
-    const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
+    const service = new TokenService({
+      home: this.home,
+      hooks: this.hooks,
+      interrupt: this.interrupt,
+      prompt: terminalPrompts(),
+      reporter,
+    })
     const {result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,
@@ -51,7 +74,9 @@ The token goes to stdout because you asked for it there: load it with eval rathe
       timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
     })
     if (process.stdout.isTTY) {
-      process.stderr.write(`To set it in this shell instead of showing it: ${evalHint(shell, `${this.config.bin} env -p ${flags.profile}`)}\n`)
+      process.stderr.write(
+        `To set it in this shell instead of showing it: ${evalHint(shell, `${this.config.bin} env -p ${flags.profile}`)}\n`,
+      )
     }
     await writeStdout(`${exportLine(shell, name, result.accessToken)}\n`, 'the token')
   }

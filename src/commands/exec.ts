@@ -20,29 +20,50 @@ Only what you must act on (a device code, a sign-in URL, a passphrase prompt) an
 
   static override examples = [
     {
-      command: '<%= config.bin %> exec -p myapp -- sh -c \'printf "Authorization: Bearer %s" "$ACCESS_TOKEN" | curl -sf -H @- https://graph.microsoft.com/v1.0/organization\'',
+      command:
+        '<%= config.bin %> exec -p myapp -- sh -c \'printf "Authorization: Bearer %s" "$ACCESS_TOKEN" | curl -sf -H @- https://graph.microsoft.com/v1.0/organization\'',
       description: "Call an API; curl reads the header from stdin, so the token is in no process's arguments",
     },
-    {command: '<%= config.bin %> exec -p myapp --env-name TF_VAR_token -- terraform plan', description: 'Hand the token to a tool that reads another variable'},
-    {command: '<%= config.bin %> exec -p me -s api://my-api/.default -- ./deploy.sh', description: 'A token for another API, for a whole script'},
+    {
+      command: '<%= config.bin %> exec -p myapp --env-name TF_VAR_token -- terraform plan',
+      description: 'Hand the token to a tool that reads another variable',
+    },
+    {
+      command: '<%= config.bin %> exec -p me -s api://my-api/.default -- ./deploy.sh',
+      description: 'A token for another API, for a whole script',
+    },
   ]
 
   static override flags = {
-    account: Flags.string({description: 'Account (UPN) to use when the profile has signed in several; default: the last used.'}),
-    'env-name': Flags.string({default: DEFAULT_TOKEN_VARIABLE, description: 'Name of the environment variable that carries the token.', helpValue: 'NAME'}),
+    account: Flags.string({
+      description: 'Account (UPN) to use when the profile has signed in several; default: the last used.',
+    }),
+    'env-name': Flags.string({
+      default: DEFAULT_TOKEN_VARIABLE,
+      description: 'Name of the environment variable that carries the token.',
+      helpValue: 'NAME',
+    }),
     flow: Flags.string({char: 'f', description: "Flow to use instead of the profile's.", helpValue: 'FLOW'}),
     'keep-env': Flags.string({
       description: "Pass this secret of the CLI's own on to the command after all (repeatable).",
       multiple: true,
       options: [...CLI_SECRET_VARIABLES],
     }),
-    profile: Flags.string({char: 'p', description: 'Profile to use (see: <%= config.bin %> config list).', required: true}),
+    profile: Flags.string({
+      char: 'p',
+      description: 'Profile to use (see: <%= config.bin %> config list).',
+      required: true,
+    }),
     scope: Flags.string({
       char: 's',
-      description: "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
+      description:
+        "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
       multiple: true,
     }),
-    timeout: Flags.string({description: 'Give up getting the token after this long (the command itself is not timed).', helpValue: 'DURATION'}),
+    timeout: Flags.string({
+      description: 'Give up getting the token after this long (the command itself is not timed).',
+      helpValue: 'DURATION',
+    }),
   }
 
   // Everything after `--` is the command; it is split off before oclif parses (see run).
@@ -53,15 +74,24 @@ Only what you must act on (a device code, a sign-in URL, a passphrase prompt) an
   async run(): Promise<void> {
     const dashes = this.argv.indexOf('--')
     if (dashes === -1 || dashes === this.argv.length - 1) {
-      throw new UsageError(`Name the command after --, e.g. ${this.config.bin} exec -p PROFILE -- sh -c 'echo "$ACCESS_TOKEN" | wc -c'.`)
+      throw new UsageError(
+        `Name the command after --, e.g. ${this.config.bin} exec -p PROFILE -- sh -c 'echo "$ACCESS_TOKEN" | wc -c'.`,
+      )
     }
     const [command, ...args] = this.argv.slice(dashes + 1)
     // Only the part before `--` is ours: the command's own flags, and words that look like ours, go to it untouched.
     const {argv: extra, flags} = await this.parse(Exec, this.argv.slice(0, dashes))
-    if (extra.length > 0) throw new UsageError(`Unexpected '${String(extra[0])}' before --: the command and its arguments go after --.`)
+    if (extra.length > 0)
+      throw new UsageError(`Unexpected '${String(extra[0])}' before --: the command and its arguments go after --.`)
     const name = checkVariableName(flags['env-name'], '--env-name')
     const reporter = createReporter({silent: true})
-    const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
+    const service = new TokenService({
+      home: this.home,
+      hooks: this.hooks,
+      interrupt: this.interrupt,
+      prompt: terminalPrompts(),
+      reporter,
+    })
     const {result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,

@@ -24,7 +24,13 @@ export default class Flows extends BaseCommand {
       name: r?.name ?? info.id,
       plugin: info.plugin,
       ...(r
-        ? {interactive: r.interactive, kind: r.kind, summary: r.summary, supportsRefresh: r.supportsRefresh, ...neededBy(r)}
+        ? {
+            interactive: r.interactive,
+            kind: r.kind,
+            summary: r.summary,
+            supportsRefresh: r.supportsRefresh,
+            ...neededBy(r),
+          }
         : {problem}),
       ...(info.shadowed.length > 0 ? {ignoredPlugins: info.shadowed} : {}),
     }))
@@ -32,7 +38,12 @@ export default class Flows extends BaseCommand {
       await writeStdout(JSON.stringify(rows, null, 2) + '\n', 'the flow list')
       return
     }
-    const table = rows.map((r) => [r.name, 'kind' in r ? r.kind : '-', r.builtin ? 'built-in' : r.plugin, 'summary' in r ? r.summary : `broken: ${r.problem}`])
+    const table = rows.map((r) => [
+      r.name,
+      'kind' in r ? r.kind : '-',
+      r.builtin ? 'built-in' : r.plugin,
+      'summary' in r ? r.summary : `broken: ${r.problem}`,
+    ])
     await writeStdout(renderTable(['FLOW', 'TOKENS', 'PLUGIN', 'SUMMARY'], table), 'the flow list')
     for (const {info} of all) for (const line of shadowWarnings(info)) process.stderr.write(`Warning: ${line}\n`)
   }

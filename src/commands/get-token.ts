@@ -19,11 +19,23 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(<%=
   static override examples = [
     {command: '<%= config.bin %> get-token -p myapp', description: 'Print a token for profile myapp'},
     {command: 'TOKEN=$(<%= config.bin %> get-token -p myapp --silent)', description: 'Capture the token in a script'},
-    {command: '<%= config.bin %> get-token -p myapp --scope "api://my-api/.default"', description: 'Token for another API'},
-    {command: '<%= config.bin %> get-token -p myapp --json', description: 'JSON with accessToken, expiresOn, tokenType, scopes'},
+    {
+      command: '<%= config.bin %> get-token -p myapp --scope "api://my-api/.default"',
+      description: 'Token for another API',
+    },
+    {
+      command: '<%= config.bin %> get-token -p myapp --json',
+      description: 'JSON with accessToken, expiresOn, tokenType, scopes',
+    },
     {command: '<%= config.bin %> get-token -p myapp -o token.txt', description: 'Save the token to a file (mode 0600)'},
-    {command: '<%= config.bin %> get-token -p myapp --clipboard', description: 'Copy the token to the clipboard (OSC 52 over SSH)'},
-    {command: '<%= config.bin %> get-token -p me -f DeviceCode', description: 'Sign in with a device code on a headless machine'},
+    {
+      command: '<%= config.bin %> get-token -p myapp --clipboard',
+      description: 'Copy the token to the clipboard (OSC 52 over SSH)',
+    },
+    {
+      command: '<%= config.bin %> get-token -p me -f DeviceCode',
+      description: 'Sign in with a device code on a headless machine',
+    },
   ]
 
   static override flags = {
@@ -34,7 +46,8 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(<%=
     }),
     flow: Flags.string({
       char: 'f',
-      description: "Flow to use instead of the profile's: ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds ('<%= config.bin %> flows' lists what is installed).",
+      description:
+        "Flow to use instead of the profile's: ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or one a plugin adds ('<%= config.bin %> flows' lists what is installed).",
       helpValue: 'FLOW',
     }),
     clipboard: Flags.boolean({
@@ -43,17 +56,28 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(<%=
       exclusive: ['output', 'json', 'output-format'],
     }),
     force: Flags.boolean({description: 'Skip the cache and get a new token from the identity provider.'}),
-    'login-hint': Flags.string({description: 'Pre-fill this account (UPN) on the sign-in page; a cached token of this account is used if there is one (but anyone may sign in, unlike --account).'}),
+    'login-hint': Flags.string({
+      description:
+        'Pre-fill this account (UPN) on the sign-in page; a cached token of this account is used if there is one (but anyone may sign in, unlike --account).',
+    }),
     'no-browser': Flags.boolean({description: 'Do not open a browser; print the sign-in URL instead.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(GetToken)
     const reporter = createReporter({silent: flags.silent})
-    const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
+    const service = new TokenService({
+      home: this.home,
+      hooks: this.hooks,
+      interrupt: this.interrupt,
+      prompt: terminalPrompts(),
+      reporter,
+    })
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout')
     // Where the token will go is settled first: no clipboard is reported before anyone signs in.
-    const clipboard = flags.clipboard ? chooseClipboard({env: process.env, hasTerminal: canOpenTerminal(), platform: process.platform}) : undefined
+    const clipboard = flags.clipboard
+      ? chooseClipboard({env: process.env, hasTerminal: canOpenTerminal(), platform: process.platform})
+      : undefined
     const {fromCache, result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,

@@ -24,11 +24,18 @@ Encrypted (JWE) and opaque tokens (Microsoft account tokens, some Microsoft Grap
 Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet valid (with --verify); 8 not a readable JWT (or no token); 9 signature, key, algorithm, audience or issuer check failed.`
 
   static override examples = [
-    {command: '<%= config.bin %> get-token -p myapp --silent | <%= config.bin %> inspect', description: 'Claims of a fresh token'},
-    {command: 'echo "$TOKEN" | <%= config.bin %> inspect --silent | jq -r .roles[]', description: 'Read one claim in a script (a pipe keeps the token out of ps)'},
+    {
+      command: '<%= config.bin %> get-token -p myapp --silent | <%= config.bin %> inspect',
+      description: 'Claims of a fresh token',
+    },
+    {
+      command: 'echo "$TOKEN" | <%= config.bin %> inspect --silent | jq -r .roles[]',
+      description: 'Read one claim in a script (a pipe keeps the token out of ps)',
+    },
     {command: '<%= config.bin %> inspect -f token.txt --silent', description: 'Claims only, no summary'},
     {
-      command: 'echo "$TOKEN" | <%= config.bin %> inspect --verify --audience api://my-api --issuer https://login.microsoftonline.com/<tenant-id>/v2.0',
+      command:
+        'echo "$TOKEN" | <%= config.bin %> inspect --verify --audience api://my-api --issuer https://login.microsoftonline.com/<tenant-id>/v2.0',
       description: 'Check signature, lifetime, audience and issuer',
     },
     {
@@ -41,18 +48,24 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
     // ignoreStdin: oclif would otherwise read a pipe into this argument itself, uncapped, logging it under DEBUG, and
     // give up on a producer slower than 10 ms; readToken reads stdin with a size cap and names it in its messages.
     token: Args.string({
-      description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' to read it from stdin (the default when nothing else is given).",
+      description:
+        "The token (visible in ps: prefer a pipe or -f FILE), or '-' to read it from stdin (the default when nothing else is given).",
       ignoreStdin: true,
     }),
   }
 
   static override flags = {
-    audience: Flags.string({dependsOn: ['verify'], description: "With --verify: the 'aud' the token must carry (e.g. api://my-api or a client id).", helpValue: 'AUD'}),
+    audience: Flags.string({
+      dependsOn: ['verify'],
+      description: "With --verify: the 'aud' the token must carry (e.g. api://my-api or a client id).",
+      helpValue: 'AUD',
+    }),
     file: Flags.string({char: 'f', description: "Read the token from this file ('-' for stdin).", helpValue: 'FILE'}),
     issuer: Flags.string({
       dependsOn: ['verify'],
       exclusive: ['profile'],
-      description: "With --verify: the 'iss' the token must carry; checked before any request is made. Without it the token is not counted as verified (anyone can run an issuer).",
+      description:
+        "With --verify: the 'iss' the token must carry; checked before any request is made. Without it the token is not counted as verified (anyone can run an issuer).",
       helpValue: 'URL',
     }),
     json: Flags.boolean({
@@ -67,9 +80,19 @@ Exit codes: 0 ok; 2 usage; 5 metadata or JWKS unreachable; 6 expired, 7 not yet 
       helpValue: 'PROFILE',
     }),
     silent: Flags.boolean({description: 'No summary and no warnings on stderr (errors still go there).'}),
-    timeout: Flags.string({default: '10s', description: 'With --verify: give up on the metadata and JWKS requests after this long.', helpValue: 'DURATION'}),
-    token: Flags.string({char: 't', description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' for stdin.", helpValue: 'TOKEN'}),
-    verify: Flags.boolean({description: "Verify the signature against the issuer's published keys, and exp/nbf (plus --audience/--issuer)."}),
+    timeout: Flags.string({
+      default: '10s',
+      description: 'With --verify: give up on the metadata and JWKS requests after this long.',
+      helpValue: 'DURATION',
+    }),
+    token: Flags.string({
+      char: 't',
+      description: "The token (visible in ps: prefer a pipe or -f FILE), or '-' for stdin.",
+      helpValue: 'TOKEN',
+    }),
+    verify: Flags.boolean({
+      description: "Verify the signature against the issuer's published keys, and exp/nbf (plus --audience/--issuer).",
+    }),
   }
 
   async run(): Promise<void> {

@@ -13,7 +13,10 @@ export default class Kubeconfig extends BaseCommand {
 Add it to ~/.kube/config (or merge it with KUBECONFIG=...), then point a context at it. For AKS clusters with Entra ID integration, the scope is 6dae42f8-4368-4678-94ff-3960e28e3630/.default (the AKS server application).`
 
   static override examples = [
-    {command: '<%= config.bin %> kubeconfig -p aks -s 6dae42f8-4368-4678-94ff-3960e28e3630/.default', description: 'The user entry for an AKS cluster'},
+    {
+      command: '<%= config.bin %> kubeconfig -p aks -s 6dae42f8-4368-4678-94ff-3960e28e3630/.default',
+      description: 'The user entry for an AKS cluster',
+    },
     {
       command: 'kubectl config set-context --current --user=entra-aks',
       description: 'After pasting the entry into ~/.kube/config: use it in the current context',
@@ -21,7 +24,11 @@ Add it to ~/.kube/config (or merge it with KUBECONFIG=...), then point a context
   ]
 
   static override flags = {
-    command: Flags.string({description: "The command kubectl runs; default the CLI's name, found on kubectl's PATH. Give the absolute path when it is not there.", helpValue: 'PATH'}),
+    command: Flags.string({
+      description:
+        "The command kubectl runs; default the CLI's name, found on kubectl's PATH. Give the absolute path when it is not there.",
+      helpValue: 'PATH',
+    }),
     json: Flags.boolean({description: 'Print the entry as JSON ({name, user: {exec}}) instead of YAML.'}),
     name: Flags.string({description: 'Name of the kubeconfig user; default entra-PROFILE.', helpValue: 'NAME'}),
     profile: Flags.string({char: 'p', description: 'Profile kubectl gets its tokens from.', required: true}),
@@ -36,7 +43,15 @@ Add it to ~/.kube/config (or merge it with KUBECONFIG=...), then point a context
     const {flags} = await this.parse(Kubeconfig)
     // An unknown profile is reported now rather than by kubectl on its first request.
     const profile = await new ProfileStore(this.home).get(flags.profile)
-    const entry = kubeconfigUser({bin: flags.command ?? this.config.bin, name: flags.name, profile: profile.name, scopes: parseScopes(flags.scope)})
-    await writeStdout(flags.json ? `${JSON.stringify(entry, null, 2)}\n` : kubeconfigUserYaml(entry), 'the kubeconfig entry')
+    const entry = kubeconfigUser({
+      bin: flags.command ?? this.config.bin,
+      name: flags.name,
+      profile: profile.name,
+      scopes: parseScopes(flags.scope),
+    })
+    await writeStdout(
+      flags.json ? `${JSON.stringify(entry, null, 2)}\n` : kubeconfigUserYaml(entry),
+      'the kubeconfig entry',
+    )
   }
 }

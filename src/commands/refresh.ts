@@ -17,20 +17,39 @@ Output is the same as get-token's: the token alone on stdout, or --json, or -o F
 
   static override examples = [
     {command: '<%= config.bin %> refresh -p me', description: 'New access token for the account that signed in last'},
-    {command: '<%= config.bin %> refresh -p me --scope "api://my-api/Data.Read" --json', description: 'For another consented scope, as JSON'},
-    {command: '<%= config.bin %> refresh -p me --account alice@contoso.com', description: 'For one of several signed-in accounts'},
+    {
+      command: '<%= config.bin %> refresh -p me --scope "api://my-api/Data.Read" --json',
+      description: 'For another consented scope, as JSON',
+    },
+    {
+      command: '<%= config.bin %> refresh -p me --account alice@contoso.com',
+      description: 'For one of several signed-in accounts',
+    },
   ]
 
   static override flags = {
     ...tokenOutputFlags,
-    account: Flags.string({description: 'Account (UPN) whose refresh token to redeem; default: the last used. Naming an account makes it the last used.'}),
-    flow: Flags.string({char: 'f', description: "Flow the account signed in with, when not the profile's default.", helpValue: 'FLOW'}),
+    account: Flags.string({
+      description:
+        'Account (UPN) whose refresh token to redeem; default: the last used. Naming an account makes it the last used.',
+    }),
+    flow: Flags.string({
+      char: 'f',
+      description: "Flow the account signed in with, when not the profile's default.",
+      helpValue: 'FLOW',
+    }),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Refresh)
     const reporter = createReporter({silent: flags.silent})
-    const service = new TokenService({home: this.home, hooks: this.hooks, interrupt: this.interrupt, prompt: terminalPrompts(), reporter})
+    const service = new TokenService({
+      home: this.home,
+      hooks: this.hooks,
+      interrupt: this.interrupt,
+      prompt: terminalPrompts(),
+      reporter,
+    })
     const {result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,

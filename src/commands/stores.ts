@@ -20,7 +20,9 @@ export default class Stores extends BaseCommand {
     const all = await loadAll<StoreRegistration>(this.hooks, 'store')
     const rows = await Promise.all(
       all.map(async ({info, problem, registration: r}) => {
-        const availability = r ? await r.isAvailable().catch((error: Error) => ({available: false as const, reason: error.message})) : undefined
+        const availability = r
+          ? await r.isAvailable().catch((error: Error) => ({available: false as const, reason: error.message}))
+          : undefined
         return {
           available: availability?.available ?? false,
           builtin: info.builtin,
@@ -50,7 +52,11 @@ export default class Stores extends BaseCommand {
       r.summary ?? '-',
     ])
     await writeStdout(renderTable(['STORE', 'PRIORITY', 'USABLE', 'PLUGIN', 'SUMMARY'], table), 'the store list')
-    process.stderr.write(selected ? `* new secrets go to '${selected.name}'${chosen ? ` (${STORE_ENV})` : ''}\n` : `No store is usable here${chosen ? ` (${STORE_ENV}=${chosen})` : ''}.\n`)
+    process.stderr.write(
+      selected
+        ? `* new secrets go to '${selected.name}'${chosen ? ` (${STORE_ENV})` : ''}\n`
+        : `No store is usable here${chosen ? ` (${STORE_ENV}=${chosen})` : ''}.\n`,
+    )
     for (const {info} of all) for (const line of shadowWarnings(info)) process.stderr.write(`Warning: ${line}\n`)
   }
 }

@@ -16,7 +16,10 @@ Reads only the encrypted token cache: no request is made, so it works offline an
 
   static override examples = [
     {command: '<%= config.bin %> whoami', description: 'Every profile'},
-    {command: '<%= config.bin %> whoami -p myapp --json | jq .tokens[].roles', description: 'The roles of the cached tokens, in a script'},
+    {
+      command: '<%= config.bin %> whoami -p myapp --json | jq .tokens[].roles',
+      description: 'The roles of the cached tokens, in a script',
+    },
   ]
 
   static override flags = {

@@ -106,7 +106,11 @@ export async function complete(words: string[], commands: CommandSpec[], sources
 
   // `help config cr<TAB>`: help takes a command, so complete the words after it as one (names only, no flags).
   if (command?.id === 'help') {
-    const inner = await complete(words.slice(path.length), commands.filter((c) => c.id !== 'help'), sources)
+    const inner = await complete(
+      words.slice(path.length),
+      commands.filter((c) => c.id !== 'help'),
+      sources,
+    )
     return {candidates: inner.candidates.filter((c) => !c.value.startsWith('-')), directive: Directive.NoFileComp}
   }
   if (rest.length === 0) {
@@ -115,7 +119,12 @@ export async function complete(words: string[], commands: CommandSpec[], sources
     const below = filter(subcommands(commands, path, sources.topics), partial)
     if (command && (partial.startsWith('-') || below.length === 0)) return completeAfter(command, [], partial, sources)
     const firstArg = Object.values(command?.args ?? {}).find((a) => !a.hidden)
-    const choices = firstArg?.options ? filter(firstArg.options.map((value) => ({value})), partial) : []
+    const choices = firstArg?.options
+      ? filter(
+          firstArg.options.map((value) => ({value})),
+          partial,
+        )
+      : []
     return {candidates: [...below, ...choices], directive: Directive.NoFileComp}
   }
   if (!command) return {candidates: [], directive: Directive.NoFileComp}
@@ -123,7 +132,12 @@ export async function complete(words: string[], commands: CommandSpec[], sources
 }
 
 /** Completion once the command is known: `rest` are the words after the command id, `partial` the current one. */
-async function completeAfter(command: CommandSpec, rest: string[], partial: string, sources: ValueSources): Promise<Answer> {
+async function completeAfter(
+  command: CommandSpec,
+  rest: string[],
+  partial: string,
+  sources: ValueSources,
+): Promise<Answer> {
   const flags = Object.values(command.flags ?? {})
   const byLong = new Map(flags.map((f) => [f.name, f]))
   const byChar = new Map(flags.filter((f) => f.char).map((f) => [f.char!, f]))
@@ -181,14 +195,25 @@ async function completeAfter(command: CommandSpec, rest: string[], partial: stri
   const args = Object.values(command.args ?? {}).filter((a) => !a.hidden)
   const arg = args[positional]
   if (arg) {
-    if (arg.options) return {candidates: filter(arg.options.map((value) => ({value})), partial), directive: Directive.NoFileComp}
-    if (arg.name === 'plugin' && PLUGIN_NAME_COMMANDS.has(command.id)) return {candidates: filter(await sources.plugins(), partial), directive: Directive.NoFileComp}
+    if (arg.options)
+      return {
+        candidates: filter(
+          arg.options.map((value) => ({value})),
+          partial,
+        ),
+        directive: Directive.NoFileComp,
+      }
+    if (arg.name === 'plugin' && PLUGIN_NAME_COMMANDS.has(command.id))
+      return {candidates: filter(await sources.plugins(), partial), directive: Directive.NoFileComp}
     if (valueKind(arg) === 'files') return {candidates: [], directive: Directive.Default}
     return {candidates: [], directive: Directive.NoFileComp}
   }
   // After `--` come arguments the CLI does not know (`exec -- kubectl …`): leave them to the shell's file names.
   if (onlyArgs) return {candidates: [], directive: Directive.Default}
-  return {candidates: flagCandidates(command, partial || '--', used).filter((c) => c.value.startsWith('--')), directive: Directive.NoFileComp}
+  return {
+    candidates: flagCandidates(command, partial || '--', used).filter((c) => c.value.startsWith('--')),
+    directive: Directive.NoFileComp,
+  }
 }
 
 async function completeValue(flag: FlagSpec, partial: string, prefix: string, sources: ValueSources): Promise<Answer> {
@@ -236,7 +261,8 @@ function subcommands(commands: CommandSpec[], path: string[], topics: Record<str
     const isCommand = parts.length === depth + 1
     const description = isCommand ? firstLine(command.summary ?? command.description) : topics[id]
     const known = found.get(name)
-    if (!known || (isCommand && description)) found.set(name, {description: description ?? known?.description, value: name})
+    if (!known || (isCommand && description))
+      found.set(name, {description: description ?? known?.description, value: name})
   }
   return [...found.values()].sort((a, b) => byText(a.value, b.value))
 }
@@ -288,7 +314,10 @@ export function formatAnswer(answer: Answer, options: {descriptions?: boolean; b
 }
 
 function shortDescription(text: string, bin: string): string {
-  const line = text.replaceAll(/<%=\s*config\.bin\s*%>/g, bin).replaceAll(/\s+/g, ' ').trim()
+  const line = text
+    .replaceAll(/<%=\s*config\.bin\s*%>/g, bin)
+    .replaceAll(/\s+/g, ' ')
+    .trim()
   const end = line.search(/[.;](\s|$)/)
   return end > 0 ? line.slice(0, end) : line
 }

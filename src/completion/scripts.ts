@@ -168,7 +168,10 @@ Register-ArgumentCompleter -Native -CommandName '${bin}' -ScriptBlock {
  * The files `autocomplete` writes under `<cacheDir>/autocomplete`: the same paths @oclif/plugin-autocomplete used
  * (bash_setup, zsh_setup, functions/<shell>/…), plus fish. `setup` is what the rc line sources.
  */
-export function scriptFiles(cacheDir: string, bin: string): Record<Shell, {setup: string; files: Record<string, string>}> {
+export function scriptFiles(
+  cacheDir: string,
+  bin: string,
+): Record<Shell, {setup: string; files: Record<string, string>}> {
   const dir = join(cacheDir, 'autocomplete')
   const bashFunction = join(dir, 'functions', 'bash', `${bin}.bash`)
   const zshFunctions = join(dir, 'functions', 'zsh')
@@ -177,7 +180,13 @@ export function scriptFiles(cacheDir: string, bin: string): Record<Shell, {setup
   const bashSetup = join(dir, 'bash_setup')
   const zshSetup = join(dir, 'zsh_setup')
   return {
-    bash: {files: {[bashFunction]: bashScript(bin), [bashSetup]: `test -f ${quote(bashFunction)} && source ${quote(bashFunction)};\n`}, setup: bashSetup},
+    bash: {
+      files: {
+        [bashFunction]: bashScript(bin),
+        [bashSetup]: `test -f ${quote(bashFunction)} && source ${quote(bashFunction)};\n`,
+      },
+      setup: bashSetup,
+    },
     fish: {files: {[fishFunction]: fishScript(bin)}, setup: fishFunction},
     powershell: {files: {[pwshFunction]: powershellScript(bin)}, setup: pwshFunction},
     zsh: {

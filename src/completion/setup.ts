@@ -38,10 +38,16 @@ export async function refreshInstalledScripts(cacheDir: string, bin: string): Pr
 
 /** The shell named by $SHELL (oclif's `config.shell`): `/usr/bin/zsh` → zsh, `pwsh` → powershell. */
 export function detectShell(shell: string): Shell {
-  const name = shell.replace(/\.exe$/i, '').split(/[/\\]/).at(-1)?.toLowerCase()
+  const name = shell
+    .replace(/\.exe$/i, '')
+    .split(/[/\\]/)
+    .at(-1)
+    ?.toLowerCase()
   if (name === 'pwsh') return 'powershell'
   if (SHELLS.includes(name as Shell)) return name as Shell
-  throw new UsageError(`Cannot tell which shell you use ('${shell}'); name it: autocomplete bash, zsh, fish or powershell.`)
+  throw new UsageError(
+    `Cannot tell which shell you use ('${shell}'); name it: autocomplete bash, zsh, fish or powershell.`,
+  )
 }
 
 export function completionSetupSteps(shell: Shell, bin: string): string {

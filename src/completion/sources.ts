@@ -27,14 +27,19 @@ const AUTH_METHOD_HELP: Record<string, string> = {
   None: 'public client: a person signs in',
 }
 
-export function valueSources(plugins: PluginEvents[], topics: Record<string, string>, env: NodeJS.ProcessEnv = process.env): ValueSources {
+export function valueSources(
+  plugins: PluginEvents[],
+  topics: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): ValueSources {
   const extensions = (prefix: string, name: (id: string) => string): Candidate[] => {
     const found = new Map<string, Candidate>()
     for (const plugin of plugins) {
       for (const event of plugin.events) {
         if (!event.startsWith(prefix)) continue
         const value = name(event.slice(prefix.length))
-        if (!found.has(value)) found.set(value, {description: plugin.isRoot ? 'built-in' : `from ${plugin.name}`, value})
+        if (!found.has(value))
+          found.set(value, {description: plugin.isRoot ? 'built-in' : `from ${plugin.name}`, value})
       }
     }
     return [...found.values()].sort((a, b) => byText(a.value, b.value))
@@ -106,7 +111,8 @@ export function manifestCommands(root: string, installed: InstalledPlugin[]): Co
       continue
     }
     // The first package to define an id wins, as oclif resolves duplicates (the root package overrides a plugin).
-    for (const [id, command] of Object.entries(manifest.commands ?? {})) if (!byId.has(id)) byId.set(id, {...command, id})
+    for (const [id, command] of Object.entries(manifest.commands ?? {}))
+      if (!byId.has(id)) byId.set(id, {...command, id})
   }
   return [...byId.values()]
 }

@@ -3,7 +3,16 @@ import {isDeepStrictEqual} from 'node:util'
 import {ConfigError, UsageError} from '../base/errors.js'
 import {authorityHost, secretKeys, type Profile} from '../profile/model.js'
 import {applyProfileChanges, refuseProblems, type ProfileChanges, type SecretAction} from '../profile/rules.js'
-import {profileStoreName, SECRET_KINDS, secretKey, secretOptionNames, UndoLog, withTokenCacheLocks, type ProfileService, type SecretKind} from './service.js'
+import {
+  profileStoreName,
+  SECRET_KINDS,
+  secretKey,
+  secretOptionNames,
+  UndoLog,
+  withTokenCacheLocks,
+  type ProfileService,
+  type SecretKind,
+} from './service.js'
 import {nameClash} from '../profile/store.js'
 import {TokenCacheFile} from '../token/cache.js'
 import type {SecretStore} from '../contract/index.js'
@@ -72,7 +81,8 @@ export async function editProfile(service: ProfileService, name: string, changes
   const oldStoreName = profileStoreName(current)
   const oldStore = oldStoreName ? await service.stores.open(oldStoreName) : undefined
   const optionActions = Object.entries(plan.optionSecrets)
-  const setting = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set') || optionActions.some(([, a]) => a.kind === 'set')
+  const setting =
+    SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set') || optionActions.some(([, a]) => a.kind === 'set')
   const newStore: SecretStore | undefined = setting ? (oldStore ?? (await service.stores.selected())) : oldStore
 
   // Which secrets the profile holds once edited (decides whether it still names a store).
@@ -93,10 +103,14 @@ export async function editProfile(service: ProfileService, name: string, changes
       if (value !== undefined) keptOptions[option] = value
     }
   }
-  const optionNames = [...Object.keys(keptOptions), ...optionActions.filter(([, a]) => a.kind === 'set').map(([o]) => o)]
+  const optionNames = [
+    ...Object.keys(keptOptions),
+    ...optionActions.filter(([, a]) => a.kind === 'set').map(([o]) => o),
+  ]
   if (optionNames.length > 0) plan.next.secretOptions = [...new Set(optionNames)].sort()
   else delete plan.next.secretOptions
-  const holdsSecrets = SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set' || kept[k] !== undefined) || optionNames.length > 0
+  const holdsSecrets =
+    SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set' || kept[k] !== undefined) || optionNames.length > 0
   if (holdsSecrets && newStore) plan.next.secretStore = newStore.name
   else delete plan.next.secretStore
 
@@ -107,12 +121,15 @@ export async function editProfile(service: ProfileService, name: string, changes
       for (const kind of SECRET_KINDS) {
         const action = plan.secrets[kind]
         if (action.kind === 'set') await undo.putSecret(newStore!, secretKey(kind, newName), action.value)
-        else if (renaming && kept[kind] !== undefined) await undo.putSecret(oldStore!, secretKey(kind, newName), kept[kind]!)
+        else if (renaming && kept[kind] !== undefined)
+          await undo.putSecret(oldStore!, secretKey(kind, newName), kept[kind]!)
       }
       for (const [option, action] of optionActions) {
         if (action.kind === 'set') await undo.putSecret(newStore!, secretKeys.option(newName, option), action.value)
       }
-      if (renaming) for (const [option, value] of Object.entries(keptOptions)) await undo.putSecret(oldStore!, secretKeys.option(newName, option), value)
+      if (renaming)
+        for (const [option, value] of Object.entries(keptOptions))
+          await undo.putSecret(oldStore!, secretKeys.option(newName, option), value)
       if (plan.identityChanged) {
         // Tokens of the old app or tenant must never be served for the new settings. Dropping them before the
         // commit is safe either way: the worst a later failure costs is one new sign-in.
@@ -125,12 +142,22 @@ export async function editProfile(service: ProfileService, name: string, changes
       }
       await service.profiles.update((profiles) => {
         const index = profiles.findIndex((p) => p.name === oldName)
-        if (index < 0) throw new ConfigError(`Profile '${oldName}' disappeared while it was being edited; nothing was changed.`)
+        if (index < 0)
+          throw new ConfigError(`Profile '${oldName}' disappeared while it was being edited; nothing was changed.`)
         if (!isDeepStrictEqual(profiles[index], current)) {
-          throw new ConfigError(`Profile '${oldName}' was changed by another process meanwhile; nothing was changed, run the edit again.`)
+          throw new ConfigError(
+            `Profile '${oldName}' was changed by another process meanwhile; nothing was changed, run the edit again.`,
+          )
         }
-        const clash = renaming ? nameClash(newName, profiles.map((p) => p.name), oldName) : undefined
-        if (clash) throw new UsageError(`${clash}; pick another name or delete that profile first. Nothing was changed.`)
+        const clash = renaming
+          ? nameClash(
+              newName,
+              profiles.map((p) => p.name),
+              oldName,
+            )
+          : undefined
+        if (clash)
+          throw new UsageError(`${clash}; pick another name or delete that profile first. Nothing was changed.`)
         profiles[index] = plan.next
       })
     } catch (error) {
@@ -157,11 +184,21 @@ export async function editProfile(service: ProfileService, name: string, changes
       for (const option of secretOptionNames(current)) {
         const action = plan.optionSecrets[option] ?? {kind: 'keep'}
         const obsolete = renaming || action.kind === 'remove' || (action.kind === 'set' && newStore !== oldStore)
-        if (obsolete) await tidy(`the old option '${option}' of '${oldName}'`, () => oldStore.delete(secretKeys.option(oldName, option)))
+        if (obsolete)
+          await tidy(`the old option '${option}' of '${oldName}'`, () =>
+            oldStore.delete(secretKeys.option(oldName, option)),
+          )
       }
     }
-    if (renaming) await tidy(`the token cache of '${oldName}'`, () => new TokenCacheFile(service.home, oldName).clear(service.stores.open))
-    if (current.certificatePath && current.certificatePath !== plan.next.certificatePath && service.ownsCertificate(String(current.certificatePath))) {
+    if (renaming)
+      await tidy(`the token cache of '${oldName}'`, () =>
+        new TokenCacheFile(service.home, oldName).clear(service.stores.open),
+      )
+    if (
+      current.certificatePath &&
+      current.certificatePath !== plan.next.certificatePath &&
+      service.ownsCertificate(String(current.certificatePath))
+    ) {
       await tidy(`the old certificate copy`, () => rm(String(current.certificatePath), {force: true}))
     }
   }
@@ -179,11 +216,17 @@ export async function editProfile(service: ProfileService, name: string, changes
 }
 
 /** Re-seals the cache under the new name (its AAD binds the profile name). Returns a warning when it could not. */
-async function moveTokenCache(service: ProfileService, from: string, to: string, undo: UndoLog): Promise<string | undefined> {
+async function moveTokenCache(
+  service: ProfileService,
+  from: string,
+  to: string,
+  undo: UndoLog,
+): Promise<string | undefined> {
   const source = new TokenCacheFile(service.home, from)
   const load = await source.load(service.stores.open)
   if (load.state === 'empty') return undefined
-  if (load.state === 'unreadable') return `The cached tokens of '${from}' were not moved (${load.reason}); the next get-token asks the identity provider again.`
+  if (load.state === 'unreadable')
+    return `The cached tokens of '${from}' were not moved (${load.reason}); the next get-token asks the identity provider again.`
   const target = new TokenCacheFile(service.home, to)
   await target.clear(service.stores.open)
   undo.push(() => target.clear(service.stores.open))
@@ -212,13 +255,15 @@ export async function planEdit(service: ProfileService, current: Profile, change
   if (fieldChanged('authMethod')) note(CHANGE_LABELS.authMethod)
   if (secrets['client-secret'].kind === 'set') note(CHANGE_LABELS.clientSecret)
   if (fieldChanged('certificatePath')) note(CHANGE_LABELS.certificatePath)
-  if (secrets['certificate-password'].kind !== 'keep' && method === 'Certificate') note(CHANGE_LABELS.certificatePassword)
+  if (secrets['certificate-password'].kind !== 'keep' && method === 'Certificate')
+    note(CHANGE_LABELS.certificatePassword)
   if (fieldChanged('scopes')) note(CHANGE_LABELS.scopes)
   if (fieldChanged('defaultFlow')) note(CHANGE_LABELS.defaultFlow)
   if (fieldChanged('redirectUri')) note(CHANGE_LABELS.redirectUri)
   // Removing a secret option that was never stored is no change.
   const storedOptions = secretOptionNames(current)
-  for (const [option, action] of Object.entries(optionSecrets)) if (action.kind === 'remove' && !storedOptions.includes(option)) delete optionSecrets[option]
+  for (const [option, action] of Object.entries(optionSecrets))
+    if (action.kind === 'remove' && !storedOptions.includes(option)) delete optionSecrets[option]
   const optionsChanged = fieldChanged('flowOptions') || Object.values(optionSecrets).some((a) => a.kind !== 'keep')
   if (optionsChanged) note(CHANGE_LABELS.flowOptions)
   // Clearing a removed secret that was never stored is no change at all.

@@ -2,7 +2,13 @@ import {access, constants, rm} from 'node:fs/promises'
 import {join, relative, resolve, isAbsolute} from 'node:path'
 import {loadClientCertificate} from '../base/certificate.js'
 import {ConfigError, UsageError} from '../base/errors.js'
-import {canonicalName, displayName, listExtensions, loadFlowRegistration, type HookSource} from '../extensions/registry.js'
+import {
+  canonicalName,
+  displayName,
+  listExtensions,
+  loadFlowRegistration,
+  type HookSource,
+} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
 import {paths} from '../base/paths.js'
 import {DEFAULT_FLOW, normalizeAuthority, secretKeys, type Profile} from '../profile/model.js'
@@ -63,7 +69,9 @@ export function profileStoreName(profile: Profile): string | undefined {
 
 /** The flow's secret options this profile has stored (their values live in the secret store). */
 export function secretOptionNames(profile: Profile): string[] {
-  return Array.isArray(profile.secretOptions) ? profile.secretOptions.filter((o): o is string => typeof o === 'string') : []
+  return Array.isArray(profile.secretOptions)
+    ? profile.secretOptions.filter((o): o is string => typeof o === 'string')
+    : []
 }
 
 /** Certificates restored by `config import` are kept here (0600 files in the 0700 home), one per profile. */
@@ -78,7 +86,10 @@ export function importedCertificatesDir(home: string): string {
  */
 export function withTokenCacheLocks<T>(home: string, names: readonly string[], work: () => Promise<T>): Promise<T> {
   const lockPaths = [...new Set(names)].sort().map((n) => paths.tokenCacheLock(home, n))
-  const locked = lockPaths.reduceRight<() => Promise<T>>((inner, path) => () => withLock(path, {timeoutMs: 15_000}, inner), work)
+  const locked = lockPaths.reduceRight<() => Promise<T>>(
+    (inner, path) => () => withLock(path, {timeoutMs: 15_000}, inner),
+    work,
+  )
   return locked()
 }
 
@@ -170,7 +181,11 @@ export class ProfileService {
   async environmentDefaults(
     input: Partial<ProfileInput>,
     env: NodeJS.ProcessEnv = process.env,
-  ): Promise<{input: Partial<ProfileInput>; used: string[]; variables: NonNullable<FlowRegistration['environmentDefaults']>}> {
+  ): Promise<{
+    input: Partial<ProfileInput>
+    used: string[]
+    variables: NonNullable<FlowRegistration['environmentDefaults']>
+  }> {
     if (!input.flow) return {input, used: [], variables: {}}
     const defaults = (await loadFlowRegistration(this.hooks, this.matchFlow(input.flow))).environmentDefaults ?? {}
     const completed = {...input}
@@ -214,13 +229,16 @@ export class ProfileService {
       outcome.profile.certificatePath = await this.checkCertificate(path, password || undefined)
       return
     }
-    const stored = base?.authMethod === 'Certificate' ? await this.storedSecret(base, 'certificate-password') : undefined
+    const stored =
+      base?.authMethod === 'Certificate' ? await this.storedSecret(base, 'certificate-password') : undefined
     try {
       outcome.profile.certificatePath = await this.checkCertificate(path, stored)
     } catch (error) {
       if (stored === undefined) throw error
       outcome.profile.certificatePath = await this.checkCertificate(path, undefined).catch(() => {
-        throw new UsageError(`The stored certificate password does not open ${path}; give its password with --certificate-password-stdin.`)
+        throw new UsageError(
+          `The stored certificate password does not open ${path}; give its password with --certificate-password-stdin.`,
+        )
       })
       outcome.secrets['certificate-password'] = {kind: 'remove'}
     }
@@ -237,7 +255,9 @@ export class ProfileService {
    * profile can say which one to reinstall.
    */
   notePlugin(profile: Profile): void {
-    const info = listExtensions(this.hooks, 'flow').find((e) => canonicalName(e.id) === canonicalName(profile.defaultFlow ?? DEFAULT_FLOW))
+    const info = listExtensions(this.hooks, 'flow').find(
+      (e) => canonicalName(e.id) === canonicalName(profile.defaultFlow ?? DEFAULT_FLOW),
+    )
     if (info && !info.builtin) profile.flowPlugin = info.plugin
     else if (info) delete profile.flowPlugin
   }
@@ -259,7 +279,10 @@ export class ProfileService {
   async checkStoredProfile(profile: Profile): Promise<string | undefined> {
     const shape = profileRecordProblem(profile)
     if (shape) return shape
-    const credential = profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string' ? {certificatePath: profile.certificatePath} : {}
+    const credential =
+      profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string'
+        ? {certificatePath: profile.certificatePath}
+        : {}
     const changes: ProfileChanges = {
       authMethod: profile.authMethod,
       authority: profile.authority,
@@ -282,11 +305,13 @@ export class ProfileService {
       return `its default flow '${profile.defaultFlow}' is not installed here (installed: ${this.flowNames().join(', ')}); install the plugin that provides it first`
     }
     if (problem?.field === 'certificatePath') return 'auth method Certificate needs a certificatePath'
-    if (problem?.field === 'authMethod') return `auth method None cannot use the ${profile.defaultFlow ?? DEFAULT_FLOW} flow`
+    if (problem?.field === 'authMethod')
+      return `auth method None cannot use the ${profile.defaultFlow ?? DEFAULT_FLOW} flow`
     if (problem) return problem.message
     if (profile.authority !== undefined) {
       const host = normalizeAuthority(profile.authority, profile.tenantId).host!
-      if (host !== profile.authority.replace(/\/+$/, '')) return `authority '${profile.authority}' should be a bare host such as ${host}`
+      if (host !== profile.authority.replace(/\/+$/, ''))
+        return `authority '${profile.authority}' should be a bare host such as ${host}`
     }
     return undefined
   }
@@ -299,7 +324,11 @@ export class ProfileService {
 
   async create(input: ProfileInput): Promise<{profile: Profile; secretLocation?: string}> {
     const {optionSecrets, profile, secrets: actions} = await this.buildProfile(input)
-    const taken = (profiles: Profile[]) => nameClash(profile.name, profiles.map((p) => p.name))
+    const taken = (profiles: Profile[]) =>
+      nameClash(
+        profile.name,
+        profiles.map((p) => p.name),
+      )
     const clash = taken(await this.profiles.list())
     if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
     const secrets: Array<[string, string]> = []
@@ -307,7 +336,9 @@ export class ProfileService {
       const action = actions[kind]
       if (action.kind === 'set') secrets.push([secretKey(kind, profile.name), action.value])
     }
-    const options = Object.entries(optionSecrets).flatMap(([option, action]) => (action.kind === 'set' ? [[option, action.value] as const] : []))
+    const options = Object.entries(optionSecrets).flatMap(([option, action]) =>
+      action.kind === 'set' ? [[option, action.value] as const] : [],
+    )
     for (const [option, value] of options) secrets.push([secretKeys.option(profile.name, option), value])
     if (options.length > 0) profile.secretOptions = options.map(([option]) => option)
     let secretLocation: string | undefined
@@ -332,7 +363,12 @@ export class ProfileService {
   }
 
   async secretStatus(profile: Profile): Promise<SecretStatus[]> {
-    const kinds: SecretKind[] = profile.authMethod === 'Certificate' ? ['certificate-password'] : profile.authMethod === 'ClientSecret' ? ['client-secret'] : []
+    const kinds: SecretKind[] =
+      profile.authMethod === 'Certificate'
+        ? ['certificate-password']
+        : profile.authMethod === 'ClientSecret'
+          ? ['client-secret']
+          : []
     const storeName = profileStoreName(profile)
     const result: SecretStatus[] = []
     for (const kind of kinds) {
@@ -341,7 +377,11 @@ export class ProfileService {
         continue
       }
       const store = await this.stores.open(storeName)
-      result.push({kind, location: store.location, stored: (await store.get(secretKey(kind, profile.name))) !== undefined})
+      result.push({
+        kind,
+        location: store.location,
+        stored: (await store.get(secretKey(kind, profile.name))) !== undefined,
+      })
     }
     for (const option of secretOptionNames(profile)) {
       const store = storeName ? await this.stores.open(storeName) : undefined

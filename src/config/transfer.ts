@@ -29,7 +29,11 @@ const CERT_EXTENSIONS = ['.pfx', '.p12', '.pem']
 
 /** Secrets a profile of this auth method uses. */
 function kindsFor(profile: Profile): SecretKind[] {
-  return profile.authMethod === 'ClientSecret' ? ['client-secret'] : profile.authMethod === 'Certificate' ? ['certificate-password'] : []
+  return profile.authMethod === 'ClientSecret'
+    ? ['client-secret']
+    : profile.authMethod === 'Certificate'
+      ? ['certificate-password']
+      : []
 }
 
 function machineFree(profile: Profile): Profile {
@@ -56,17 +60,27 @@ export interface ExportResult {
 }
 
 /** Collects the profiles (all, or the named ones) and, with includeSecrets, their secrets and certificate files. */
-export async function collectExport(service: ProfileService, options: {names?: string[]; includeSecrets: boolean; exportedBy: string}): Promise<ExportResult> {
+export async function collectExport(
+  service: ProfileService,
+  options: {names?: string[]; includeSecrets: boolean; exportedBy: string},
+): Promise<ExportResult> {
   const all = await service.profiles.list()
   const names = options.names?.length ? [...new Set(options.names)] : undefined
   if (names) {
     const unknown = names.filter((n) => !all.some((p) => p.name === n))
     if (unknown.length > 0) {
-      throw new ConfigError(`No such profile: ${unknown.join(', ')}. Run '${BIN} config list' to see profiles. Nothing was exported.`, 'PROFILE_NOT_FOUND')
+      throw new ConfigError(
+        `No such profile: ${unknown.join(', ')}. Run '${BIN} config list' to see profiles. Nothing was exported.`,
+        'PROFILE_NOT_FOUND',
+      )
     }
   }
   const selected = names ? all.filter((p) => names.includes(p.name)) : all
-  if (selected.length === 0) throw new ConfigError(`There are no profiles to export; create one with '${BIN} config create'.`, 'PROFILE_NOT_FOUND')
+  if (selected.length === 0)
+    throw new ConfigError(
+      `There are no profiles to export; create one with '${BIN} config create'.`,
+      'PROFILE_NOT_FOUND',
+    )
   const warnings: string[] = []
   const profiles: BundleEntry[] = []
   for (const profile of selected) {
@@ -78,7 +92,8 @@ export async function collectExport(service: ProfileService, options: {names?: s
       for (const kind of kindsFor(profile)) {
         const value = store ? await store.get(secretKey(kind, profile.name)) : undefined
         if (value !== undefined) secrets[BUNDLE_SECRET[kind]] = value
-        else if (kind === 'client-secret') warnings.push(`Profile '${profile.name}' has no stored client secret; it is exported without one.`)
+        else if (kind === 'client-secret')
+          warnings.push(`Profile '${profile.name}' has no stored client secret; it is exported without one.`)
       }
       const options: Record<string, string> = {}
       for (const option of secretOptionNames(profile)) {
@@ -90,15 +105,28 @@ export async function collectExport(service: ProfileService, options: {names?: s
       if (profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string') {
         try {
           const data = await readFile(profile.certificatePath)
-          entry.certificate = {data: data.toString('base64'), fileName: `${profile.name}${certExtension(profile.certificatePath)}`}
+          entry.certificate = {
+            data: data.toString('base64'),
+            fileName: `${profile.name}${certExtension(profile.certificatePath)}`,
+          }
         } catch (error) {
-          warnings.push(`The certificate of '${profile.name}' (${profile.certificatePath}) could not be read (${(error as NodeJS.ErrnoException).code}); only its path is exported.`)
+          warnings.push(
+            `The certificate of '${profile.name}' (${profile.certificatePath}) could not be read (${(error as NodeJS.ErrnoException).code}); only its path is exported.`,
+          )
         }
       }
     }
     profiles.push(entry)
   }
-  return {payload: {exportedAt: new Date().toISOString(), exportedBy: options.exportedBy, includesSecrets: options.includeSecrets, profiles}, warnings}
+  return {
+    payload: {
+      exportedAt: new Date().toISOString(),
+      exportedBy: options.exportedBy,
+      includesSecrets: options.includeSecrets,
+      profiles,
+    },
+    warnings,
+  }
 }
 
 function certExtension(path: string): string {
@@ -133,14 +161,25 @@ interface ImportItem {
  * then certificates and secrets are written, profiles.json is committed under its lock, and a failure before the
  * commit undoes what was written. Overwritten profiles of another app or tenant lose their cached tokens.
  */
-export async function importProfiles(service: ProfileService, payload: BundlePayload, file: string, mode: ClashMode): Promise<ImportResult> {
+export async function importProfiles(
+  service: ProfileService,
+  payload: BundlePayload,
+  file: string,
+  mode: ClashMode,
+): Promise<ImportResult> {
   const items = await validateEntries(service, payload, file)
   const existing = await service.profiles.list()
   for (const item of items) {
     item.existing = existing.find((p) => p.name === item.profile.name)
     // Names that differ only in case share files on macOS and Windows: never import one next to the other.
-    const clash = item.existing ? undefined : nameClash(item.profile.name, existing.map((p) => p.name))
-    if (clash) throw new UsageError(`${clash}; rename one of them first (${BIN} config edit --rename). Nothing was imported.`)
+    const clash = item.existing
+      ? undefined
+      : nameClash(
+          item.profile.name,
+          existing.map((p) => p.name),
+        )
+    if (clash)
+      throw new UsageError(`${clash}; rename one of them first (${BIN} config edit --rename). Nothing was imported.`)
   }
   const clashes = items.filter((i) => i.existing).map((i) => i.profile.name)
   if (clashes.length > 0 && mode === 'error') {
@@ -173,14 +212,21 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
           const target = join(importedCertificatesDir(service.home), entry.certificate.fileName)
           const previous = await readFile(target).catch(() => undefined)
           await writeFileAtomic(target, Buffer.from(entry.certificate.data, 'base64'), {privateDir: true})
-          undo.push(() => (previous ? writeFileAtomic(target, previous, {privateDir: true}) : rm(target, {force: true})))
+          undo.push(() =>
+            previous ? writeFileAtomic(target, previous, {privateDir: true}) : rm(target, {force: true}),
+          )
           profile.certificatePath = target
         }
-        const bundled = SECRET_KINDS.filter((k) => entry.secrets?.[BUNDLE_SECRET[k]] !== undefined && kindsFor(profile).includes(k))
+        const bundled = SECRET_KINDS.filter(
+          (k) => entry.secrets?.[BUNDLE_SECRET[k]] !== undefined && kindsFor(profile).includes(k),
+        )
         if (bundled.length > 0) {
           const existingStore = existing ? profileStoreName(existing) : undefined
-          const store = existingStore ? await service.stores.open(existingStore) : (selected ??= await service.stores.selected())
-          for (const kind of bundled) await undo.putSecret(store, secretKey(kind, profile.name), entry.secrets![BUNDLE_SECRET[kind]]!)
+          const store = existingStore
+            ? await service.stores.open(existingStore)
+            : (selected ??= await service.stores.selected())
+          for (const kind of bundled)
+            await undo.putSecret(store, secretKey(kind, profile.name), entry.secrets![BUNDLE_SECRET[kind]]!)
           profile.secretStore = store.name
           result.secretLocation ??= store.location
           holds.set(profile.name, {kinds: bundled, store: store.name})
@@ -195,23 +241,38 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
         const options = Object.entries(entry.secrets?.options ?? {})
         if (options.length > 0) {
           const storeName = holds.get(profile.name)?.store ?? (existing ? profileStoreName(existing) : undefined)
-          const store = storeName ? await service.stores.open(storeName) : (selected ??= await service.stores.selected())
-          for (const [option, value] of options) await undo.putSecret(store, secretKeys.option(profile.name, option), value)
+          const store = storeName
+            ? await service.stores.open(storeName)
+            : (selected ??= await service.stores.selected())
+          for (const [option, value] of options)
+            await undo.putSecret(store, secretKeys.option(profile.name, option), value)
           profile.secretStore = store.name
           profile.secretOptions = options.map(([option]) => option).sort()
           result.secretLocation ??= store.location
           const held = holds.get(profile.name)
           holds.set(profile.name, {kinds: held?.kinds ?? [], options: profile.secretOptions, store: store.name})
         }
-        if (clearing.includes(profile.name)) await new TokenCacheFile(service.home, profile.name).clear(service.stores.open)
+        if (clearing.includes(profile.name))
+          await new TokenCacheFile(service.home, profile.name).clear(service.stores.open)
       }
       await service.profiles.update((profiles) => {
         for (const {profile} of todo) {
           const index = profiles.findIndex((p) => p.name === profile.name)
-          const clash = index < 0 ? nameClash(profile.name, profiles.map((p) => p.name)) : undefined
-          if (clash) throw new UsageError(`${clash} (made by another process meanwhile); run the import again. Nothing was imported.`)
+          const clash =
+            index < 0
+              ? nameClash(
+                  profile.name,
+                  profiles.map((p) => p.name),
+                )
+              : undefined
+          if (clash)
+            throw new UsageError(
+              `${clash} (made by another process meanwhile); run the import again. Nothing was imported.`,
+            )
           if (index >= 0 && mode !== 'overwrite') {
-            throw new UsageError(`Profile '${profile.name}' was created by another process meanwhile; run the import again. Nothing was imported.`)
+            throw new UsageError(
+              `Profile '${profile.name}' was created by another process meanwhile; run the import again. Nothing was imported.`,
+            )
           }
           if (index >= 0) profiles[index] = profile
           else profiles.push(profile)
@@ -235,7 +296,9 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
       )
     }
     if (existing && authorityHost(existing).toLowerCase() !== host.toLowerCase()) {
-      result.warnings.push(`Profile '${profile.name}' now signs in at ${host} instead of ${authorityHost(existing)} (the bundle changed its authority).`)
+      result.warnings.push(
+        `Profile '${profile.name}' now signs in at ${host} instead of ${authorityHost(existing)} (the bundle changed its authority).`,
+      )
     }
     const held = holds.get(profile.name)!
     if (existing) {
@@ -255,24 +318,35 @@ export async function importProfiles(service: ProfileService, payload: BundlePay
           try {
             await (await service.stores.open(oldStore)).delete(secretKeys.option(profile.name, option))
           } catch (error) {
-            result.warnings.push(`Could not remove the old option '${option}' of '${profile.name}': ${(error as Error).message}`)
+            result.warnings.push(
+              `Could not remove the old option '${option}' of '${profile.name}': ${(error as Error).message}`,
+            )
           }
         }
       }
-      if (typeof existing.certificatePath === 'string' && existing.certificatePath !== profile.certificatePath && service.ownsCertificate(existing.certificatePath)) {
+      if (
+        typeof existing.certificatePath === 'string' &&
+        existing.certificatePath !== profile.certificatePath &&
+        service.ownsCertificate(existing.certificatePath)
+      ) {
         await rm(existing.certificatePath, {force: true}).catch(() => {})
       }
     }
     if (profile.authMethod === 'ClientSecret' && !held.kinds.includes('client-secret')) {
       const where = isMicrosoftAuthority(host) ? '' : ` (it will be sent to ${host}: check that first)`
-      result.hints.push(`'${profile.name}' has no client secret here${where}: printf '%s' "$SECRET" | ${BIN} config edit -p ${profile.name} --client-secret-stdin`)
+      result.hints.push(
+        `'${profile.name}' has no client secret here${where}: printf '%s' "$SECRET" | ${BIN} config edit -p ${profile.name} --client-secret-stdin`,
+      )
     }
     if (profile.authMethod === 'Certificate' && typeof profile.certificatePath === 'string') {
       const readable = await access(profile.certificatePath, constants.R_OK).then(
         () => true,
         () => false,
       )
-      if (!readable) result.hints.push(`'${profile.name}' uses ${profile.certificatePath}, which is not on this machine: ${BIN} config edit -p ${profile.name} --certificate PATH`)
+      if (!readable)
+        result.hints.push(
+          `'${profile.name}' uses ${profile.certificatePath}, which is not on this machine: ${BIN} config edit -p ${profile.name} --certificate PATH`,
+        )
     }
   }
   return result
@@ -287,36 +361,48 @@ async function validateEntries(service: ProfileService, payload: BundlePayload, 
     const fail = (problem: string): never => {
       throw new ConfigError(`${label}: ${problem.replace(/\.$/, '')}. Nothing was imported.`, 'BUNDLE_INVALID')
     }
-    if (!entry || typeof entry !== 'object' || !entry.profile || typeof entry.profile !== 'object') fail('not a profile')
+    if (!entry || typeof entry !== 'object' || !entry.profile || typeof entry.profile !== 'object')
+      fail('not a profile')
     const problem = await service.checkStoredProfile(entry.profile)
     if (problem) fail(problem)
     const profile = machineFree(entry.profile)
-    if (seen.has(profile.name.toLowerCase())) fail('the bundle holds this name twice (names that differ only in case count as the same)')
+    if (seen.has(profile.name.toLowerCase()))
+      fail('the bundle holds this name twice (names that differ only in case count as the same)')
     seen.add(profile.name.toLowerCase())
     if (profile.defaultFlow) profile.defaultFlow = service.matchFlow(profile.defaultFlow)
     service.notePlugin(profile)
     if (entry.secrets !== undefined) {
       if (typeof entry.secrets !== 'object' || entry.secrets === null) fail('its secrets are malformed')
       const {options, ...standard} = entry.secrets
-      for (const value of Object.values(standard)) if (value !== undefined && (typeof value !== 'string' || !value)) fail('its secrets are malformed')
+      for (const value of Object.values(standard))
+        if (value !== undefined && (typeof value !== 'string' || !value)) fail('its secrets are malformed')
       if (options !== undefined) {
         if (typeof options !== 'object' || options === null) fail('its secret options are malformed')
         for (const [name, value] of Object.entries(options)) {
-          if (!/^[a-z][a-z\d-]{0,39}$/.test(name) || typeof value !== 'string' || !value) fail('its secret options are malformed')
+          if (!/^[a-z][a-z\d-]{0,39}$/.test(name) || typeof value !== 'string' || !value)
+            fail('its secret options are malformed')
         }
       }
-      if (profile.authMethod === 'ClientSecret' && entry.secrets.certificatePassword) fail('a ClientSecret profile cannot carry a certificate password')
+      if (profile.authMethod === 'ClientSecret' && entry.secrets.certificatePassword)
+        fail('a ClientSecret profile cannot carry a certificate password')
     }
     if (entry.certificate !== undefined) {
       const {data, fileName} = entry.certificate ?? {}
       if (profile.authMethod !== 'Certificate') fail('only Certificate profiles carry a certificate')
-      if (typeof data !== 'string' || typeof fileName !== 'string' || fileName !== `${profile.name}${certExtension(fileName)}`) fail('its certificate is malformed')
+      if (
+        typeof data !== 'string' ||
+        typeof fileName !== 'string' ||
+        fileName !== `${profile.name}${certExtension(fileName)}`
+      )
+        fail('its certificate is malformed')
       // The certificate must open with the password that comes with it, as `config create` would insist.
       const dir = await mkdtemp(join(tmpdir(), 'entra-import-'))
       try {
         const path = join(dir, fileName)
         await writeFile(path, Buffer.from(data, 'base64'), {mode: 0o600})
-        await service.checkCertificate(path, entry.secrets?.certificatePassword).catch((error: Error) => fail(error.message.replaceAll(path, 'its certificate')))
+        await service
+          .checkCertificate(path, entry.secrets?.certificatePassword)
+          .catch((error: Error) => fail(error.message.replaceAll(path, 'its certificate')))
       } finally {
         await rm(dir, {force: true, recursive: true})
       }

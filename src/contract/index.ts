@@ -255,12 +255,18 @@ type Definition<T> = Omit<T, 'contractVersion'> & {contractVersion?: number}
 
 /** `export default defineFlow({...})` in a hook file registers a flow, stamped with this contract's version. */
 export function defineFlow(registration: Definition<FlowRegistration>): FlowHook {
-  const stamped = {...registration, contractVersion: registration.contractVersion ?? CONTRACT_VERSION} as FlowRegistration
+  const stamped = {
+    ...registration,
+    contractVersion: registration.contractVersion ?? CONTRACT_VERSION,
+  } as FlowRegistration
   return async () => stamped
 }
 
 /** `export default defineStore({...})` in a hook file registers a secret store, stamped with this contract's version. */
 export function defineStore(registration: Definition<StoreRegistration>): StoreHook {
-  const stamped = {...registration, contractVersion: registration.contractVersion ?? CONTRACT_VERSION} as StoreRegistration
+  const stamped = {
+    ...registration,
+    contractVersion: registration.contractVersion ?? CONTRACT_VERSION,
+  } as StoreRegistration
   return async () => stamped
 }

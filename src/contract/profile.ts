@@ -33,4 +33,3 @@ export interface Profile {
   /** Fields written by newer versions or by hand are kept as they are. */
   [extra: string]: unknown
 }
-

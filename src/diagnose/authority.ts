@@ -22,7 +22,9 @@ export async function checkAuthority(authority: string, env: NodeJS.ProcessEnv =
   const sentAt = Date.now()
   let response
   try {
-    response = await new HttpClient({attempts: 1, maxRetryAfterMs: 0, timeoutMs: TIMEOUT_MS}).getJson<EntraErrorShape & {token_endpoint?: string}>(url)
+    response = await new HttpClient({attempts: 1, maxRetryAfterMs: 0, timeoutMs: TIMEOUT_MS}).getJson<
+      EntraErrorShape & {token_endpoint?: string}
+    >(url)
   } catch (error) {
     if (!(error instanceof CliError)) throw error
     return [await networkFinding(error, target, proxy, via)]
@@ -47,7 +49,12 @@ export async function checkAuthority(authority: string, env: NodeJS.ProcessEnv =
 
 async function networkFinding(error: CliError, target: URL, proxy: URL | undefined, via: string): Promise<Finding> {
   const host = target.host
-  if (error.code.startsWith('PROXY')) return fail('proxy', `${error.message}`, `Fix HTTPS_PROXY (credentials, address), or add ${target.hostname} to NO_PROXY if it should be reached directly.`)
+  if (error.code.startsWith('PROXY'))
+    return fail(
+      'proxy',
+      `${error.message}`,
+      `Fix HTTPS_PROXY (credentials, address), or add ${target.hostname} to NO_PROXY if it should be reached directly.`,
+    )
   if (error.code === 'TLS') {
     let anchor: string | undefined
     try {
@@ -63,7 +70,11 @@ async function networkFinding(error: CliError, target: URL, proxy: URL | undefin
       `If '${anchor ?? 'that CA'}' is your company's (a TLS-inspecting proxy) or a private root CA, save it as PEM and set NODE_EXTRA_CA_CERTS=/path/to/ca.pem${extra ? ` (now ${extra}, which does not hold it)` : ' (not set now)'}.`,
     )
   }
-  return fail('authority', `${host} cannot be reached${via}: ${error.message}`, proxy ? 'Check the proxy (HTTPS_PROXY) and NO_PROXY.' : 'Check the network, firewall and the authority URL.')
+  return fail(
+    'authority',
+    `${host} cannot be reached${via}: ${error.message}`,
+    proxy ? 'Check the proxy (HTTPS_PROXY) and NO_PROXY.' : 'Check the network, firewall and the authority URL.',
+  )
 }
 
 /** The clock finding from a response's Date header and when the request was sent and its answer received (epoch ms). */
@@ -75,7 +86,12 @@ export function clockFinding(date: string | undefined, sentAt: number, receivedA
   const skew = Math.round((local - server) / 1000)
   const text = `This machine's clock is ${Math.abs(skew)} s ${skew >= 0 ? 'ahead of' : 'behind'} ${host}.`
   const fix = 'Synchronise the clock (timedatectl set-ntp true, or your OS time settings).'
-  if (Math.abs(skew) > SKEW_FAIL_SECONDS) return fail('clock', `${text} Entra refuses assertions and tokens look expired or not yet valid beyond 5 minutes.`, fix)
+  if (Math.abs(skew) > SKEW_FAIL_SECONDS)
+    return fail(
+      'clock',
+      `${text} Entra refuses assertions and tokens look expired or not yet valid beyond 5 minutes.`,
+      fix,
+    )
   if (Math.abs(skew) > SKEW_WARN_SECONDS) return warn('clock', text, fix)
   return ok('clock', `This machine's clock agrees with ${host} (within ${Math.max(1, Math.abs(skew))} s).`)
 }

@@ -13,7 +13,13 @@ export async function checkExtraCaCerts(env: NodeJS.ProcessEnv = process.env): P
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    return [fail('TLS', `NODE_EXTRA_CA_CERTS names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); Node ignores it.`, 'Point NODE_EXTRA_CA_CERTS at a readable PEM file holding the CA certificate(s).')]
+    return [
+      fail(
+        'TLS',
+        `NODE_EXTRA_CA_CERTS names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); Node ignores it.`,
+        'Point NODE_EXTRA_CA_CERTS at a readable PEM file holding the CA certificate(s).',
+      ),
+    ]
   }
   const names: string[] = []
   for (const pem of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
@@ -25,7 +31,18 @@ export async function checkExtraCaCerts(env: NodeJS.ProcessEnv = process.env): P
     }
   }
   if (names.length === 0) {
-    return [fail('TLS', `NODE_EXTRA_CA_CERTS names ${path}, which holds no PEM certificate; Node ignores it.`, 'Convert the CA certificate to PEM (openssl x509 -inform der -in ca.cer -out ca.pem) and point NODE_EXTRA_CA_CERTS at it.')]
+    return [
+      fail(
+        'TLS',
+        `NODE_EXTRA_CA_CERTS names ${path}, which holds no PEM certificate; Node ignores it.`,
+        'Convert the CA certificate to PEM (openssl x509 -inform der -in ca.cer -out ca.pem) and point NODE_EXTRA_CA_CERTS at it.',
+      ),
+    ]
   }
-  return [ok('TLS', `NODE_EXTRA_CA_CERTS=${path} adds ${names.length} CA certificate(s): ${names.slice(0, 3).join('; ')}${names.length > 3 ? '; …' : ''}.`)]
+  return [
+    ok(
+      'TLS',
+      `NODE_EXTRA_CA_CERTS=${path} adds ${names.length} CA certificate(s): ${names.slice(0, 3).join('; ')}${names.length > 3 ? '; …' : ''}.`,
+    ),
+  ]
 }

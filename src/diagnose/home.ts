@@ -12,8 +12,15 @@ export async function checkHomeModes(home: string): Promise<Finding[]> {
   try {
     info = await stat(home)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [ok('home folder', `${home} does not exist yet; it is created 0700 when first needed.`)]
-    return [fail('home folder', `Cannot read ${home}: ${(error as Error).message}.`, `Check the permissions of ${home} and its parent.`)]
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return [ok('home folder', `${home} does not exist yet; it is created 0700 when first needed.`)]
+    return [
+      fail(
+        'home folder',
+        `Cannot read ${home}: ${(error as Error).message}.`,
+        `Check the permissions of ${home} and its parent.`,
+      ),
+    ]
   }
   const findings: Finding[] = []
   const loose: string[] = []
@@ -25,11 +32,21 @@ export async function checkHomeModes(home: string): Promise<Finding[]> {
   if (loose.length === 0) findings.push(ok('home folder', `${home} is 0700 and its files 0600.`))
   else {
     findings.push(
-      fail('home folder', `Others can read or change these files: ${loose.slice(0, 5).join(', ')}${loose.length > 5 ? ` and ${loose.length - 5} more` : ''}.`, `chmod -R go-rwx ${shellQuote(home)}`),
+      fail(
+        'home folder',
+        `Others can read or change these files: ${loose.slice(0, 5).join(', ')}${loose.length > 5 ? ` and ${loose.length - 5} more` : ''}.`,
+        `chmod -R go-rwx ${shellQuote(home)}`,
+      ),
     )
   }
   if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
-    findings.push(warn('home folder', `${home} belongs to another user (uid ${info.uid}).`, `Use a home of your own (ENTRA_AUTH_CLI_HOME), or chown it.`))
+    findings.push(
+      warn(
+        'home folder',
+        `${home} belongs to another user (uid ${info.uid}).`,
+        `Use a home of your own (ENTRA_AUTH_CLI_HOME), or chown it.`,
+      ),
+    )
   }
   return findings
 }

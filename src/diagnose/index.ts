@@ -17,12 +17,22 @@ export type {Finding, FindingStatus} from './finding.js'
  * authority (proxy, TLS, clock), and the profile's own credential. With a profile, its authority is checked;
  * without one, every profile's authority (the public cloud when there are none).
  */
-export async function diagnose(options: {hooks: HookSource; bin: string; profile?: string; env?: NodeJS.ProcessEnv}): Promise<Finding[]> {
+export async function diagnose(options: {
+  hooks: HookSource
+  bin: string
+  profile?: string
+  env?: NodeJS.ProcessEnv
+}): Promise<Finding[]> {
   const env = options.env ?? process.env
   const home = cliHome(env)
   const store = new ProfileStore(home)
   const profile = options.profile === undefined ? undefined : await store.get(options.profile)
-  const findings: Finding[] = [...(await checkSecretStores(options.hooks, env)), ...(await checkHomeModes(home)), ...checkProxyVariables(env), ...(await checkExtraCaCerts(env))]
+  const findings: Finding[] = [
+    ...(await checkSecretStores(options.hooks, env)),
+    ...(await checkHomeModes(home)),
+    ...checkProxyVariables(env),
+    ...(await checkExtraCaCerts(env)),
+  ]
   const authorities = profile ? [authorityUrl(profile)] : await everyAuthority(store)
   for (const authority of authorities) findings.push(...(await checkAuthority(authority, env)))
   if (profile) findings.push(...(await checkProfileCredential(profile, options.hooks, options.bin, env)))

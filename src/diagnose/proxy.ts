@@ -27,7 +27,10 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | 
   const port = url.port || (https ? '443' : '80')
   for (const entry of noProxy) {
     if (entry === '*') return undefined
-    const [name, entryPort] = entry.toLowerCase().replace(/^\*?\./, '.').split(':')
+    const [name, entryPort] = entry
+      .toLowerCase()
+      .replace(/^\*?\./, '.')
+      .split(':')
     if (entryPort && entryPort !== port) continue
     const bare = name.replace(/^\./, '')
     if (host === bare || host.endsWith(`.${bare}`)) return undefined

@@ -26,14 +26,17 @@ export async function checkSecretStores(hooks: HookSource, env: NodeJS.ProcessEn
   for (const {name, reason} of unusable) {
     const why = explain(name, reason, env)
     const picked = chosen !== undefined && sameName(chosen, name)
-    if (picked) findings.push(fail('secret store', `'${name}', chosen by ${STORE_ENV}, is not usable: ${why.reason}.`, why.fix))
+    if (picked)
+      findings.push(fail('secret store', `'${name}', chosen by ${STORE_ENV}, is not usable: ${why.reason}.`, why.fix))
     else findings.push(warn('secret store', `'${name}' is not usable: ${why.reason}.`, inUse ? undefined : why.fix))
   }
   if (!inUse && !unusable.some((u) => chosen !== undefined && sameName(chosen, u.name))) {
     findings.push(
       fail(
         'secret store',
-        chosen ? `${STORE_ENV}=${chosen} names no installed store.` : 'No secret store is usable: secrets and the token cache cannot be kept.',
+        chosen
+          ? `${STORE_ENV}=${chosen} names no installed store.`
+          : 'No secret store is usable: secrets and the token cache cannot be kept.',
         'Start a Secret Service (gnome-keyring) in a D-Bus session, or set ENTRA_AUTH_CLI_PASSPHRASE to use the encrypted-file store.',
       ),
     )
@@ -59,8 +62,12 @@ function explain(name: string, reason: string, env: NodeJS.ProcessEnv): {reason:
       reason: `${reason} (this is WSL)`,
     }
   }
-  if (/locked/.test(reason)) return {fix: 'Unlock the login keyring (log in to the desktop, or gnome-keyring-daemon --unlock).', reason}
-  return {fix: `Install and start a Secret Service (gnome-keyring or KeePassXC), or use ${STORE_ENV}=encrypted-file with ENTRA_AUTH_CLI_PASSPHRASE.`, reason}
+  if (/locked/.test(reason))
+    return {fix: 'Unlock the login keyring (log in to the desktop, or gnome-keyring-daemon --unlock).', reason}
+  return {
+    fix: `Install and start a Secret Service (gnome-keyring or KeePassXC), or use ${STORE_ENV}=encrypted-file with ENTRA_AUTH_CLI_PASSPHRASE.`,
+    reason,
+  }
 }
 
 function isWsl(): boolean {

@@ -21,7 +21,14 @@ export async function presentedChain(target: URL, proxy: URL | undefined, timeou
   const port = Number(target.port || 443)
   const socket = proxy ? await tunnel(proxy, host, port, timeoutMs) : undefined
   return new Promise((resolve, reject) => {
-    const tls = connect({host, port, rejectUnauthorized: false, servername: isIP(host) ? undefined : host, socket, timeout: timeoutMs})
+    const tls = connect({
+      host,
+      port,
+      rejectUnauthorized: false,
+      servername: isIP(host) ? undefined : host,
+      socket,
+      timeout: timeoutMs,
+    })
     tls.once('timeout', () => tls.destroy(new Error('timed out')))
     tls.once('error', reject)
     tls.once('secureConnect', () => {
@@ -38,7 +45,11 @@ export async function presentedChain(target: URL, proxy: URL | undefined, timeou
 function walk(leaf: DetailedPeerCertificate): Array<{subject: string; issuer: string}> {
   const chain: Array<{subject: string; issuer: string}> = []
   const seen = new Set<string>()
-  for (let cert: DetailedPeerCertificate | undefined = leaf; cert && cert.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
+  for (
+    let cert: DetailedPeerCertificate | undefined = leaf;
+    cert && cert.raw && !seen.has(cert.fingerprint256);
+    cert = cert.issuerCertificate
+  ) {
     seen.add(cert.fingerprint256)
     chain.push({issuer: distinguishedName(cert.issuer), subject: distinguishedName(cert.subject)})
   }
@@ -53,9 +64,20 @@ function distinguishedName(name: Partial<Record<string, string | string[]>> | un
 
 function tunnel(proxy: URL, host: string, port: number, timeoutMs: number): Promise<Socket> {
   const target = `${host.includes(':') ? `[${host}]` : host}:${port}`
-  const auth = proxy.username ? {'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`} : {}
+  const auth = proxy.username
+    ? {
+        'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`,
+      }
+    : {}
   return new Promise((resolve, reject) => {
-    const req = request({headers: {host: target, ...auth}, host: proxy.hostname, method: 'CONNECT', path: target, port: Number(proxy.port || 80), timeout: timeoutMs})
+    const req = request({
+      headers: {host: target, ...auth},
+      host: proxy.hostname,
+      method: 'CONNECT',
+      path: target,
+      port: Number(proxy.port || 80),
+      timeout: timeoutMs,
+    })
     req.once('connect', (res, socket) => {
       if (res.statusCode === 200) resolve(socket)
       else {

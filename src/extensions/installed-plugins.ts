@@ -54,7 +54,8 @@ interface PackageJson {
 
 /** oclif's data dir for this CLI: `<BIN>_DATA_DIR`, else XDG_DATA_HOME (LOCALAPPDATA on Windows) or ~/.local/share. */
 export function oclifDataDir(env: NodeJS.ProcessEnv = process.env, dirname = 'entra-auth-cli'): string {
-  const base = env.XDG_DATA_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || join(homedir(), '.local', 'share')
+  const base =
+    env.XDG_DATA_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || join(homedir(), '.local', 'share')
   return env.ENTRA_AUTH_CLI_DATA_DIR || join(base, dirname)
 }
 
@@ -71,7 +72,8 @@ export function installedPlugins(root: string, options: InstalledPluginsOptions 
   try {
     records = readJson(join(dataDir, 'package.json')).oclif?.plugins ?? []
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onProblem(`${join(dataDir, 'package.json')}: ${(error as Error).message}`)
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      onProblem(`${join(dataDir, 'package.json')}: ${(error as Error).message}`)
     return plugins
   }
   const entries = records.map(pluginRecord).filter((r): r is PluginRecord => r !== undefined)
@@ -115,7 +117,10 @@ function pluginOf(pjson: PackageJson, root: string, type: InstalledPlugin['type'
   if (typeof pjson.name !== 'string') throw new Error(`${join(root, 'package.json')} has no name`)
   const hooks: Record<string, HookTarget[]> = {}
   for (const [event, value] of Object.entries(pjson.oclif?.hooks ?? {})) {
-    const targets = ([] as unknown[]).concat(value).map(hookTarget).filter((t): t is HookTarget => t !== undefined)
+    const targets = ([] as unknown[])
+      .concat(value)
+      .map(hookTarget)
+      .filter((t): t is HookTarget => t !== undefined)
     if (targets.length > 0) hooks[event] = targets
   }
   return {hooks, name: pjson.name, root, type}

@@ -18,7 +18,10 @@ const TARBALL = /\.(tgz|tar\.gz)$/i
 export function localPluginSource(source: PluginSource, cwd: string): PluginSource | undefined {
   const asFile = (path: string): PluginSource => {
     const absolute = resolve(cwd, path)
-    if (!existsSync(absolute)) throw new UsageError(`No plugin at ${absolute}; give the path of a packed plugin (npm pack) or of its folder, e.g. 'plugins install file:${absolute}'.`)
+    if (!existsSync(absolute))
+      throw new UsageError(
+        `No plugin at ${absolute}; give the path of a packed plugin (npm pack) or of its folder, e.g. 'plugins install file:${absolute}'.`,
+      )
     return {type: 'repo', url: `file:${absolute}`}
   }
   if (source.type === 'npm') {
@@ -32,7 +35,12 @@ export function localPluginSource(source: PluginSource, cwd: string): PluginSour
   }
   if (!url.startsWith(GITHUB)) return undefined
   const rest = url.slice(GITHUB.length)
-  const looksLocal = rest.startsWith('/') || rest.startsWith('./') || rest.startsWith('../') || rest.startsWith('~/') || TARBALL.test(rest)
+  const looksLocal =
+    rest.startsWith('/') ||
+    rest.startsWith('./') ||
+    rest.startsWith('../') ||
+    rest.startsWith('~/') ||
+    TARBALL.test(rest)
   if (!looksLocal) return undefined
   return asFile(rest.startsWith('~/') ? resolve(process.env.HOME ?? '~', rest.slice(2)) : rest)
 }

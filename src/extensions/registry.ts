@@ -40,7 +40,9 @@ export interface ExtensionInfo {
 export interface HookSource {
   /** Every plugin with its declared events; `builtin` marks the CLI's own package. */
   declared(): Array<{plugin: string; events: string[]; builtin?: boolean}>
-  run<T>(event: string): Promise<{successes: Array<{plugin: string; result: T}>; failures: Array<{plugin: string; error: Error}>}>
+  run<T>(
+    event: string,
+  ): Promise<{successes: Array<{plugin: string; result: T}>; failures: Array<{plugin: string; error: Error}>}>
 }
 
 const PREFIX: Record<ExtensionKind, string> = {flow: FLOW_EVENT_PREFIX, store: STORE_EVENT_PREFIX}
@@ -95,7 +97,10 @@ function byId(a: string, b: string): number {
 
 /** One line about each plugin claiming a built-in's name, for warnings and listings. */
 export function shadowWarnings(info: ExtensionInfo): string[] {
-  return info.shadowed.map((plugin) => `The plugin '${plugin}' also declares the built-in ${info.kind} '${info.id}'; it is ignored (uninstall it, or ask its author to rename it).`)
+  return info.shadowed.map(
+    (plugin) =>
+      `The plugin '${plugin}' also declares the built-in ${info.kind} '${info.id}'; it is ignored (uninstall it, or ask its author to rename it).`,
+  )
 }
 
 export function findExtension(source: HookSource, kind: ExtensionKind, name: string): ExtensionInfo {
@@ -119,15 +124,25 @@ export function findExtension(source: HookSource, kind: ExtensionKind, name: str
  * Runs one registration hook and checks what it returns against the contract. A plugin that throws, returns
  * nothing, speaks another contract version or registers under another name is reported by name.
  */
-export async function register<T extends FlowRegistration | StoreRegistration>(source: HookSource, info: ExtensionInfo): Promise<T> {
+export async function register<T extends FlowRegistration | StoreRegistration>(
+  source: HookSource,
+  info: ExtensionInfo,
+): Promise<T> {
   const {failures, successes} = await source.run<T>(info.event)
-  const broken = (reason: string) => new ConfigError(`The plugin '${info.plugin}' failed to register ${info.kind} '${info.id}': ${reason}`, 'EXTENSION_FAILED')
+  const broken = (reason: string) =>
+    new ConfigError(
+      `The plugin '${info.plugin}' failed to register ${info.kind} '${info.id}': ${reason}`,
+      'EXTENSION_FAILED',
+    )
   // Other plugins may answer the same event (one claiming a built-in's name): only the provider's answer counts.
   const failure = failures.find((f) => f.plugin === info.plugin)
   if (failure) throw broken(oneLine(failure.error.message ?? String(failure.error)))
   const result = successes.find((s) => s.plugin === info.plugin)?.result
   if (!result || typeof result !== 'object') {
-    throw new ConfigError(`The plugin '${info.plugin}' declared ${info.kind} '${info.id}' but its hook returned nothing.`, 'EXTENSION_FAILED')
+    throw new ConfigError(
+      `The plugin '${info.plugin}' declared ${info.kind} '${info.id}' but its hook returned nothing.`,
+      'EXTENSION_FAILED',
+    )
   }
   const version = (result as {contractVersion?: unknown}).contractVersion
   if (!SUPPORTED_CONTRACT_VERSIONS.includes(version as number)) {
@@ -141,9 +156,12 @@ export async function register<T extends FlowRegistration | StoreRegistration>(s
   }
   const name = (result as {name?: unknown}).name
   if (typeof name !== 'string' || canonicalName(name) !== canonicalName(info.id)) {
-    throw broken(`it declares the hook '${info.event}' but names itself '${String(name)}'; the two must name the same ${info.kind}`)
+    throw broken(
+      `it declares the hook '${info.event}' but names itself '${String(name)}'; the two must name the same ${info.kind}`,
+    )
   }
-  const problem = info.kind === 'flow' ? flowProblem(result as FlowRegistration) : storeProblem(result as StoreRegistration)
+  const problem =
+    info.kind === 'flow' ? flowProblem(result as FlowRegistration) : storeProblem(result as StoreRegistration)
   if (problem) throw broken(problem)
   return result
 }
@@ -152,11 +170,13 @@ const OPTION_NAME = /^[a-z][a-z\d-]{0,39}$/
 const FIELD_USES = new Set(['required', 'optional', 'unused', undefined])
 
 function flowProblem(r: FlowRegistration): string | undefined {
-  if (r.kind !== 'app-only' && r.kind !== 'user') return `its kind is ${JSON.stringify(r.kind)}, not 'app-only' or 'user'`
+  if (r.kind !== 'app-only' && r.kind !== 'user')
+    return `its kind is ${JSON.stringify(r.kind)}, not 'app-only' or 'user'`
   if (typeof r.create !== 'function') return 'it has no create()'
   const fields = r.profileFields ?? {}
   for (const field of ['tenant', 'clientId', 'credential'] as const) {
-    if (!FIELD_USES.has(fields[field])) return `profileFields.${field} is ${JSON.stringify(fields[field])}, not 'required', 'optional' or 'unused'`
+    if (!FIELD_USES.has(fields[field]))
+      return `profileFields.${field} is ${JSON.stringify(fields[field])}, not 'required', 'optional' or 'unused'`
   }
   const seen = new Set<string>()
   for (const option of (r.options ?? []) as ProfileOption[]) {
@@ -171,8 +191,10 @@ function flowProblem(r: FlowRegistration): string | undefined {
 
 /** A store that does not declare itself encrypted is refused like a failing plugin: plaintext is never an option. */
 function storeProblem(r: StoreRegistration): string | undefined {
-  if ((r as {encrypted: unknown}).encrypted !== true) return `it does not declare encryption; ${BIN} never keeps secrets in plaintext`
-  if (typeof r.create !== 'function' || typeof r.isAvailable !== 'function') return 'it has no create() or isAvailable()'
+  if ((r as {encrypted: unknown}).encrypted !== true)
+    return `it does not declare encryption; ${BIN} never keeps secrets in plaintext`
+  if (typeof r.create !== 'function' || typeof r.isAvailable !== 'function')
+    return 'it has no create() or isAvailable()'
   return undefined
 }
 
@@ -181,13 +203,21 @@ export interface Registered<T> {
   info: ExtensionInfo
 }
 
-export async function loadFlow(source: HookSource, name: string, warn?: (message: string) => void): Promise<Registered<FlowRegistration>> {
+export async function loadFlow(
+  source: HookSource,
+  name: string,
+  warn?: (message: string) => void,
+): Promise<Registered<FlowRegistration>> {
   const info = findExtension(source, 'flow', name)
   if (warn) for (const line of shadowWarnings(info)) warn(line)
   return {info, registration: await register<FlowRegistration>(source, info)}
 }
 
-export async function loadFlowRegistration(source: HookSource, name: string, warn?: (message: string) => void): Promise<FlowRegistration> {
+export async function loadFlowRegistration(
+  source: HookSource,
+  name: string,
+  warn?: (message: string) => void,
+): Promise<FlowRegistration> {
   return (await loadFlow(source, name, warn)).registration
 }
 
@@ -203,7 +233,8 @@ export async function loadAll<T extends FlowRegistration | StoreRegistration>(
   return Promise.all(
     listExtensions(source, kind).map(async (info) => {
       try {
-        if (!info.builtin && info.plugins.length > 1) throw new ConfigError(`registered by more than one plugin (${info.plugins.join(', ')})`)
+        if (!info.builtin && info.plugins.length > 1)
+          throw new ConfigError(`registered by more than one plugin (${info.plugins.join(', ')})`)
         return {info, registration: await register<T>(source, info)}
       } catch (error) {
         return {info, problem: (error as Error).message}
@@ -233,7 +264,10 @@ export async function loadAllStores(source: HookSource, warn: (message: string) 
 /** All installed plugins through oclif. Errors in hooks land in `failures` (captureErrors), never crash. */
 export function oclifHookSource(config: Config, timeoutMs = 10_000): HookSource {
   return {
-    declared: () => config.getPluginsList().map((p) => ({builtin: p.name === config.name, events: Object.keys(p.hooks ?? {}), plugin: p.name})),
+    declared: () =>
+      config
+        .getPluginsList()
+        .map((p) => ({builtin: p.name === config.name, events: Object.keys(p.hooks ?? {}), plugin: p.name})),
     async run<T>(event: string) {
       const result = await config.runHook(event, {}, timeoutMs, true)
       return {
@@ -264,7 +298,10 @@ export function packageHookSource(plugins: readonly InstalledPlugin[], loadBuilt
         for (const {identifier, target} of plugin.hooks[event] ?? []) {
           try {
             // The CLI's own hooks may come with the bundled fast path (src/fast/builtin-hooks.ts).
-            const module = plugin.type === 'root' && loadBuiltin ? (loadBuiltin(target) as HookModule) : await loadModule(join(plugin.root, target))
+            const module =
+              plugin.type === 'root' && loadBuiltin
+                ? (loadBuiltin(target) as HookModule)
+                : await loadModule(join(plugin.root, target))
             const hook = module[identifier] ?? (identifier === 'default' ? searchHook(module) : undefined)
             if (typeof hook !== 'function') throw new Error(`${target} has no export '${identifier}'`)
             successes.push({plugin: plugin.name, result: (await hook.call({}, {})) as T})

@@ -44,7 +44,10 @@ export class SecretStores {
     }
     const availability = await registration.isAvailable()
     if (!availability.available) {
-      throw new ConfigError(`Profile '${profile}' keeps its secrets in the '${name}' store, which is unavailable: ${availability.reason}.`, 'SECRET_STORE_UNAVAILABLE')
+      throw new ConfigError(
+        `Profile '${profile}' keeps its secrets in the '${name}' store, which is unavailable: ${availability.reason}.`,
+        'SECRET_STORE_UNAVAILABLE',
+      )
     }
     return this.open(name)
   }
@@ -67,7 +70,10 @@ export class SecretStores {
       }
       const availability = await registration.isAvailable()
       if (!availability.available) {
-        throw new ConfigError(`The secret store '${chosen}' chosen by ${STORE_ENV} is unavailable: ${availability.reason}.`, 'NO_SECRET_STORE')
+        throw new ConfigError(
+          `The secret store '${chosen}' chosen by ${STORE_ENV} is unavailable: ${availability.reason}.`,
+          'NO_SECRET_STORE',
+        )
       }
       return this.open(registration.name)
     }
@@ -96,8 +102,17 @@ function explainFailures(store: SecretStore): SecretStore {
         if (error instanceof CliError) throw error
         const declared = pluginCliError(error)
         if (declared) throw declared
-        throw new ConfigError(`The '${store.name}' secret store failed: ${oneLine((error as Error).message ?? String(error))}`, 'SECRET_STORE_FAILED')
+        throw new ConfigError(
+          `The '${store.name}' secret store failed: ${oneLine((error as Error).message ?? String(error))}`,
+          'SECRET_STORE_FAILED',
+        )
       }
     }
-  return {delete: wrap(store.delete), get: wrap(store.get), location: store.location, name: store.name, set: wrap(store.set)}
+  return {
+    delete: wrap(store.delete),
+    get: wrap(store.get),
+    location: store.location,
+    name: store.name,
+    set: wrap(store.set),
+  }
 }

@@ -9,7 +9,14 @@ import {writeSync} from 'node:fs'
 import type {Config} from '@oclif/core'
 import {installedPlugins} from '../extensions/installed-plugins.js'
 import {complete, formatAnswer, Directive, type CommandSpec} from '../completion/engine.js'
-import {manifestCommands, pluginEvents, rootBin, rootTopics, valueSources, type PluginEvents} from '../completion/sources.js'
+import {
+  manifestCommands,
+  pluginEvents,
+  rootBin,
+  rootTopics,
+  valueSources,
+  type PluginEvents,
+} from '../completion/sources.js'
 
 /**
  * Answers, prints and exits. The answer goes out with fs.writeSync on fd 1, not process.stdout: creating the stdout
@@ -27,7 +34,11 @@ export async function runCompletion(argv: string[], root: string): Promise<never
   process.exit(0)
 }
 
-export async function answerCompletion(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function answerCompletion(
+  argv: string[],
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const descriptions = argv[0] !== '__completeNoDesc'
   const words = argv.slice(1)
   try {

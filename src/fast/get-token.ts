@@ -9,7 +9,13 @@
  * written until the answer is complete, so falling through never prints anything twice.
  */
 import {lookupCachedToken} from '../token/lookup.js'
-import {canonicalName, listExtensions, loadFlowRegistration, loadStoreRegistration, packageHookSource} from '../extensions/registry.js'
+import {
+  canonicalName,
+  listExtensions,
+  loadFlowRegistration,
+  loadStoreRegistration,
+  packageHookSource,
+} from '../extensions/registry.js'
 import {installedPlugins} from '../extensions/installed-plugins.js'
 import {privateCliHome} from '../base/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
@@ -58,7 +64,8 @@ export function parseFastArgs(argv: string[]): FastFlags | undefined {
       case '--output-format': {
         // kubectl's exec plugin calls (`--output-format exec-credential`) are the hottest path of all.
         const format = value()
-        if (flags.format !== undefined || !(OUTPUT_FORMATS as readonly string[]).includes(format ?? '')) return undefined
+        if (flags.format !== undefined || !(OUTPUT_FORMATS as readonly string[]).includes(format ?? ''))
+          return undefined
         flags.format = format as OutputFormat
         break
       }
@@ -84,7 +91,11 @@ export function parseFastArgs(argv: string[]): FastFlags | undefined {
   return flags
 }
 
-export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function tryFastGetToken(
+  argv: string[],
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   const flags = parseFastArgs(argv)
   if (!flags) return false
   // A home others can write to throws here: oclif's get-token reports it.
@@ -94,7 +105,10 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   // The CLI's own hooks and those of installed and linked plugins, from package.json files: a plugin that cannot be
   // read the way oclif would read it sends the call to oclif.
   let unreadable = false
-  const hooks = packageHookSource(installedPlugins(root, {env, onProblem: () => (unreadable = true)}), builtinHookLoader(root))
+  const hooks = packageHookSource(
+    installedPlugins(root, {env, onProblem: () => (unreadable = true)}),
+    builtinHookLoader(root),
+  )
   if (unreadable) return false
   // A flow nobody declares (a removed plugin, a typo) is for oclif to report, not for us to paper over; a plugin
   // claiming a built-in's name gets a warning there.
@@ -103,9 +117,17 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   if (!info || info.shadowed.length > 0) return false
   // The registration says whose tokens the flow gets, which decides what counts as a hit.
   const registration = await loadFlowRegistration(hooks, flow)
-  const openStore = async (name: string): Promise<SecretStore> => (await loadStoreRegistration(hooks, name)).create({interactive: false})
+  const openStore = async (name: string): Promise<SecretStore> =>
+    (await loadStoreRegistration(hooks, name)).create({interactive: false})
   const scopes = effectiveScopes(profile, parseScopes(flags.scopes))
-  const {hit} = await lookupCachedToken({appOnly: registration.kind === 'app-only', flow: canonicalName(registration.name), home, openStore, profile, scopes})
+  const {hit} = await lookupCachedToken({
+    appOnly: registration.kind === 'app-only',
+    flow: canonicalName(registration.name),
+    home,
+    openStore,
+    profile,
+    scopes,
+  })
   if (!hit) return false
 
   // Buffer both streams so that a late failure (say, -o into a missing folder) falls through with nothing printed.
@@ -114,7 +136,12 @@ export async function tryFastGetToken(argv: string[], root: string, env: NodeJS.
   const reporter = createReporter({silent: flags.silent, stderr})
   reporter.status(messages.authenticating(profile.name))
   reporter.status(messages.cached)
-  await emitToken(hit, {env, format: outputFormat({json: flags.json, 'output-format': flags.format}), output: flags.output}, reporter, stdout)
+  await emitToken(
+    hit,
+    {env, format: outputFormat({json: flags.json, 'output-format': flags.format}), output: flags.output},
+    reporter,
+    stdout,
+  )
   process.stderr.write(stderr.text)
   try {
     await writeStdout(stdout.text, 'the token')

@@ -1,7 +1,14 @@
 import {DEFAULT_REDIRECT_URI} from '../profile/model.js'
 import type {Flow, FlowContext, TokenResult} from '../contract/index.js'
 import {browserSignIn, planFor} from './browser-sign-in.js'
-import {createConfidentialApp, createPublicApp, isConfidentialProfile, refreshWithApp, trySilent, type DelegatedApp} from './delegated.js'
+import {
+  createConfidentialApp,
+  createPublicApp,
+  isConfidentialProfile,
+  refreshWithApp,
+  trySilent,
+  type DelegatedApp,
+} from './delegated.js'
 
 /**
  * The authorization code flow (with PKCE) at the redirect URI registered for the app: the profile's `redirectUri`,
@@ -15,7 +22,12 @@ export class AuthorizationCodeFlow implements Flow {
     const silent = await trySilent(app, context)
     if (silent) return silent
     const redirectUri = context.profile.redirectUri || DEFAULT_REDIRECT_URI
-    return browserSignIn(context, app, {anyPort: false, flow: 'AuthorizationCode', giveUpWhenBrowserFails: false, redirectUri}, planFor(context))
+    return browserSignIn(
+      context,
+      app,
+      {anyPort: false, flow: 'AuthorizationCode', giveUpWhenBrowserFails: false, redirectUri},
+      planFor(context),
+    )
   }
 
   async refresh(context: FlowContext): Promise<TokenResult> {

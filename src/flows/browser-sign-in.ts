@@ -5,7 +5,14 @@ import {AuthError, ConfigError} from '../base/errors.js'
 import type {FlowContext, TokenResult} from '../contract/index.js'
 import {browserPlan, launchBrowser, type BrowserPlan, type LaunchOutcome} from './browser.js'
 import {loginHint, seconds, untilAborted, type DelegatedApp} from './delegated.js'
-import {ipv6LoopbackTaken, LoopbackPortDeniedError, LoopbackPortInUseError, LoopbackServer, loopbackBindAddress, type LoopbackCallback} from './loopback.js'
+import {
+  ipv6LoopbackTaken,
+  LoopbackPortDeniedError,
+  LoopbackPortInUseError,
+  LoopbackServer,
+  loopbackBindAddress,
+  type LoopbackCallback,
+} from './loopback.js'
 import {loadMsal, tokenResult} from './msal-options.js'
 import {failurePage, successPage} from './pages.js'
 import {BIN} from '../base/product.js'
@@ -37,7 +44,8 @@ export class BrowserUnavailableError extends Error {
   }
 }
 
-const FOREIGN_RESPONSE = 'Ignored a sign-in response with a wrong state (another page may be probing the port); still waiting for the real one.'
+const FOREIGN_RESPONSE =
+  'Ignored a sign-in response with a wrong state (another page may be probing the port); still waiting for the real one.'
 const QUERY_RESPONSE =
   'The sign-in response came back in the URL instead of as the form post this sign-in asked for (response_mode=form_post), so it was not used and nothing was redeemed. Run the command again and open the sign-in URL unchanged.'
 
@@ -46,7 +54,12 @@ export function planFor(context: FlowContext): BrowserPlan | {kind: 'manual'} {
   return context.options.noBrowser ? {kind: 'manual'} : browserPlan()
 }
 
-export async function browserSignIn(context: FlowContext, app: DelegatedApp, options: BrowserSignInOptions, plan: BrowserPlan | {kind: 'manual'}): Promise<TokenResult> {
+export async function browserSignIn(
+  context: FlowContext,
+  app: DelegatedApp,
+  options: BrowserSignInOptions,
+  plan: BrowserPlan | {kind: 'manual'},
+): Promise<TokenResult> {
   const {profile, reporter, signal} = context
   const state = randomBytes(32).toString('base64url')
   let warned = false
@@ -56,7 +69,9 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
     warned = true
   }
   const server = await openListener(context, options, state, onForeignResponse)
-  const redirectUri = options.anyPort ? `${options.redirectUri.replace(/\/+$/, '')}:${server.port}` : options.redirectUri
+  const redirectUri = options.anyPort
+    ? `${options.redirectUri.replace(/\/+$/, '')}:${server.port}`
+    : options.redirectUri
   const closing = () => void server.close('The sign-in was stopped in the terminal.')
   try {
     const {CryptoProvider, ResponseMode} = loadMsal()
@@ -77,7 +92,10 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
     const {authority} = await context.msal()
     const unsafe = endpointProblem(url, authority, {loopbackHttp: true})
     if (unsafe) {
-      throw new ConfigError(`Refusing to open the sign-in URL: it ${unsafe}. Check the profile's authority (${authority}) and its OpenID metadata.`, 'UNSAFE_SIGN_IN_URL')
+      throw new ConfigError(
+        `Refusing to open the sign-in URL: it ${unsafe}. Check the profile's authority (${authority}) and its OpenID metadata.`,
+        'UNSAFE_SIGN_IN_URL',
+      )
     }
 
     if (options.flow === 'AuthorizationCode') reporter.status(`Redirect URI: ${redirectUri}`)
@@ -112,12 +130,18 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
     // The listener hands over only a response carrying this sign-in's state.
     const {params} = callback
     if (callback.method !== 'POST') {
-      callback.respond(failurePage('The response came back in the URL instead of as a form post, so it was not used.'), 400)
+      callback.respond(
+        failurePage('The response came back in the URL instead of as a form post, so it was not used.'),
+        400,
+      )
       throw new AuthError(QUERY_RESPONSE, 'QUERY_RESPONSE')
     }
     const error = params.get('error')
     if (error) {
-      const refused = adviceForEntraError({error, error_description: params.get('error_description') ?? undefined}, profile.name)!
+      const refused = adviceForEntraError(
+        {error, error_description: params.get('error_description') ?? undefined},
+        profile.name,
+      )!
       callback.respond(failurePage(refused.message))
       throw refused
     }
@@ -149,7 +173,12 @@ export async function browserSignIn(context: FlowContext, app: DelegatedApp, opt
   }
 }
 
-async function openListener(context: FlowContext, options: BrowserSignInOptions, state: string, onForeignResponse: () => void): Promise<LoopbackServer> {
+async function openListener(
+  context: FlowContext,
+  options: BrowserSignInOptions,
+  state: string,
+  onForeignResponse: () => void,
+): Promise<LoopbackServer> {
   const {profile} = context
   let target: URL
   try {

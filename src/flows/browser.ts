@@ -98,7 +98,11 @@ export function shellWords(text: string): string[] | undefined {
 }
 
 /** The program and arguments one `$BROWSER` entry runs to open `url`, or why it cannot be run. */
-export function browserCommand(entry: string, url: string, env: NodeJS.ProcessEnv = process.env): {file: string; args: string[]} | {error: string} {
+export function browserCommand(
+  entry: string,
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {file: string; args: string[]} | {error: string} {
   // A path with spaces (Windows programs under WSL) names the program as a whole.
   if (entry.includes('/') ? isExecutableFile(entry) : onPath(entry, env)) return {args: [url], file: entry}
   const words = shellWords(entry)
@@ -108,20 +112,36 @@ export function browserCommand(entry: string, url: string, env: NodeJS.ProcessEn
   return {args: args.some((a) => a.includes('%s')) ? args.map((a) => a.replaceAll('%s', url)) : [...args, url], file}
 }
 
-export function browserPlan(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): BrowserPlan {
-  const commands = (env.BROWSER ?? '').split(':').map((c) => c.trim()).filter(Boolean)
+export function browserPlan(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): BrowserPlan {
+  const commands = (env.BROWSER ?? '')
+    .split(':')
+    .map((c) => c.trim())
+    .filter(Boolean)
   if (commands.length > 0) {
     const first = browserCommand(commands[0], '', env)
     return {commands, kind: 'commands', via: `$BROWSER (${'file' in first ? first.file : commands[0]})`}
   }
-  if (isWsl(env, platform)) return onPath('wslview', env) ? {kind: 'wslview', via: 'wslview'} : {kind: 'open', via: "the Windows default browser"}
+  if (isWsl(env, platform))
+    return onPath('wslview', env)
+      ? {kind: 'wslview', via: 'wslview'}
+      : {kind: 'open', via: 'the Windows default browser'}
   const ssh = Boolean(env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY)
   const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
   if (ssh && !(platform === 'linux' && display)) {
-    return {kind: 'none', reason: "this is an SSH session: a browser here has no screen, and one on your computer cannot reach this machine's loopback address"}
+    return {
+      kind: 'none',
+      reason:
+        "this is an SSH session: a browser here has no screen, and one on your computer cannot reach this machine's loopback address",
+    }
   }
   if (platform !== 'darwin' && platform !== 'win32' && !display) {
-    return {kind: 'none', reason: 'there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset) and $BROWSER is not set'}
+    return {
+      kind: 'none',
+      reason: 'there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset) and $BROWSER is not set',
+    }
   }
   return {kind: 'open', via: 'the default browser'}
 }
@@ -195,7 +215,10 @@ function watch(start: () => ChildProcess, what: string): Promise<LaunchOutcome> 
       return
     }
     child.once('error', (error: NodeJS.ErrnoException) =>
-      finish({ok: false, reason: `${what} could not be started (${error.code === 'ENOENT' ? 'not found' : error.message})`}),
+      finish({
+        ok: false,
+        reason: `${what} could not be started (${error.code === 'ENOENT' ? 'not found' : error.message})`,
+      }),
     )
     child.once('exit', (code, signal) => {
       if (code === 0) finish({ok: true})

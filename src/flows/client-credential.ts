@@ -18,9 +18,12 @@ export async function clientCredential(
   const {profile} = context
   if (profile.authMethod === 'Certificate' || profile.useCertificate) {
     if (!profile.certificatePath) {
-      throw new ConfigError(`Profile '${profile.name}' uses a certificate but has no certificate path; set it with '${BIN} config edit -p ${profile.name}'.`)
+      throw new ConfigError(
+        `Profile '${profile.name}' uses a certificate but has no certificate path; set it with '${BIN} config edit -p ${profile.name}'.`,
+      )
     }
-    const password = (await context.secret('certificate-password')) ?? fromEnvironment('AZURE_CLIENT_CERTIFICATE_PASSWORD', context)
+    const password =
+      (await context.secret('certificate-password')) ?? fromEnvironment('AZURE_CLIENT_CERTIFICATE_PASSWORD', context)
     return {clientCertificate: await loadClientCertificate(profile.certificatePath, password)}
   }
   const secret = (await context.secret('client-secret')) ?? fromEnvironment('AZURE_CLIENT_SECRET', context)
@@ -46,7 +49,10 @@ function fromEnvironment(name: string, context: FlowContext): string | undefined
   const {profile} = context
   const clientId = process.env.AZURE_CLIENT_ID
   const tenantId = process.env.AZURE_TENANT_ID
-  if (clientId?.toLowerCase() !== profile.clientId.toLowerCase() || (tenantId && tenantId.toLowerCase() !== profile.tenantId.toLowerCase())) {
+  if (
+    clientId?.toLowerCase() !== profile.clientId.toLowerCase() ||
+    (tenantId && tenantId.toLowerCase() !== profile.tenantId.toLowerCase())
+  ) {
     throw new ConfigError(
       `${name} is set, but AZURE_CLIENT_ID${tenantId ? '/AZURE_TENANT_ID' : ''} do not name profile '${profile.name}' (client ${profile.clientId}); set AZURE_CLIENT_ID=${profile.clientId} to use it for this profile.`,
       'ENV_CREDENTIAL_MISMATCH',

@@ -1,4 +1,9 @@
-import type {AccountInfo, ConfidentialClientApplication, INetworkModule, PublicClientApplication} from '@azure/msal-node'
+import type {
+  AccountInfo,
+  ConfidentialClientApplication,
+  INetworkModule,
+  PublicClientApplication,
+} from '@azure/msal-node'
 import {CliError, ConfigError, NetworkError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
 import {toCliError} from '../net/entra-errors.js'
@@ -18,7 +23,10 @@ import {BIN} from '../base/product.js'
 export type DelegatedApp = PublicClientApplication | ConfidentialClientApplication
 
 /** A public client ("Allow public client flows"): InteractiveBrowser, DeviceCode, AuthorizationCode without a credential. */
-export async function createPublicApp(context: FlowContext, networkClient?: INetworkModule): Promise<PublicClientApplication> {
+export async function createPublicApp(
+  context: FlowContext,
+  networkClient?: INetworkModule,
+): Promise<PublicClientApplication> {
   const config = baseConfiguration(await context.msal(), context.profile.clientId)
   if (networkClient) config.system = {...config.system, networkClient}
   return new (loadMsal().PublicClientApplication)(config)
@@ -33,7 +41,11 @@ export async function createConfidentialApp(context: FlowContext): Promise<Confi
 
 /** AuthorizationCode is a confidential client when the profile has a credential; the other two are always public. */
 export function isConfidentialProfile(context: FlowContext): boolean {
-  return context.profile.authMethod === 'ClientSecret' || context.profile.authMethod === 'Certificate' || Boolean(context.profile.useCertificate)
+  return (
+    context.profile.authMethod === 'ClientSecret' ||
+    context.profile.authMethod === 'Certificate' ||
+    Boolean(context.profile.useCertificate)
+  )
 }
 
 /**
@@ -46,7 +58,11 @@ export async function findAccount(app: DelegatedApp, context: FlowContext): Prom
   const {account, homeAccountId, loginHint: hint} = context.options
   const wanted = account ?? hint
   if (wanted) {
-    const homeIds = new Set((await cache.getAllAccounts()).filter((a) => a.username.toLowerCase() === wanted.toLowerCase()).map((a) => a.homeAccountId))
+    const homeIds = new Set(
+      (await cache.getAllAccounts())
+        .filter((a) => a.username.toLowerCase() === wanted.toLowerCase())
+        .map((a) => a.homeAccountId),
+    )
     if (homeIds.size > 1) {
       throw new ConfigError(
         `Profile '${context.profile.name}' has ${homeIds.size} signed-in accounts named ${wanted} (the user was re-created, or signed in from another home tenant), so ${account ? '--account' : '--login-hint'} cannot tell them apart; leave ${account ? '--account' : '--login-hint'} out to use the one used last.`,
@@ -72,7 +88,14 @@ export async function loginHint(app: DelegatedApp, context: FlowContext): Promis
 }
 
 /** Errors after which only a new sign-in helps: msal's interaction-required ones, and a refused grant (invalid_grant). */
-const SIGN_IN_AGAIN = new Set(['invalid_grant', 'interaction_required', 'consent_required', 'login_required', 'no_tokens_found', 'no_account_in_silent_request'])
+const SIGN_IN_AGAIN = new Set([
+  'invalid_grant',
+  'interaction_required',
+  'consent_required',
+  'login_required',
+  'no_tokens_found',
+  'no_account_in_silent_request',
+])
 
 function isInteractionRequired(error: unknown): boolean {
   const e = error as {name?: string; errorCode?: string}
@@ -94,7 +117,9 @@ export async function trySilent(app: DelegatedApp, context: FlowContext): Promis
   } catch (error) {
     if (!isInteractionRequired(error)) throw error
     const why = toCliError(error, {profile: context.profile.name})
-    context.reporter.status(`The cached sign-in of ${account.username} cannot be renewed silently (${why.code}); signing in again.`)
+    context.reporter.status(
+      `The cached sign-in of ${account.username} cannot be renewed silently (${why.code}); signing in again.`,
+    )
     return undefined
   }
 }
@@ -105,8 +130,13 @@ export async function refreshWithApp(app: DelegatedApp, context: FlowContext, fl
   const account = await findAccount(app, context)
   const signIn = `${BIN} get-token -p ${profile.name}${canonicalName(flowName) === canonicalName(profile.defaultFlow ?? '') ? '' : ` -f ${flowName}`}`
   if (!account) {
-    const who = context.options.account ? `'${context.options.account}' has not signed in with profile '${profile.name}'` : `nobody has signed in with profile '${profile.name}' yet`
-    throw new ConfigError(`No refresh token to redeem: ${who}. Sign in first: ${signIn}${context.options.account ? ` --login-hint ${context.options.account}` : ''}`, 'NO_REFRESH_TOKEN')
+    const who = context.options.account
+      ? `'${context.options.account}' has not signed in with profile '${profile.name}'`
+      : `nobody has signed in with profile '${profile.name}' yet`
+    throw new ConfigError(
+      `No refresh token to redeem: ${who}. Sign in first: ${signIn}${context.options.account ? ` --login-hint ${context.options.account}` : ''}`,
+      'NO_REFRESH_TOKEN',
+    )
   }
   try {
     const result = await app.acquireTokenSilent({account, forceRefresh: true, scopes: context.scopes})
@@ -114,7 +144,10 @@ export async function refreshWithApp(app: DelegatedApp, context: FlowContext, fl
     return tokenResult(result)
   } catch (error) {
     if ((error as {errorCode?: string}).errorCode === 'no_tokens_found') {
-      throw new ConfigError(`No refresh token is cached for ${account.username} in profile '${profile.name}' (the sign-in did not include offline_access). Sign in again: ${signIn} --force`, 'NO_REFRESH_TOKEN')
+      throw new ConfigError(
+        `No refresh token is cached for ${account.username} in profile '${profile.name}' (the sign-in did not include offline_access). Sign in again: ${signIn} --force`,
+        'NO_REFRESH_TOKEN',
+      )
     }
     throw error
   }
@@ -133,7 +166,12 @@ export function abortReason(signal: AbortSignal, timeoutMessage: string): Error 
 }
 
 /** Resolves with `work`, or rejects as soon as the signal fires (after running `onAbort`, e.g. closing a listener). */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, timeoutMessage: string, onAbort?: () => void): Promise<T> {
+export function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  timeoutMessage: string,
+  onAbort?: () => void,
+): Promise<T> {
   return raceAbort(work, signal, (reject) => {
     reject(abortReason(signal, timeoutMessage))
     onAbort?.()

@@ -138,7 +138,10 @@ export async function deviceCodeSignIn(context: FlowContext, waitMs = context.op
     if (refused) throw refused
     const code = (error as {errorCode?: string}).errorCode
     if (code === 'device_code_expired') {
-      throw new AuthError('Authentication failed (expired_token): The device code expired before sign-in finished; run the command again and sign in sooner.', 'expired_token')
+      throw new AuthError(
+        'Authentication failed (expired_token): The device code expired before sign-in finished; run the command again and sign in sooner.',
+        'expired_token',
+      )
     }
     throw error
   }

@@ -17,9 +17,15 @@ export class InteractiveBrowserFlow implements Flow {
     const plan = planFor(context)
     if (plan.kind === 'none') return this.fallBack(context, `Cannot open a browser: ${plan.reason}.`)
     try {
-      return await browserSignIn(context, app, {anyPort: true, flow: 'InteractiveBrowser', giveUpWhenBrowserFails: true, redirectUri: 'http://localhost'}, plan)
+      return await browserSignIn(
+        context,
+        app,
+        {anyPort: true, flow: 'InteractiveBrowser', giveUpWhenBrowserFails: true, redirectUri: 'http://localhost'},
+        plan,
+      )
     } catch (error) {
-      if (error instanceof BrowserUnavailableError) return this.fallBack(context, `Could not open a browser: ${error.reason}.`)
+      if (error instanceof BrowserUnavailableError)
+        return this.fallBack(context, `Could not open a browser: ${error.reason}.`)
       throw error
     }
   }
@@ -29,7 +35,9 @@ export class InteractiveBrowserFlow implements Flow {
   }
 
   private fallBack(context: FlowContext, why: string): Promise<TokenResult> {
-    context.reporter.notice(`${why} Signing in with a device code instead (use --no-browser to get a URL to open yourself).`)
+    context.reporter.notice(
+      `${why} Signing in with a device code instead (use --no-browser to get a URL to open yourself).`,
+    )
     // A device code lives 15 minutes: without a --timeout it gets DeviceCode's own wait, not what is left of the
     // 120 s meant for a browser sign-in. A --timeout the user gave still holds (extendDeadline leaves it alone).
     return deviceCodeSignIn(context, context.extendDeadline(DEVICE_CODE_WAIT_MS))

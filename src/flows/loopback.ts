@@ -132,7 +132,8 @@ export class LoopbackServer {
       res.writeHead(status, {...PAGE_HEADERS, Connection: 'close', 'Content-Length': Buffer.byteLength(html)})
       res.end(html)
     }
-    if (!this.hostAllowed(req.headers.host)) return send(421, failurePage('This address does not serve that host name.'))
+    if (!this.hostAllowed(req.headers.host))
+      return send(421, failurePage('This address does not serve that host name.'))
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
     const method = req.method?.toUpperCase()
     if (url.pathname !== this.path) return send(404, failurePage('Nothing here.'))
@@ -141,10 +142,16 @@ export class LoopbackServer {
       return send(405, failurePage('Method not allowed.'))
     }
     const accept = (params: URLSearchParams) => {
-      if (!params.has('code') && !params.has('error')) return send(400, failurePage('This is not an authorization response.'))
+      if (!params.has('code') && !params.has('error'))
+        return send(400, failurePage('This is not an authorization response.'))
       if (!this.ours(params)) {
         this.onForeignResponse?.()
-        return send(400, failurePage('This response does not belong to the sign-in in progress (its state does not match), so it was ignored.'))
+        return send(
+          400,
+          failurePage(
+            'This response does not belong to the sign-in in progress (its state does not match), so it was ignored.',
+          ),
+        )
       }
       if (this.delivered || this.closed) return send(409, failurePage('This sign-in has already been handled.'))
       let answered = false

@@ -34,7 +34,14 @@ export function tokenResult(result: AuthenticationResult): TokenResult {
     scopes: result.scopes,
     tokenType: result.tokenType || 'Bearer',
     ...(result.account
-      ? {account: {homeAccountId: result.account.homeAccountId, name: result.account.name, tenantId: result.account.tenantId, username: result.account.username}}
+      ? {
+          account: {
+            homeAccountId: result.account.homeAccountId,
+            name: result.account.name,
+            tenantId: result.account.tenantId,
+            username: result.account.username,
+          },
+        }
       : {}),
   }
 }

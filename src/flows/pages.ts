@@ -6,7 +6,8 @@ import {BIN} from '../base/product.js'
 
 export const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'Content-Type': 'text/html; charset=utf-8',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
@@ -30,7 +31,11 @@ h1{font-size:1.4rem;color:${colour};margin-top:0}.mark{font-size:2.5rem;color:${
 }
 
 export function successPage(): string {
-  return page('success', 'You are signed in', `${BIN} has its token. You can close this tab and return to the terminal.`)
+  return page(
+    'success',
+    'You are signed in',
+    `${BIN} has its token. You can close this tab and return to the terminal.`,
+  )
 }
 
 export function failurePage(message: string): string {

@@ -53,7 +53,10 @@ async function readAssertion(path: string, context: FlowContext): Promise<string
   }
   const assertion = text.trim()
   if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(assertion)) {
-    throw new ConfigError(`The federated token file ${path} (${FEDERATED_TOKEN_FILE_ENV}) does not hold a JWT; it should contain only the token its issuer wrote.`, 'BAD_FEDERATED_TOKEN')
+    throw new ConfigError(
+      `The federated token file ${path} (${FEDERATED_TOKEN_FILE_ENV}) does not hold a JWT; it should contain only the token its issuer wrote.`,
+      'BAD_FEDERATED_TOKEN',
+    )
   }
   return assertion
 }

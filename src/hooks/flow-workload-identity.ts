@@ -8,7 +8,8 @@ export default defineFlow({
   name: 'WorkloadIdentity',
   // The credential is the federated token file, read at run time: nothing to store with the profile.
   profileFields: {clientId: 'required', credential: 'unused', tenant: 'required'},
-  summary: 'App-only token for a Kubernetes or CI workload, proving itself with the federated token in AZURE_FEDERATED_TOKEN_FILE',
+  summary:
+    'App-only token for a Kubernetes or CI workload, proving itself with the federated token in AZURE_FEDERATED_TOKEN_FILE',
   supportsRefresh: false,
   async create() {
     return new (await import('../flows/workload-identity.js')).WorkloadIdentityFlow()

@@ -17,7 +17,9 @@ const hook: Hook<'plugins:postinstall'> = async function () {
       continue
     }
     if (version && version !== plugin.version) {
-      process.stderr.write(`${plugin.name} v${version} is installed (oclif's next line names v${plugin.version}, the version it read before the install).\n`)
+      process.stderr.write(
+        `${plugin.name} v${version} is installed (oclif's next line names v${plugin.version}, the version it read before the install).\n`,
+      )
     }
   }
 }

@@ -11,7 +11,12 @@ import {describeNetworkError, proxyAwareDispatcher} from '../net/http-client.js'
  */
 export type FetchLike = (
   url: string,
-  init: {headers?: Headers | Record<string, string>; redirect?: 'manual' | 'follow' | 'error'; signal?: AbortSignal; method?: string},
+  init: {
+    headers?: Headers | Record<string, string>
+    redirect?: 'manual' | 'follow' | 'error'
+    signal?: AbortSignal
+    method?: string
+  },
 ) => Promise<Response>
 
 export function proxyAwareFetch(): FetchLike {
@@ -33,23 +38,40 @@ export function networkProblem(error: unknown, what: string, url: string, ownSig
   } catch {
     host = printable(url)
   }
-  const described = describeNetworkError(error, host, ownSignalFired, {address: 'the issuer URL', where: `the ${what} at ${printable(url, 200)}`})
-  return new NetworkError(`Cannot verify: ${described.message.charAt(0).toLowerCase()}${described.message.slice(1)}`, described.code)
+  const described = describeNetworkError(error, host, ownSignalFired, {
+    address: 'the issuer URL',
+    where: `the ${what} at ${printable(url, 200)}`,
+  })
+  return new NetworkError(
+    `Cannot verify: ${described.message.charAt(0).toLowerCase()}${described.message.slice(1)}`,
+    described.code,
+  )
 }
 
 /** GET a JSON document; any failure (network, status, not JSON) is a NetworkError. */
-export async function getJson(fetch: FetchLike, url: string, what: string, timeoutMs: number): Promise<Record<string, unknown>> {
+export async function getJson(
+  fetch: FetchLike,
+  url: string,
+  what: string,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
   const limit = deadline(timeoutMs)
   try {
     let response: Response
     try {
-      response = await fetch(url, {headers: {accept: 'application/json', 'user-agent': 'entra-auth-cli'}, signal: limit.signal})
+      response = await fetch(url, {
+        headers: {accept: 'application/json', 'user-agent': 'entra-auth-cli'},
+        signal: limit.signal,
+      })
     } catch (error) {
       throw networkProblem(error, what, url, limit.signal.aborted)
     }
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined)
-      throw new NetworkError(`Cannot verify: the ${what} at ${printable(url, 200)} answered HTTP ${response.status}.`, 'HTTP_STATUS')
+      throw new NetworkError(
+        `Cannot verify: the ${what} at ${printable(url, 200)} answered HTTP ${response.status}.`,
+        'HTTP_STATUS',
+      )
     }
     let body: unknown
     try {
@@ -59,7 +81,10 @@ export async function getJson(fetch: FetchLike, url: string, what: string, timeo
       body = undefined
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new NetworkError(`Cannot verify: the ${what} at ${printable(url, 200)} is not a JSON object.`, 'BAD_RESPONSE')
+      throw new NetworkError(
+        `Cannot verify: the ${what} at ${printable(url, 200)} is not a JSON object.`,
+        'BAD_RESPONSE',
+      )
     }
     return body as Record<string, unknown>
   } finally {

@@ -28,11 +28,13 @@ const OPAQUE_HINT =
 /** Why a string is not a JWT we can read, or undefined when its shape is right (three base64url parts). */
 function shapeProblem(token: string): string | undefined {
   const parts = token.split('.')
-  if (parts.length === 1) return `${NOT_READABLE}: the token is opaque (it has no header.payload.signature parts). ${OPAQUE_HINT}.`
+  if (parts.length === 1)
+    return `${NOT_READABLE}: the token is opaque (it has no header.payload.signature parts). ${OPAQUE_HINT}.`
   if (parts.length === 5) {
     return `${NOT_READABLE}: it has five parts, the shape of an encrypted token (JWE); only the API it is for can decrypt it.`
   }
-  if (parts.length !== 3) return `${NOT_READABLE}: expected three dot-separated parts (header.payload.signature), found ${parts.length}.`
+  if (parts.length !== 3)
+    return `${NOT_READABLE}: expected three dot-separated parts (header.payload.signature), found ${parts.length}.`
   if (!parts.every((part) => BASE64URL.test(part))) {
     return `${NOT_READABLE}: its parts are not base64url (letters, digits, '-' and '_' only); was it altered when copied?`
   }
@@ -61,13 +63,18 @@ export async function decodeJwt(token: string): Promise<DecodedJwt> {
     throw new TokenUnreadableError(`${NOT_READABLE}: its header is not base64url-encoded JSON.`)
   }
   // A three-part string whose header names an encryption algorithm is not a JWE either, but it is not readable.
-  if ('enc' in header) throw new TokenUnreadableError(`${NOT_READABLE}: its header says it is encrypted (enc); only the API it is for can decrypt it.`)
+  if ('enc' in header)
+    throw new TokenUnreadableError(
+      `${NOT_READABLE}: its header says it is encrypted (enc); only the API it is for can decrypt it.`,
+    )
 
   let claims: JWTPayload
   try {
     claims = decodeClaims(token)
   } catch {
-    throw new TokenUnreadableError(`${NOT_READABLE}: its payload is not a base64url-encoded JSON object (the token may be encrypted or opaque). ${OPAQUE_HINT}.`)
+    throw new TokenUnreadableError(
+      `${NOT_READABLE}: its payload is not a base64url-encoded JSON object (the token may be encrypted or opaque). ${OPAQUE_HINT}.`,
+    )
   }
   return {claims, header, signed: !token.endsWith('.')}
 }

@@ -10,7 +10,11 @@ import {expiryPhrase, formatLocalTime, formatSpan} from '../base/time.js'
 export function summarizeToken(token: DecodedJwt, now = new Date()): string[] {
   const {claims, header} = token
   const lines: Array<[string, string]> = []
-  const headerText = [`alg ${printable(header.alg ?? '?')}`, `kid ${printable(header.kid ?? 'none')}`, `typ ${printable(header.typ ?? 'none')}`].join(', ')
+  const headerText = [
+    `alg ${printable(header.alg ?? '?')}`,
+    `kid ${printable(header.kid ?? 'none')}`,
+    `typ ${printable(header.typ ?? 'none')}`,
+  ].join(', ')
   lines.push(['Header', token.signed ? headerText : `${headerText} (unsigned: nothing vouches for these claims)`])
   lines.push(['Issuer', claims.iss === undefined ? 'none' : printable(claims.iss)])
   lines.push(['Audience', listOf(claims.aud) ?? 'none'])
@@ -25,16 +29,28 @@ export function summarizeToken(token: DecodedJwt, now = new Date()): string[] {
   const issued = claimDate(claims.iat)
   if (issued) lines.push(['Issued', formatLocalTime(issued)])
   const notBefore = claimDate(claims.nbf)
-  if (notBefore && notBefore > now) lines.push(['Not before', `${formatLocalTime(notBefore)} (in ${formatSpan((notBefore.getTime() - now.getTime()) / 1000)})`])
+  if (notBefore && notBefore > now)
+    lines.push([
+      'Not before',
+      `${formatLocalTime(notBefore)} (in ${formatSpan((notBefore.getTime() - now.getTime()) / 1000)})`,
+    ])
   const expires = claimDate(claims.exp)
-  lines.push(['Expires', expires ? `${formatLocalTime(expires)} (${expiryPhrase(expires, now)})` : claims.exp === undefined ? 'never (no exp claim)' : 'unknown (exp is not a time)'])
+  lines.push([
+    'Expires',
+    expires
+      ? `${formatLocalTime(expires)} (${expiryPhrase(expires, now)})`
+      : claims.exp === undefined
+        ? 'never (no exp claim)'
+        : 'unknown (exp is not a time)',
+  ])
   return lines.map(([label, value]) => `${`${label}:`.padEnd(12)}${value}`)
 }
 
 /** A string or an array of strings (`aud`, `roles`) as one comma-separated line. */
 function listOf(value: unknown, max = 200): string | undefined {
   if (typeof value === 'string') return value ? printable(value, max) : undefined
-  if (Array.isArray(value) && value.length > 0) return printable(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', '), max)
+  if (Array.isArray(value) && value.length > 0)
+    return printable(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', '), max)
   return undefined
 }
 

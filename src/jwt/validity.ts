@@ -46,12 +46,24 @@ export function assessClaims(claims: JWTPayload, options: AssessOptions): Assess
   const at = {expiresOn, secondsLeft: Math.floor(leftMs / 1000)}
   const when = formatLocalTime(expiresOn)
   if (leftMs <= 0) {
-    return {...at, exitCode: ExitCode.TokenExpired, message: `Token ${expiryPhrase(expiresOn, now)} (${when}).`, state: 'expired', valid: false}
+    return {
+      ...at,
+      exitCode: ExitCode.TokenExpired,
+      message: `Token ${expiryPhrase(expiresOn, now)} (${when}).`,
+      state: 'expired',
+      valid: false,
+    }
   }
   const notBefore = claimDate(claims.nbf)
   if (notBefore && notBefore.getTime() - now.getTime() > CLOCK_SKEW_SECONDS * 1000) {
     const wait = formatSpan((notBefore.getTime() - now.getTime()) / 1000)
-    return {...at, exitCode: ExitCode.TokenNotYetValid, message: `Token not valid until ${formatLocalTime(notBefore)} (in ${wait}).`, state: 'not-yet-valid', valid: false}
+    return {
+      ...at,
+      exitCode: ExitCode.TokenNotYetValid,
+      message: `Token not valid until ${formatLocalTime(notBefore)} (in ${wait}).`,
+      state: 'not-yet-valid',
+      valid: false,
+    }
   }
   if (leftMs < options.minValidMs) {
     return {
@@ -62,7 +74,13 @@ export function assessClaims(claims: JWTPayload, options: AssessOptions): Assess
       valid: false,
     }
   }
-  return {...at, exitCode: ExitCode.Ok, message: `Token valid until ${when} (${expiryPhrase(expiresOn, now)}).`, state: 'valid', valid: true}
+  return {
+    ...at,
+    exitCode: ExitCode.Ok,
+    message: `Token valid until ${when} (${expiryPhrase(expiresOn, now)}).`,
+    state: 'valid',
+    valid: true,
+  }
 }
 
 /**
@@ -80,7 +98,14 @@ export async function assessToken(read: () => Promise<string> | string, options:
 }
 
 function unreadable(message: string): Assessment {
-  return {exitCode: ExitCode.TokenUnreadable, expiresOn: undefined, message, secondsLeft: undefined, state: 'unreadable', valid: false}
+  return {
+    exitCode: ExitCode.TokenUnreadable,
+    expiresOn: undefined,
+    message,
+    secondsLeft: undefined,
+    state: 'unreadable',
+    valid: false,
+  }
 }
 
 /** The `--json` shape of an assessment: `{valid, expiresOn, secondsLeft, reason}`. */

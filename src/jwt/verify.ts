@@ -36,19 +36,28 @@ export interface Verification {
 /** RSA and EC signatures only: `none` and the HMAC family can never be checked against a published JWKS. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512']
 
-const failed = (check: string, detail: string) => new CliError(`${check} check failed: ${detail}`, ExitCode.TokenInvalid, 'TOKEN_INVALID')
+const failed = (check: string, detail: string) =>
+  new CliError(`${check} check failed: ${detail}`, ExitCode.TokenInvalid, 'TOKEN_INVALID')
 
-export async function verifyJwt(token: string, decoded: DecodedJwt, options: VerifyOptions = {}): Promise<Verification> {
+export async function verifyJwt(
+  token: string,
+  decoded: DecodedJwt,
+  options: VerifyOptions = {},
+): Promise<Verification> {
   const {claims, header} = decoded
   const timeoutMs = options.timeoutMs ?? 10_000
-  if (typeof claims.iss !== 'string' || !claims.iss) throw failed('Issuer', "the token has no issuer ('iss' claim), so there are no keys to check it against.")
+  if (typeof claims.iss !== 'string' || !claims.iss)
+    throw failed('Issuer', "the token has no issuer ('iss' claim), so there are no keys to check it against.")
   const issuer = claims.iss
   if (options.issuer !== undefined && trimSlash(options.issuer) !== trimSlash(issuer)) {
     throw failed('Issuer', `the token was issued by '${printable(issuer)}', not '${printable(options.issuer)}'.`)
   }
   if (!decoded.signed) throw failed('Signature', 'the token is unsigned (alg none).')
   if (!ALGORITHMS.includes(String(header.alg))) {
-    throw failed('Algorithm', `'${printable(header.alg)}' is not accepted; an issuer's published keys verify RS*, PS* or ES* signatures only.`)
+    throw failed(
+      'Algorithm',
+      `'${printable(header.alg)}' is not accepted; an issuer's published keys verify RS*, PS* or ES* signatures only.`,
+    )
   }
   let issuerUrl: URL | undefined
   try {
@@ -56,7 +65,11 @@ export async function verifyJwt(token: string, decoded: DecodedJwt, options: Ver
   } catch {
     issuerUrl = undefined
   }
-  if (issuerUrl?.protocol !== 'https:') throw failed('Issuer', `'${printable(issuer)}' is not an https URL, so its signing keys cannot be discovered safely.`)
+  if (issuerUrl?.protocol !== 'https:')
+    throw failed(
+      'Issuer',
+      `'${printable(issuer)}' is not an https URL, so its signing keys cannot be discovered safely.`,
+    )
 
   const fetch = options.fetch ?? proxyAwareFetch()
   const jwksUri = await discoverJwksUri(fetch, issuer, timeoutMs)
@@ -81,16 +94,27 @@ async function discoverJwksUri(fetch: FetchLike, issuer: string, timeoutMs: numb
   const metadata = await getJson(fetch, url, "issuer's OpenID metadata", timeoutMs)
   // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
   if (typeof metadata.issuer === 'string' && trimSlash(metadata.issuer) !== trimSlash(issuer)) {
-    throw failed('Issuer', `the OpenID metadata at ${printable(url, 200)} is for '${printable(metadata.issuer)}', not the token's issuer '${printable(issuer)}'.`)
+    throw failed(
+      'Issuer',
+      `the OpenID metadata at ${printable(url, 200)} is for '${printable(metadata.issuer)}', not the token's issuer '${printable(issuer)}'.`,
+    )
   }
   const jwksUri = metadata.jwks_uri
   if (typeof jwksUri !== 'string' || !/^https:\/\//i.test(jwksUri)) {
-    throw new CliError(`Cannot verify: the OpenID metadata at ${printable(url, 200)} has no https jwks_uri.`, ExitCode.Network, 'BAD_METADATA')
+    throw new CliError(
+      `Cannot verify: the OpenID metadata at ${printable(url, 200)} has no https jwks_uri.`,
+      ExitCode.Network,
+      'BAD_METADATA',
+    )
   }
   try {
     new URL(jwksUri)
   } catch {
-    throw new CliError(`Cannot verify: the OpenID metadata at ${printable(url, 200)} has an invalid jwks_uri.`, ExitCode.Network, 'BAD_METADATA')
+    throw new CliError(
+      `Cannot verify: the OpenID metadata at ${printable(url, 200)} has an invalid jwks_uri.`,
+      ExitCode.Network,
+      'BAD_METADATA',
+    )
   }
   return jwksUri
 }
@@ -104,17 +128,27 @@ function explain(error: unknown, decoded: DecodedJwt, context: {audience?: strin
   const jwks = printable(context.jwksUri, 200)
   switch (err.code) {
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return failed('Signature', "the signature does not match the token's header and payload (was the token altered?).")
+      return failed(
+        'Signature',
+        "the signature does not match the token's header and payload (was the token altered?).",
+      )
     case 'ERR_JWKS_NO_MATCHING_KEY':
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return failed('Signature', `unknown key: no key with kid '${printable(header.kid ?? 'none')}' in the issuer's JWKS (${jwks}); the token was not signed by this issuer, or its key was withdrawn.`)
+      return failed(
+        'Signature',
+        `unknown key: no key with kid '${printable(header.kid ?? 'none')}' in the issuer's JWKS (${jwks}); the token was not signed by this issuer, or its key was withdrawn.`,
+      )
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
     case 'ERR_JOSE_NOT_SUPPORTED':
       return failed('Algorithm', `'${printable(header.alg)}' does not match the issuer's key.`)
     case 'ERR_JWT_EXPIRED': {
       const exp = claimDate(claims.exp)
       const when = exp ? `${expiryPhrase(exp, now)} (${formatLocalTime(exp)})` : 'expired'
-      return new CliError(`Expiry check failed: the token ${when}, beyond the ${skew} allowed for clock skew.`, ExitCode.TokenExpired, 'TOKEN_EXPIRED')
+      return new CliError(
+        `Expiry check failed: the token ${when}, beyond the ${skew} allowed for clock skew.`,
+        ExitCode.TokenExpired,
+        'TOKEN_EXPIRED',
+      )
     }
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       return claimFailure(err.claim, err.reason, decoded, context.audience, now, skew)
@@ -124,30 +158,53 @@ function explain(error: unknown, decoded: DecodedJwt, context: {audience?: strin
     case 'ERR_JWKS_INVALID':
     case 'ERR_JOSE_GENERIC':
       // jose's wording for a non-200 or non-JSON key set answer; it carries no token data.
-      return new CliError(`Cannot verify: the issuer's JWKS at ${jwks} is unusable (${printable(err.message)}).`, ExitCode.Network, 'JWKS_UNUSABLE')
+      return new CliError(
+        `Cannot verify: the issuer's JWKS at ${jwks} is unusable (${printable(err.message)}).`,
+        ExitCode.Network,
+        'JWKS_UNUSABLE',
+      )
     default:
       // fetch() rejects with a TypeError whose cause is the socket error (or a proxy's refusal): the key set could not
       // be fetched. Only a TimeoutError is our own deadline; an AbortError may be undici's word for a refusing proxy.
-      if (err.name === 'TypeError' || err.name === 'TimeoutError' || err.name === 'AbortError') return networkProblem(err, "issuer's JWKS", context.jwksUri, err.name === 'TimeoutError')
+      if (err.name === 'TypeError' || err.name === 'TimeoutError' || err.name === 'AbortError')
+        return networkProblem(err, "issuer's JWKS", context.jwksUri, err.name === 'TimeoutError')
       return failed('Signature', `the token could not be verified (${printable(err.message ?? String(error))}).`)
   }
 }
 
-function claimFailure(claim: string | undefined, reason: string | undefined, decoded: DecodedJwt, audience: string | undefined, now: Date, skew: string): CliError {
+function claimFailure(
+  claim: string | undefined,
+  reason: string | undefined,
+  decoded: DecodedJwt,
+  audience: string | undefined,
+  now: Date,
+  skew: string,
+): CliError {
   const {claims} = decoded
   if (claim === 'nbf') {
     const nbf = claimDate(claims.nbf)
     const when = nbf ? `${formatLocalTime(nbf)} (in ${formatSpan((nbf.getTime() - now.getTime()) / 1000)})` : 'later'
     if (reason === 'invalid') return failed('Not-before', "the 'nbf' claim is not a number.")
-    return new CliError(`Not-before check failed: the token is not valid until ${when}, beyond the ${skew} allowed for clock skew.`, ExitCode.TokenNotYetValid, 'TOKEN_NOT_YET_VALID')
+    return new CliError(
+      `Not-before check failed: the token is not valid until ${when}, beyond the ${skew} allowed for clock skew.`,
+      ExitCode.TokenNotYetValid,
+      'TOKEN_NOT_YET_VALID',
+    )
   }
-  if (claim === 'exp') return failed('Expiry', reason === 'missing' ? "the token has no 'exp' claim." : "the 'exp' claim is not a number.")
+  if (claim === 'exp')
+    return failed('Expiry', reason === 'missing' ? "the token has no 'exp' claim." : "the 'exp' claim is not a number.")
   if (claim === 'aud') {
-    const actual = claims.aud === undefined ? 'no audience' : `'${printable(Array.isArray(claims.aud) ? claims.aud.join("', '") : claims.aud)}'`
+    const actual =
+      claims.aud === undefined
+        ? 'no audience'
+        : `'${printable(Array.isArray(claims.aud) ? claims.aud.join("', '") : claims.aud)}'`
     return failed('Audience', `the token is for ${actual}, not '${printable(audience ?? '')}'.`)
   }
   if (claim === 'iss') return failed('Issuer', `the token was issued by '${printable(claims.iss)}'.`)
-  return failed('Claims', `the '${printable(claim ?? 'unknown')}' claim is invalid (${printable(reason ?? 'check failed')}).`)
+  return failed(
+    'Claims',
+    `the '${printable(claim ?? 'unknown')}' claim is invalid (${printable(reason ?? 'check failed')}).`,
+  )
 }
 
 function trimSlash(url: string): string {

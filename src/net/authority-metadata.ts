@@ -43,7 +43,11 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
  * only for a loopback host, and only with `loopbackHttp`), on the authority's host, and free of whitespace, control
  * characters and `"` `` ` `` `$`. Phrased to follow "it", e.g. "is on evil.example, not on ...".
  */
-export function endpointProblem(value: unknown, authority: string, options: {loopbackHttp?: boolean} = {}): string | undefined {
+export function endpointProblem(
+  value: unknown,
+  authority: string,
+  options: {loopbackHttp?: boolean} = {},
+): string | undefined {
   if (typeof value !== 'string' || !value) return 'is missing'
   if (UNSAFE_URL_CHARACTERS.test(value)) return 'contains whitespace, a control character, or one of " ` $'
   let url: URL
@@ -64,7 +68,8 @@ export function metadataProblem(document: Record<string, unknown>, authority: st
   for (const field of ENDPOINTS) {
     if (document[field] === undefined && OPTIONAL_ENDPOINTS.has(field)) continue
     const problem = endpointProblem(document[field], authority)
-    if (problem) return `its ${field}${typeof document[field] === 'string' ? ` '${printable(document[field], 100)}'` : ''} ${problem}`
+    if (problem)
+      return `its ${field}${typeof document[field] === 'string' ? ` '${printable(document[field], 100)}'` : ''} ${problem}`
   }
   return undefined
 }
@@ -72,7 +77,11 @@ export function metadataProblem(document: Record<string, unknown>, authority: st
 /** Entra rotates nothing in this document often; a day keeps warm calls to one request without going stale. */
 const MAX_AGE_MS = 24 * 60 * 60 * 1000
 
-export async function resolveAuthorityMetadata(home: string, authority: string, http: Pick<HttpClient, 'getJson'>): Promise<AuthorityMetadata> {
+export async function resolveAuthorityMetadata(
+  home: string,
+  authority: string,
+  http: Pick<HttpClient, 'getJson'>,
+): Promise<AuthorityMetadata> {
   const key = createHash('sha256').update(authority.toLowerCase()).digest('hex').slice(0, 24)
   const file = paths.authorityMetadata(home, key)
   const stored = await readStored(file, authority)
@@ -82,11 +91,20 @@ export async function resolveAuthorityMetadata(home: string, authority: string, 
   const response = await http.getJson<Record<string, unknown>>(url)
   if (response.status !== 200 || typeof response.body.token_endpoint !== 'string') {
     const advice = adviceForEntraError(response.body as {error?: string; error_description?: string})
-    throw advice ?? new NetworkError(`Could not read the OpenID metadata of ${authority} (HTTP ${response.status}); check the profile's authority and tenant.`, 'METADATA')
+    throw (
+      advice ??
+      new NetworkError(
+        `Could not read the OpenID metadata of ${authority} (HTTP ${response.status}); check the profile's authority and tenant.`,
+        'METADATA',
+      )
+    )
   }
   const problem = metadataProblem(response.body, authority)
   if (problem) {
-    throw new ConfigError(`The OpenID metadata of ${authority} cannot be used: ${problem}. Check the profile's authority; it may name the wrong server.`, 'METADATA_ENDPOINT')
+    throw new ConfigError(
+      `The OpenID metadata of ${authority} cannot be used: ${problem}. Check the profile's authority; it may name the wrong server.`,
+      'METADATA_ENDPOINT',
+    )
   }
   const host = new URL(authority).host
   const metadata: StoredMetadata = {

@@ -15,26 +15,37 @@ const ADVICE: Record<number, string> = {
   50079: 'Multi-factor authentication registration is required; sign in once in a browser to set it up.',
   50126: 'Invalid user name or password; check the credentials and sign in again.',
   53003: 'Blocked by a Conditional Access policy; device code sign-in is often blocked, so try -f InteractiveBrowser.',
-  65001: 'The application needs consent for these scopes; ask an administrator to grant admin consent, or consent when signing in.',
+  65001:
+    'The application needs consent for these scopes; ask an administrator to grant admin consent, or consent when signing in.',
   70000: 'The grant was rejected (revoked, used twice, or issued to another app); sign in again with --force.',
   70008: 'The authorization code or refresh token has expired or been revoked; sign in again with --force.',
-  70011: "The scope is invalid; for ClientCredentials use the resource's '/.default' scope, e.g. https://graph.microsoft.com/.default.",
+  70011:
+    "The scope is invalid; for ClientCredentials use the resource's '/.default' scope, e.g. https://graph.microsoft.com/.default.",
   70016: 'Authorization is still pending; finish the sign-in in the browser.',
   90002: "The tenant was not found; check the profile's tenant id or domain and its cloud/authority.",
   90014: 'A required field is missing from the request; check the profile (tenant, client id, scope).',
-  500011: 'The resource named in the scope is not registered in this tenant; check the scope URI and that the API is consented.',
-  700016: 'The application (client id) was not found in this tenant; check --client-id and --tenant-id, and that the app is registered in or consented to by that tenant.',
-  70021: 'No federated credential of the app matches the token in AZURE_FEDERATED_TOKEN_FILE; add one for its issuer, subject and audience (api://AzureADTokenExchange) under Certificates & secrets > Federated credentials.',
-  90061: "The identity provider could not read the federated token issuer's OpenID metadata; the issuer URL of the federated credential must be public and serve /.well-known/openid-configuration.",
-  700024: "The client assertion is expired or not yet valid: for WorkloadIdentity, the token in AZURE_FEDERATED_TOKEN_FILE is stale and whoever writes it must renew it; otherwise check this machine's clock.",
-  700027: "The certificate assertion was rejected; upload this profile's certificate to the app registration (Certificates & secrets) or check the thumbprint.",
-  700211: "No federated credential of the app trusts the issuer of the token in AZURE_FEDERATED_TOKEN_FILE; add one with that issuer (the cluster's OIDC issuer URL) to the app registration.",
-  700212: 'No federated credential of the app matches the audience of the token in AZURE_FEDERATED_TOKEN_FILE; the token must be issued for api://AzureADTokenExchange.',
+  500011:
+    'The resource named in the scope is not registered in this tenant; check the scope URI and that the API is consented.',
+  700016:
+    'The application (client id) was not found in this tenant; check --client-id and --tenant-id, and that the app is registered in or consented to by that tenant.',
+  70021:
+    'No federated credential of the app matches the token in AZURE_FEDERATED_TOKEN_FILE; add one for its issuer, subject and audience (api://AzureADTokenExchange) under Certificates & secrets > Federated credentials.',
+  90061:
+    "The identity provider could not read the federated token issuer's OpenID metadata; the issuer URL of the federated credential must be public and serve /.well-known/openid-configuration.",
+  700024:
+    "The client assertion is expired or not yet valid: for WorkloadIdentity, the token in AZURE_FEDERATED_TOKEN_FILE is stale and whoever writes it must renew it; otherwise check this machine's clock.",
+  700027:
+    "The certificate assertion was rejected; upload this profile's certificate to the app registration (Certificates & secrets) or check the thumbprint.",
+  700211:
+    "No federated credential of the app trusts the issuer of the token in AZURE_FEDERATED_TOKEN_FILE; add one with that issuer (the cluster's OIDC issuer URL) to the app registration.",
+  700212:
+    'No federated credential of the app matches the audience of the token in AZURE_FEDERATED_TOKEN_FILE; the token must be issued for api://AzureADTokenExchange.',
   700082: `The refresh token has expired after inactivity; sign in again: ${BIN} get-token -p <profile> -f InteractiveBrowser --force.`,
   7000112: 'The application is disabled; ask an administrator to enable it.',
   7000215: `Invalid client secret: it is wrong or expired, or it is the secret's ID instead of its value. Store the new value with: ${BIN} config edit -p <profile> --client-secret-stdin.`,
   7000216: `The app is a confidential client and needs a secret or a certificate; set the profile's auth method and credential with ${BIN} config edit.`,
-  7000218: 'The app requires a client secret or certificate for this flow; use ClientCredentials, or enable "Allow public client flows" on the app registration.',
+  7000218:
+    'The app requires a client secret or certificate for this flow; use ClientCredentials, or enable "Allow public client flows" on the app registration.',
   7000222: `The client secret has expired; create a new one in the app registration and store it with: ${BIN} config edit -p <profile> --client-secret-stdin.`,
   900144: 'The request is missing a required parameter; check the profile.',
 }
@@ -100,16 +111,24 @@ export function adviceForEntraError(body: EntraErrorShape | undefined, profile?:
  */
 export function refusalError(refusal: EntraRefusal, profile?: string): CliError {
   const {code, oauthError} = refusal
-  const advice = adviceForCode(code, profile) ?? (oauthError && OAUTH_ADVICE[oauthError]) ?? 'The identity provider refused the request.'
-  const tag = code ? `AADSTS${code}` : oauthError ?? 'error'
-  const error = new AuthError(`Authentication failed (${tag}): ${advice}`, code ? `AADSTS${code}` : (oauthError ?? 'AUTH_REFUSED'))
+  const advice =
+    adviceForCode(code, profile) ??
+    (oauthError && OAUTH_ADVICE[oauthError]) ??
+    'The identity provider refused the request.'
+  const tag = code ? `AADSTS${code}` : (oauthError ?? 'error')
+  const error = new AuthError(
+    `Authentication failed (${tag}): ${advice}`,
+    code ? `AADSTS${code}` : (oauthError ?? 'AUTH_REFUSED'),
+  )
   const said = refusal.description ? serverReason(refusal.description) : ''
   const details: ErrorDetail[] = []
   if (oauthError) details.push({field: 'oauthError', value: serverText(oauthError, 60)})
   if (said) details.push({field: 'serverMessage', label: 'Server said', value: said})
   if (refusal.traceId) details.push({field: 'traceId', label: 'Trace ID', value: serverText(refusal.traceId, 60)})
-  if (refusal.correlationId) details.push({field: 'correlationId', label: 'Correlation ID', value: serverText(refusal.correlationId, 60)})
-  if (refusal.timestamp) details.push({field: 'timestamp', label: 'Timestamp', value: serverText(refusal.timestamp, 40)})
+  if (refusal.correlationId)
+    details.push({field: 'correlationId', label: 'Correlation ID', value: serverText(refusal.correlationId, 60)})
+  if (refusal.timestamp)
+    details.push({field: 'timestamp', label: 'Timestamp', value: serverText(refusal.timestamp, 40)})
   return error.withDetails(details)
 }
 
@@ -193,7 +212,8 @@ function refusalFromMsal(err: MsalLikeError, msalText: string): EntraRefusal {
   const known = (value: string | undefined) => (value && value !== 'N/A' ? value : undefined)
   return {
     code: aadstsCode(text),
-    correlationId: known(field('Correlation ID')) ?? idFromText(description, 'Correlation ID') ?? known(err.correlationId),
+    correlationId:
+      known(field('Correlation ID')) ?? idFromText(description, 'Correlation ID') ?? known(err.correlationId),
     description: known(description),
     oauthError: err.errorCode || undefined,
     timestamp: timestampFromText(text),

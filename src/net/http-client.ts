@@ -32,7 +32,12 @@ export interface HttpClientOptions {
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504])
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT'])
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+])
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|DEPTH_ZERO/
 /** undici's words when a proxy answers CONNECT with anything but 200 (a RequestAbortedError, code UND_ERR_ABORTED). */
 const PROXY_REFUSAL = /Proxy response \((\d+)\)/
@@ -74,7 +79,12 @@ export interface NetworkErrorContext {
  * (or Ctrl-C) ended the request: only then is it "did not answer in time", for undici reports a proxy refusing the
  * CONNECT as an abort too (RequestAbortedError "Proxy response (407) !== 200 when HTTP Tunneling").
  */
-export function describeNetworkError(error: unknown, host: string, ownSignalFired: boolean, context: NetworkErrorContext = {}): NetworkError {
+export function describeNetworkError(
+  error: unknown,
+  host: string,
+  ownSignalFired: boolean,
+  context: NetworkErrorContext = {},
+): NetworkError {
   const where = context.where ?? `the server at ${host}`
   const address = context.address ?? 'the address'
   const chain = causes(error)
@@ -87,18 +97,30 @@ export function describeNetworkError(error: unknown, host: string, ownSignalFire
         'PROXY',
       )
     }
-    return new NetworkError(`The proxy refused to connect to ${host} (HTTP ${status}). Check HTTPS_PROXY, and NO_PROXY if ${host} should be reached directly.`, 'PROXY')
+    return new NetworkError(
+      `The proxy refused to connect to ${host} (HTTP ${status}). Check HTTPS_PROXY, and NO_PROXY if ${host} should be reached directly.`,
+      'PROXY',
+    )
   }
   const code = errorCode(error)
   const subject = capitalize(where)
   if (ownSignalFired || TIMEOUT_CODES.has(code)) {
-    return new NetworkError(`${subject} did not answer in time. Check your network or proxy (HTTPS_PROXY), or raise --timeout.`, 'TIMEOUT')
+    return new NetworkError(
+      `${subject} did not answer in time. Check your network or proxy (HTTPS_PROXY), or raise --timeout.`,
+      'TIMEOUT',
+    )
   }
   if (code === 'ECONNREFUSED') {
-    return new NetworkError(`${subject} is unreachable (connection refused). Check ${address} and your proxy settings (HTTPS_PROXY, NO_PROXY).`, 'REFUSED')
+    return new NetworkError(
+      `${subject} is unreachable (connection refused). Check ${address} and your proxy settings (HTTPS_PROXY, NO_PROXY).`,
+      'REFUSED',
+    )
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new NetworkError(`${subject} is unreachable (cannot resolve ${host}). Check ${address} and your DNS or proxy settings (HTTPS_PROXY).`, 'DNS')
+    return new NetworkError(
+      `${subject} is unreachable (cannot resolve ${host}). Check ${address} and your DNS or proxy settings (HTTPS_PROXY).`,
+      'DNS',
+    )
   }
   if (TLS_CODES.test(code)) {
     return new NetworkError(
@@ -106,7 +128,10 @@ export function describeNetworkError(error: unknown, host: string, ownSignalFire
       'TLS',
     )
   }
-  return new NetworkError(`${subject} is unreachable (${printable(code || chain[0]?.message || String(error), 200)}).`, 'NETWORK')
+  return new NetworkError(
+    `${subject} is unreachable (${printable(code || chain[0]?.message || String(error), 200)}).`,
+    'NETWORK',
+  )
 }
 
 type Attempt =
@@ -137,7 +162,12 @@ export class HttpClient implements INetworkModule {
     return this.send<T>('GET', url)
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     const host = new URL(url).host
     const where = `the identity provider at ${host}`
     const context = {address: "the profile's authority", where}
@@ -148,7 +178,13 @@ export class HttpClient implements INetworkModule {
       const response = await this.once(method, url, options, timeout)
       if (!response.ok) {
         const code = errorCode(response.error)
-        if (repeatable && attempt < this.attempts && RETRYABLE_CODES.has(code) && !response.ownSignalFired && this.fits(this.backoff(attempt))) {
+        if (
+          repeatable &&
+          attempt < this.attempts &&
+          RETRYABLE_CODES.has(code) &&
+          !response.ownSignalFired &&
+          this.fits(this.backoff(attempt))
+        ) {
           await this.sleep(this.backoff(attempt))
           continue
         }
@@ -167,26 +203,55 @@ export class HttpClient implements INetworkModule {
             continue
           }
           if (askedMs !== undefined) {
-            const limit = askedMs > this.maxRetryAfterMs ? `the ${formatSpan(this.maxRetryAfterMs / 1000)} this command waits for a retry` : 'the time left before the timeout (--timeout)'
-            this.fail(new NetworkError(`${answered} and asked to retry ${whenToRetry(askedMs)}, longer than ${limit}. Try again then.`, 'HTTP_UNAVAILABLE'))
+            const limit =
+              askedMs > this.maxRetryAfterMs
+                ? `the ${formatSpan(this.maxRetryAfterMs / 1000)} this command waits for a retry`
+                : 'the time left before the timeout (--timeout)'
+            this.fail(
+              new NetworkError(
+                `${answered} and asked to retry ${whenToRetry(askedMs)}, longer than ${limit}. Try again then.`,
+                'HTTP_UNAVAILABLE',
+              ),
+            )
           }
-          this.fail(new NetworkError(`${answered} after ${attempt} attempt(s), with no time left for another before the timeout (--timeout). Try again later.`, 'HTTP_UNAVAILABLE'))
+          this.fail(
+            new NetworkError(
+              `${answered} after ${attempt} attempt(s), with no time left for another before the timeout (--timeout). Try again later.`,
+              'HTTP_UNAVAILABLE',
+            ),
+          )
         }
         const after = askedMs === undefined ? '' : `; it asked to retry ${whenToRetry(askedMs)}`
-        const once = !throttled && !repeatable ? ' (not retried: a sign-in code or refresh token can be redeemed only once)' : ''
-        this.fail(new NetworkError(`${answered} after ${attempt} attempt(s)${once}${after}. Try again later.`, 'HTTP_UNAVAILABLE'))
+        const once =
+          !throttled && !repeatable ? ' (not retried: a sign-in code or refresh token can be redeemed only once)' : ''
+        this.fail(
+          new NetworkError(
+            `${answered} after ${attempt} attempt(s)${once}${after}. Try again later.`,
+            'HTTP_UNAVAILABLE',
+          ),
+        )
       }
       let body: T
       try {
         body = (response.text ? JSON.parse(response.text) : {}) as T
       } catch {
-        this.fail(new NetworkError(`The identity provider at ${host} sent an unreadable response (HTTP ${response.status}, not JSON). Check the authority URL or proxy.`, 'BAD_RESPONSE'))
+        this.fail(
+          new NetworkError(
+            `The identity provider at ${host} sent an unreadable response (HTTP ${response.status}, not JSON). Check the authority URL or proxy.`,
+            'BAD_RESPONSE',
+          ),
+        )
       }
       return {body, headers: response.headers, status: response.status}
     }
   }
 
-  private async once(method: string, url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<Attempt> {
+  private async once(
+    method: string,
+    url: string,
+    options: NetworkRequestOptions | undefined,
+    timeout?: number,
+  ): Promise<Attempt> {
     const limit = deadline(timeout, [this.options.signal])
     let status: number
     let rawHeaders: Record<string, string | string[] | undefined>
@@ -231,7 +296,6 @@ export class HttpClient implements INetworkModule {
   private sleep(ms: number): Promise<void> {
     return sleep(ms, this.options.signal)
   }
-
 }
 
 /** A POST whose form body is a client-credentials request or a device-code poll (see REPEATABLE_GRANTS). */

@@ -1,6 +1,15 @@
 import {lstat, open as openFile, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
-import {deriveKey, isSaneKdf, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from '../base/crypto.js'
+import {
+  deriveKey,
+  isSaneKdf,
+  isSealedBox,
+  newKdfParams,
+  open,
+  seal,
+  type KdfParams,
+  type SealedBox,
+} from '../base/crypto.js'
 import {CliError, ConfigError, UsageError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
 import {FileExistsError, writeFileAtomic} from '../base/fs-atomic.js'
@@ -71,7 +80,10 @@ export function parseBundle(text: string, file: string): BundleFile {
     throw new ConfigError(`${file} is not an ${BIN} profile bundle (not JSON). Nothing was imported.`, 'BUNDLE_INVALID')
   }
   if (!data || typeof data !== 'object' || data.format !== BUNDLE_FORMAT) {
-    throw new ConfigError(`${file} is not an ${BIN} profile bundle (format '${String(data?.format)}'). Nothing was imported.`, 'BUNDLE_INVALID')
+    throw new ConfigError(
+      `${file} is not an ${BIN} profile bundle (format '${String(data?.format)}'). Nothing was imported.`,
+      'BUNDLE_INVALID',
+    )
   }
   if (data.version !== BUNDLE_VERSION) {
     const newer = typeof data.version === 'number' && data.version > BUNDLE_VERSION
@@ -95,10 +107,14 @@ export async function openBundle(bundle: BundleFile, passphrase: string, file: s
   try {
     text = open(key, bundle, aad(bundle))
   } catch {
-    throw new ConfigError(`Cannot decrypt ${file}: wrong passphrase, or the file was modified after export. Nothing was imported.`, 'BUNDLE_DECRYPT')
+    throw new ConfigError(
+      `Cannot decrypt ${file}: wrong passphrase, or the file was modified after export. Nothing was imported.`,
+      'BUNDLE_DECRYPT',
+    )
   }
   const payload = JSON.parse(text) as BundlePayload
-  if (!payload || !Array.isArray(payload.profiles)) throw new ConfigError(`${file} holds no profile list. Nothing was imported.`, 'BUNDLE_INVALID')
+  if (!payload || !Array.isArray(payload.profiles))
+    throw new ConfigError(`${file} holds no profile list. Nothing was imported.`, 'BUNDLE_INVALID')
   return payload
 }
 
@@ -113,7 +129,9 @@ export async function readBundleFile(file: string): Promise<{bundle: BundleFile;
   } catch (error) {
     if (error instanceof CliError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError(code === 'ENOENT' ? `No such file: ${path}.` : `Cannot read ${path}: ${code ?? (error as Error).message}.`)
+    throw new UsageError(
+      code === 'ENOENT' ? `No such file: ${path}.` : `Cannot read ${path}: ${code ?? (error as Error).message}.`,
+    )
   }
   return {bundle: parseBundle(text, path), path}
 }
@@ -129,7 +147,9 @@ async function readCapped(path: string, max: number): Promise<string> {
       if (bytesRead === 0) return buffer.subarray(0, length).toString('utf8')
       length += bytesRead
     }
-    throw new UsageError(`${path} is larger than ${max / 1024 / 1024} MiB, so it is not an exported bundle. Nothing was imported.`)
+    throw new UsageError(
+      `${path} is larger than ${max / 1024 / 1024} MiB, so it is not an exported bundle. Nothing was imported.`,
+    )
   } finally {
     await handle.close()
   }
@@ -146,15 +166,20 @@ export async function writePrivateFile(file: string, data: string, overwrite: bo
   // Not a file (`-o /dev/stdout`, `-o >(gpg ...)`, a FIFO): written in place, as a shell's `>` would, and never
   // replaced by a file (as root, /dev/stdout would become one).
   const target = await lstat(path).catch(() => undefined)
-  if (ownDescriptor(path) !== undefined || (target && !target.isFile() && !target.isSymbolicLink() && !target.isDirectory())) {
+  if (
+    ownDescriptor(path) !== undefined ||
+    (target && !target.isFile() && !target.isSymbolicLink() && !target.isDirectory())
+  ) {
     await writeOutputFile(path, data, 'the bundle')
     return path
   }
   const folder = dirname(path)
   const info = await stat(folder).catch(() => undefined)
-  if (!info?.isDirectory()) throw new UsageError(`The folder ${folder} does not exist; create it first or pick another path.`)
+  if (!info?.isDirectory())
+    throw new UsageError(`The folder ${folder} does not exist; create it first or pick another path.`)
   const existing = await stat(path).catch(() => undefined)
-  if (existing?.isDirectory()) throw new UsageError(`${path} is a folder; give a file name, e.g. ${join(path, 'profiles.entra')}.`)
+  if (existing?.isDirectory())
+    throw new UsageError(`${path} is a folder; give a file name, e.g. ${join(path, 'profiles.entra')}.`)
   if (existing && !overwrite) throw new UsageError(`${path} already exists; add --force to replace it.`)
   try {
     await writeFileAtomic(path, data, {exclusive: !overwrite})

@@ -77,11 +77,14 @@ export const validate = {
       : `Invalid profile name '${value}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.`
   },
   tenantId(value: string): string | undefined {
-    if (isGuid(value) || DOMAIN.test(value) || ['common', 'organizations', 'consumers'].includes(value)) return undefined
+    if (isGuid(value) || DOMAIN.test(value) || ['common', 'organizations', 'consumers'].includes(value))
+      return undefined
     return `Invalid tenant id '${value}': use the directory (tenant) GUID or a verified domain such as contoso.onmicrosoft.com.`
   },
   clientId(value: string): string | undefined {
-    return isGuid(value) ? undefined : `Invalid client id '${value}': use the application (client) GUID from the app registration.`
+    return isGuid(value)
+      ? undefined
+      : `Invalid client id '${value}': use the application (client) GUID from the app registration.`
   },
   redirectUri(value: string): string | undefined {
     try {
@@ -114,9 +117,12 @@ export function normalizeAuthority(input: string, tenantId: string): {host?: str
   }
   if (url.search || url.hash) return {error: `Invalid authority '${input}': remove the query string.`}
   const segments = url.pathname.split('/').filter(Boolean)
-  if (segments.length > 1) return {error: `Invalid authority '${input}': expected https://host or https://host/<tenant>.`}
+  if (segments.length > 1)
+    return {error: `Invalid authority '${input}': expected https://host or https://host/<tenant>.`}
   if (segments.length === 1 && segments[0].toLowerCase() !== tenantId.toLowerCase()) {
-    return {error: `The authority '${input}' names tenant '${segments[0]}' but --tenant-id is '${tenantId}'; make them agree.`}
+    return {
+      error: `The authority '${input}' names tenant '${segments[0]}' but --tenant-id is '${tenantId}'; make them agree.`,
+    }
   }
   return {host: url.origin}
 }

@@ -12,7 +12,16 @@ import {resolve} from 'node:path'
 import {UsageError} from '../base/errors.js'
 import {canonicalName} from '../extensions/registry.js'
 import {nameClash} from './store.js'
-import {AUTH_METHODS, CLOUDS, DEFAULT_FLOW, normalizeAuthority, validate, type AuthMethod, type Cloud, type Profile} from './model.js'
+import {
+  AUTH_METHODS,
+  CLOUDS,
+  DEFAULT_FLOW,
+  normalizeAuthority,
+  validate,
+  type AuthMethod,
+  type Cloud,
+  type Profile,
+} from './model.js'
 import type {FieldUse, FlowRegistration, ProfileOption} from '../contract/index.js'
 
 /** What may change; anything left undefined stays as it is (or, for a new profile, takes its default). */
@@ -49,7 +58,12 @@ export interface FlowNeeds {
 /** A flow's declared needs, with the contract's defaults: tenant and client id required, a credential optional. */
 export function flowNeeds(registration: Pick<FlowRegistration, 'profileFields' | 'options'>): FlowNeeds {
   const fields = registration.profileFields ?? {}
-  return {clientId: fields.clientId ?? 'required', credential: fields.credential ?? 'optional', options: registration.options ?? [], tenant: fields.tenant ?? 'required'}
+  return {
+    clientId: fields.clientId ?? 'required',
+    credential: fields.credential ?? 'optional',
+    options: registration.options ?? [],
+    tenant: fields.tenant ?? 'required',
+  }
 }
 
 /** What a flow nobody knows is taken to need: everything a standard profile has. */
@@ -139,8 +153,14 @@ interface RuleState {
  * Applies `changes` to `base` (undefined for a new profile, whose name, tenant and client id are then required)
  * and says what is wrong with the result.
  */
-export function applyProfileChanges(base: Profile | undefined, changes: ProfileChanges, context: RuleContext): RuleOutcome {
-  const next: Profile = base ? structuredClone(base) : {authMethod: 'ClientSecret', clientId: '', name: '', tenantId: ''}
+export function applyProfileChanges(
+  base: Profile | undefined,
+  changes: ProfileChanges,
+  context: RuleContext,
+): RuleOutcome {
+  const next: Profile = base
+    ? structuredClone(base)
+    : {authMethod: 'ClientSecret', clientId: '', name: '', tenantId: ''}
   const outcome: RuleOutcome = {
     optionSecrets: {},
     problems: [],
@@ -169,7 +189,12 @@ const required = (state: RuleState, value: string | undefined) => value ?? (stat
 const targetFlow = (s: RuleState) => s.changes.flow ?? s.base?.defaultFlow
 
 /** A tenant or client id the flow needs must be there; one it may go without can be left out (or cleared with ''). */
-function idField(s: RuleState, field: 'tenantId' | 'clientId', use: FieldUse, check: (v: string) => string | undefined): string | undefined {
+function idField(
+  s: RuleState,
+  field: 'tenantId' | 'clientId',
+  use: FieldUse,
+  check: (v: string) => string | undefined,
+): string | undefined {
   const given = s.changes[field]
   if (use === 'required') {
     const value = required(s, given)
@@ -189,7 +214,8 @@ const name: Step = (s) => {
   if (value === undefined || value === s.base?.name) return
   if (!s.ok('newName', validate.name(value))) return
   const clash = s.context.existingNames && nameClash(value, s.context.existingNames, s.base?.name)
-  if (s.ok('newName', clash ? `${clash}; pick another name or delete that profile first.` : undefined)) s.next.name = value
+  if (s.ok('newName', clash ? `${clash}; pick another name or delete that profile first.` : undefined))
+    s.next.name = value
 }
 
 const tenant: Step = (s) => {
@@ -212,7 +238,15 @@ const authority: Step = (s) => {
     s.next.authority = host
     delete s.next.cloud
   } else if (cloud !== undefined) {
-    if (!s.ok('cloud', cloud in CLOUDS ? undefined : `Unknown cloud '${cloud}': use ${Object.keys(CLOUDS).join(', ')}, or --authority URL.`)) return
+    if (
+      !s.ok(
+        'cloud',
+        cloud in CLOUDS
+          ? undefined
+          : `Unknown cloud '${cloud}': use ${Object.keys(CLOUDS).join(', ')}, or --authority URL.`,
+      )
+    )
+      return
     s.next.cloud = cloud as Cloud
     delete s.next.authority
   }
@@ -228,13 +262,20 @@ const scopes: Step = (s) => {
 
 const redirectUri: Step = (s) => {
   const {redirectUri} = s.changes
-  if (redirectUri !== undefined && s.ok('redirectUri', validate.redirectUri(redirectUri))) s.next.redirectUri = redirectUri
+  if (redirectUri !== undefined && s.ok('redirectUri', validate.redirectUri(redirectUri)))
+    s.next.redirectUri = redirectUri
 }
 
 const flow: Step = (s) => {
   if (s.changes.flow === undefined) return
   const matched = matchFlow(s.context, s.changes.flow)
-  if (s.ok('flow', matched ? undefined : `Unknown flow '${s.changes.flow}'. Installed flows: ${s.context.flows.join(', ')}.`)) s.next.defaultFlow = matched
+  if (
+    s.ok(
+      'flow',
+      matched ? undefined : `Unknown flow '${s.changes.flow}'. Installed flows: ${s.context.flows.join(', ')}.`,
+    )
+  )
+    s.next.defaultFlow = matched
 }
 
 /** Which credential the profile ends up with, and what happens to its secrets and certificate. */
@@ -250,7 +291,13 @@ const credential: Step = (s) => {
     return
   }
   if (!s.ok('clientSecret', changes.clientSecret === '' ? 'The client secret is empty.' : undefined)) return
-  const method: AuthMethod = given ?? (changes.clientSecret !== undefined ? 'ClientSecret' : changes.certificatePath !== undefined ? 'Certificate' : (base?.authMethod ?? newProfileMethod(s)))
+  const method: AuthMethod =
+    given ??
+    (changes.clientSecret !== undefined
+      ? 'ClientSecret'
+      : changes.certificatePath !== undefined
+        ? 'Certificate'
+        : (base?.authMethod ?? newProfileMethod(s)))
   if (method === 'ClientSecret') clientSecretCredential(s)
   else if (method === 'Certificate') certificateCredential(s)
   else noCredential(s)
@@ -267,12 +314,18 @@ function newProfileMethod(s: RuleState): AuthMethod {
 function clientSecretCredential(s: RuleState): void {
   const {changes, base, next, outcome} = s
   if (changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
-    s.ok('certificatePath', '--certificate and --certificate-password-stdin go with auth method Certificate, not ClientSecret.')
+    s.ok(
+      'certificatePath',
+      '--certificate and --certificate-password-stdin go with auth method Certificate, not ClientSecret.',
+    )
     return
   }
   if (changes.clientSecret !== undefined) outcome.secrets['client-secret'] = {kind: 'set', value: changes.clientSecret}
   else if (base && base.authMethod !== 'ClientSecret') {
-    s.ok('clientSecret', `Switching '${base.name}' to a client secret needs the secret: add --client-secret-stdin and pipe it in.`)
+    s.ok(
+      'clientSecret',
+      `Switching '${base.name}' to a client secret needs the secret: add --client-secret-stdin and pipe it in.`,
+    )
     return
   }
   if (base?.authMethod === 'Certificate') outcome.secrets['certificate-password'] = {kind: 'remove'}
@@ -301,7 +354,9 @@ function certificateCredential(s: RuleState): void {
     next.certificatePath = resolve(path)
     outcome.certificate = {password: changes.certificatePassword, path}
     if (changes.certificatePassword !== undefined) {
-      outcome.secrets['certificate-password'] = changes.certificatePassword ? {kind: 'set', value: changes.certificatePassword} : {kind: 'remove'}
+      outcome.secrets['certificate-password'] = changes.certificatePassword
+        ? {kind: 'set', value: changes.certificatePassword}
+        : {kind: 'remove'}
     }
   }
   next.useCertificate = true
@@ -310,7 +365,11 @@ function certificateCredential(s: RuleState): void {
 
 function noCredential(s: RuleState): void {
   const {changes, next, outcome} = s
-  if (changes.clientSecret !== undefined || changes.certificatePath !== undefined || changes.certificatePassword !== undefined) {
+  if (
+    changes.clientSecret !== undefined ||
+    changes.certificatePath !== undefined ||
+    changes.certificatePassword !== undefined
+  ) {
     s.ok('authMethod', 'Auth method None takes no client secret or certificate.')
     return
   }
@@ -326,7 +385,10 @@ const flowHasCredential: Step = (s) => {
   if (s.outcome.problems.length > 0) return
   const use = needsOf(s.context, flow).credential
   if (use === 'unused' && s.next.authMethod !== 'None') {
-    s.ok('authMethod', `The ${flow} flow uses no client secret or certificate: leave out the credential, or use --auth-method None.`)
+    s.ok(
+      'authMethod',
+      `The ${flow} flow uses no client secret or certificate: leave out the credential, or use --auth-method None.`,
+    )
     return
   }
   if (s.next.authMethod !== 'None' || use !== 'required') return
@@ -350,16 +412,21 @@ const flowOptions: Step = (s) => {
   // Secret options of the flow left behind are removed from the store; plain ones go with the record.
   if (flowChanged) {
     for (const option of needsOf(s.context, base.defaultFlow ?? DEFAULT_FLOW).options) {
-      if (option.secret && !declared.some((o) => o.name === option.name && o.secret)) outcome.optionSecrets[option.name] = {kind: 'remove'}
+      if (option.secret && !declared.some((o) => o.name === option.name && o.secret))
+        outcome.optionSecrets[option.name] = {kind: 'remove'}
     }
   }
   const kept: Record<string, string> = {}
-  for (const [key, value] of Object.entries(next.flowOptions ?? {})) if (declared.some((o) => o.name === key && !o.secret)) kept[key] = value
+  for (const [key, value] of Object.entries(next.flowOptions ?? {}))
+    if (declared.some((o) => o.name === key && !o.secret)) kept[key] = value
   for (const [key, value] of Object.entries(given)) {
     const option = declared.find((o) => o.name === key)
     if (!option) {
       const names = declared.map((o) => o.name)
-      s.ok('options', `The ${flow} flow has no option '${key}'${names.length > 0 ? `; its options: ${names.join(', ')}` : '; it takes none'}.`)
+      s.ok(
+        'options',
+        `The ${flow} flow has no option '${key}'${names.length > 0 ? `; its options: ${names.join(', ')}` : '; it takes none'}.`,
+      )
       return
     }
     if (option.secret) outcome.optionSecrets[key] = value === '' ? {kind: 'remove'} : {kind: 'set', value}
@@ -368,10 +435,14 @@ const flowOptions: Step = (s) => {
   }
   for (const option of declared.filter((o) => o.required)) {
     const present = option.secret
-      ? outcome.optionSecrets[option.name]?.kind === 'set' || (base !== undefined && !flowChanged && outcome.optionSecrets[option.name]?.kind !== 'remove')
+      ? outcome.optionSecrets[option.name]?.kind === 'set' ||
+        (base !== undefined && !flowChanged && outcome.optionSecrets[option.name]?.kind !== 'remove')
       : kept[option.name] !== undefined
     if (!present) {
-      s.ok('options', `The ${flow} flow needs the option '${option.name}' (${option.description}): add ${option.secret ? `--option-stdin ${option.name}` : `--option ${option.name}=VALUE`}.`)
+      s.ok(
+        'options',
+        `The ${flow} flow needs the option '${option.name}' (${option.description}): add ${option.secret ? `--option-stdin ${option.name}` : `--option ${option.name}=VALUE`}.`,
+      )
       return
     }
   }
@@ -379,4 +450,15 @@ const flowOptions: Step = (s) => {
   else delete next.flowOptions
 }
 
-const STEPS: readonly Step[] = [name, tenant, clientId, authority, scopes, redirectUri, flow, credential, flowHasCredential, flowOptions]
+const STEPS: readonly Step[] = [
+  name,
+  tenant,
+  clientId,
+  authority,
+  scopes,
+  redirectUri,
+  flow,
+  credential,
+  flowHasCredential,
+  flowOptions,
+]

@@ -55,7 +55,8 @@ export class ProfileStore {
       // Synchronous: the caller waits for it anyway, and a get-token cache hit pays for every event-loop turn.
       text = readFileSync(this.file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: [], schemaVersion: PROFILES_SCHEMA_VERSION}
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return {profiles: [], schemaVersion: PROFILES_SCHEMA_VERSION}
       throw new ConfigError(`Cannot read ${this.file}: ${(error as Error).message}`)
     }
     return parseProfilesFile(text, this.file)
@@ -73,7 +74,10 @@ export function parseProfilesFile(text: string, file: string): ProfilesFile {
     )
   }
   if (!data || typeof data !== 'object' || !Array.isArray(data.profiles)) {
-    throw new ConfigError(`${file} has no "profiles" list; fix it or move it away. It was left untouched.`, 'PROFILES_CORRUPT')
+    throw new ConfigError(
+      `${file} has no "profiles" list; fix it or move it away. It was left untouched.`,
+      'PROFILES_CORRUPT',
+    )
   }
   if (typeof data.schemaVersion === 'number' && data.schemaVersion > PROFILES_SCHEMA_VERSION) {
     throw new ConfigError(
@@ -85,7 +89,10 @@ export function parseProfilesFile(text: string, file: string): ProfilesFile {
   // case) would share them, and which one a command used would depend on the order in the file.
   const seen = new Map<string, number>()
   for (const [index, record] of data.profiles.entries()) {
-    const name = record && typeof record === 'object' && typeof (record as Profile).name === 'string' ? ` '${(record as Profile).name}'` : ''
+    const name =
+      record && typeof record === 'object' && typeof (record as Profile).name === 'string'
+        ? ` '${(record as Profile).name}'`
+        : ''
     const problem = profileRecordProblem(record) ?? duplicateProblem(record as Profile, index, seen)
     if (problem) {
       throw new ConfigError(
@@ -122,15 +129,19 @@ export function profileRecordProblem(record: unknown): string | undefined {
     if (profile[field] === undefined) return `the field '${field}' is missing`
     // A flow may do without a tenant or client id (FlowRegistration.profileFields): those two may be ''.
     const mayBeEmpty = field === 'tenantId' || field === 'clientId'
-    if (typeof profile[field] !== 'string' || (!profile[field] && !mayBeEmpty)) return `the field '${field}' must be a ${mayBeEmpty ? '' : 'non-empty '}string`
+    if (typeof profile[field] !== 'string' || (!profile[field] && !mayBeEmpty))
+      return `the field '${field}' must be a ${mayBeEmpty ? '' : 'non-empty '}string`
   }
   const badName = validate.name(profile.name)
   if (badName) return `the field 'name': ${badName}`
-  if (!AUTH_METHODS.includes(profile.authMethod)) return `the field 'authMethod' is '${profile.authMethod}'; use ${AUTH_METHODS.join(', ')}`
+  if (!AUTH_METHODS.includes(profile.authMethod))
+    return `the field 'authMethod' is '${profile.authMethod}'; use ${AUTH_METHODS.join(', ')}`
   for (const field of OPTIONAL_STRINGS) {
-    if (profile[field] !== undefined && typeof profile[field] !== 'string') return `the field '${field}' must be a string`
+    if (profile[field] !== undefined && typeof profile[field] !== 'string')
+      return `the field '${field}' must be a string`
   }
-  if (profile.cloud !== undefined && !Object.hasOwn(CLOUDS, profile.cloud)) return `the field 'cloud' is '${profile.cloud}'; use ${Object.keys(CLOUDS).join(', ')}`
+  if (profile.cloud !== undefined && !Object.hasOwn(CLOUDS, profile.cloud))
+    return `the field 'cloud' is '${profile.cloud}'; use ${Object.keys(CLOUDS).join(', ')}`
   // The same rules as `config create`: a hand edit cannot put in what the command line would refuse (an http:// or
   // malformed authority is never used as given; the tenant becomes part of the authority URL).
   for (const [field, problem] of [
@@ -145,10 +156,14 @@ export function profileRecordProblem(record: unknown): string | undefined {
     const {error} = normalizeAuthority(profile.authority, profile.tenantId)
     if (error) return `the field 'authority': ${error.replace(/\.$/, '')}`
   }
-  if (profile.scopes !== undefined && (!Array.isArray(profile.scopes) || profile.scopes.some((s) => typeof s !== 'string'))) {
+  if (
+    profile.scopes !== undefined &&
+    (!Array.isArray(profile.scopes) || profile.scopes.some((s) => typeof s !== 'string'))
+  ) {
     return `the field 'scopes' must be a list of strings`
   }
-  if (profile.useCertificate !== undefined && typeof profile.useCertificate !== 'boolean') return `the field 'useCertificate' must be true or false`
+  if (profile.useCertificate !== undefined && typeof profile.useCertificate !== 'boolean')
+    return `the field 'useCertificate' must be true or false`
   return undefined
 }
 

@@ -1,5 +1,14 @@
 import {readFileSync} from 'node:fs'
-import {deriveKey, isSaneKdf, isSealedBox, newKdfParams, open, seal, type KdfParams, type SealedBox} from '../base/crypto.js'
+import {
+  deriveKey,
+  isSaneKdf,
+  isSealedBox,
+  newKdfParams,
+  open,
+  seal,
+  type KdfParams,
+  type SealedBox,
+} from '../base/crypto.js'
 import {ConfigError} from '../base/errors.js'
 import {withLock} from '../base/file-lock.js'
 import {writeFileAtomic} from '../base/fs-atomic.js'
@@ -82,10 +91,16 @@ export class EncryptedFileStore implements SecretStore {
     try {
       data = JSON.parse(text) as SecretsFile
     } catch {
-      throw new ConfigError(`${this.file} is damaged (not JSON); restore it from a backup or move it away.`, 'SECRETS_CORRUPT')
+      throw new ConfigError(
+        `${this.file} is damaged (not JSON); restore it from a backup or move it away.`,
+        'SECRETS_CORRUPT',
+      )
     }
     if (data.version !== 1 || !isSealedBox(data) || !isSaneKdf(data.kdf)) {
-      throw new ConfigError(`${this.file} has an unknown format; upgrade ${BIN} or move the file away.`, 'SECRETS_CORRUPT')
+      throw new ConfigError(
+        `${this.file} has an unknown format; upgrade ${BIN} or move the file away.`,
+        'SECRETS_CORRUPT',
+      )
     }
     return data
   }
@@ -114,13 +129,19 @@ export class EncryptedFileStore implements SecretStore {
   async verifiedKey(): Promise<{key: Buffer; kdf: KdfParams}> {
     const file = await this.readFile()
     if (!file) {
-      throw new ConfigError(`Nothing to unlock: ${this.file} does not exist yet (the encrypted-file store creates it with the first secret it keeps).`, 'NO_SECRETS_FILE')
+      throw new ConfigError(
+        `Nothing to unlock: ${this.file} does not exist yet (the encrypted-file store creates it with the first secret it keeps).`,
+        'NO_SECRETS_FILE',
+      )
     }
     const derived = await this.derive(file)
     try {
       open(derived.key, file, AAD)
     } catch {
-      throw new ConfigError(`Cannot decrypt ${this.file}: wrong passphrase, or the file was modified. Check ${PASSPHRASE_ENV}.`, 'SECRETS_DECRYPT')
+      throw new ConfigError(
+        `Cannot decrypt ${this.file}: wrong passphrase, or the file was modified. Check ${PASSPHRASE_ENV}.`,
+        'SECRETS_DECRYPT',
+      )
     }
     return derived
   }
@@ -151,5 +172,8 @@ export class EncryptedFileStore implements SecretStore {
 export function encryptedFileAvailability(env: NodeJS.ProcessEnv, interactive: boolean): Availability {
   if (env[PASSPHRASE_ENV]) return {available: true}
   if (interactive) return {available: true}
-  return {available: false, reason: `${PASSPHRASE_ENV} is not set, the secrets file is not unlocked, and there is no terminal to ask for a passphrase`}
+  return {
+    available: false,
+    reason: `${PASSPHRASE_ENV} is not set, the secrets file is not unlocked, and there is no terminal to ask for a passphrase`,
+  }
 }

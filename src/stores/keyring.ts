@@ -27,8 +27,10 @@ function loadBinding(): {Entry: EntryConstructor} {
   /* eslint-disable @typescript-eslint/no-require-imports */
   if (process.platform === 'linux') {
     try {
-      if (process.arch === 'x64' && !existsSync('/lib/ld-musl-x86_64.so.1')) return require('@napi-rs/keyring-linux-x64-gnu')
-      if (process.arch === 'arm64' && !existsSync('/lib/ld-musl-aarch64.so.1')) return require('@napi-rs/keyring-linux-arm64-gnu')
+      if (process.arch === 'x64' && !existsSync('/lib/ld-musl-x86_64.so.1'))
+        return require('@napi-rs/keyring-linux-x64-gnu')
+      if (process.arch === 'arm64' && !existsSync('/lib/ld-musl-aarch64.so.1'))
+        return require('@napi-rs/keyring-linux-arm64-gnu')
     } catch {
       // Not installed side by side (or not loadable here): the package's own loader knows every platform.
     }
@@ -43,7 +45,10 @@ function loadBinding(): {Entry: EntryConstructor} {
  * its home's path, so two homes' `prod` profiles never overwrite or delete each other's secrets.
  */
 export function keyringAccount(key: string, env: NodeJS.ProcessEnv = process.env): string {
-  return `${key}@${createHash('sha256').update(resolve(cliHome(env))).digest('hex').slice(0, 12)}`
+  return `${key}@${createHash('sha256')
+    .update(resolve(cliHome(env)))
+    .digest('hex')
+    .slice(0, 12)}`
 }
 
 /**

@@ -55,7 +55,12 @@ export function cacheIdentity(profile: Profile): CacheIdentity {
 
 /** A cache without an identity (written before it was recorded) belongs to nobody: it is a miss, then rewritten. */
 function sameIdentity(recorded: CacheIdentity | undefined, wanted: CacheIdentity): boolean {
-  return recorded !== undefined && recorded.authority === wanted.authority && recorded.tenantId === wanted.tenantId && recorded.clientId === wanted.clientId
+  return (
+    recorded !== undefined &&
+    recorded.authority === wanted.authority &&
+    recorded.tenantId === wanted.tenantId &&
+    recorded.clientId === wanted.clientId
+  )
 }
 
 interface CacheEnvelope extends SealedBox {
@@ -67,9 +72,7 @@ export type OpenStore = (name: string) => Promise<SecretStore>
 
 export type CacheLoad =
   /** No file, or one written for another identity (see CachePayload.identity): nothing in it may be used. */
-  | {state: 'empty'}
-  | {state: 'ok'; payload: CachePayload; store: string}
-  | {state: 'unreadable'; reason: string}
+  {state: 'empty'} | {state: 'ok'; payload: CachePayload; store: string} | {state: 'unreadable'; reason: string}
 
 const aad = (profile: string) => `entra-auth-cli:token-cache:v1:${profile}`
 
@@ -106,7 +109,8 @@ export class TokenCacheFile {
     let envelope: CacheEnvelope
     try {
       envelope = JSON.parse(text) as CacheEnvelope
-      if (envelope.version !== 1 || !isSealedBox(envelope) || typeof envelope.store !== 'string') throw new Error('unknown format')
+      if (envelope.version !== 1 || !isSealedBox(envelope) || typeof envelope.store !== 'string')
+        throw new Error('unknown format')
     } catch {
       return {reason: 'the file is damaged', state: 'unreadable'}
     }
@@ -114,7 +118,10 @@ export class TokenCacheFile {
     try {
       keyText = await (await openStore(envelope.store)).get(secretKeys.tokenCacheKey(this.profile))
     } catch (error) {
-      return {reason: `its key is in the '${envelope.store}' secret store, which failed: ${(error as Error).message}`, state: 'unreadable'}
+      return {
+        reason: `its key is in the '${envelope.store}' secret store, which failed: ${(error as Error).message}`,
+        state: 'unreadable',
+      }
     }
     if (!keyText) return {reason: `its key is missing from the '${envelope.store}' secret store`, state: 'unreadable'}
     try {
@@ -137,7 +144,11 @@ export class TokenCacheFile {
       keyText = newKey().toString('base64')
       await store.set(keyName, keyText)
     }
-    const envelope: CacheEnvelope = {store: store.name, version: 1, ...seal(Buffer.from(keyText, 'base64'), JSON.stringify(payload), aad(this.profile))}
+    const envelope: CacheEnvelope = {
+      store: store.name,
+      version: 1,
+      ...seal(Buffer.from(keyText, 'base64'), JSON.stringify(payload), aad(this.profile)),
+    }
     await writeFileAtomic(this.file, JSON.stringify(envelope), {privateDir: true})
   }
 
@@ -202,7 +213,9 @@ export function cachedUsernames(msalCache: string): string[] {
 export function accountHomeId(msalCache: string, username: string): string | undefined {
   const wanted = username.toLowerCase()
   const accounts = Object.values(parseMsalCache(msalCache)?.Account ?? {})
-  const ids = new Set(accounts.filter((a) => a.username?.toLowerCase() === wanted && a.home_account_id).map((a) => a.home_account_id))
+  const ids = new Set(
+    accounts.filter((a) => a.username?.toLowerCase() === wanted && a.home_account_id).map((a) => a.home_account_id),
+  )
   return ids.size === 1 ? [...ids][0] : undefined
 }
 
@@ -236,7 +249,11 @@ export function storedToken(flow: string, result: TokenResult): StoredToken {
  * Adds a token to the CLI's own list, replacing the one of the same flow, account and scopes; tokens that have
  * expired are dropped (they can never be served again).
  */
-export function withStoredToken(tokens: StoredToken[] | undefined, token: StoredToken, now = Date.now()): StoredToken[] {
+export function withStoredToken(
+  tokens: StoredToken[] | undefined,
+  token: StoredToken,
+  now = Date.now(),
+): StoredToken[] {
   const key = (t: StoredToken) => `${t.flow}\n${t.homeAccountId}\n${scopeSet(t.scopes).sort().join(' ')}`
   const nowSeconds = Math.floor(now / 1000)
   return [...(tokens ?? []).filter((t) => t.expiresOn > nowSeconds && key(t) !== key(token)), token]
@@ -245,14 +262,21 @@ export function withStoredToken(tokens: StoredToken[] | undefined, token: Stored
 /** The home account id of the user with this name among the CLI's own tokens (a user-flow plugin's sign-ins). */
 export function storedAccountHomeId(tokens: StoredToken[] | undefined, username: string): string | undefined {
   const wanted = username.toLowerCase()
-  const ids = new Set((tokens ?? []).filter((t) => t.homeAccountId && t.username?.toLowerCase() === wanted).map((t) => t.homeAccountId))
+  const ids = new Set(
+    (tokens ?? []).filter((t) => t.homeAccountId && t.username?.toLowerCase() === wanted).map((t) => t.homeAccountId),
+  )
   return ids.size === 1 ? [...ids][0] : undefined
 }
 
-const scopeSet = (scopes: string[]) => [...new Set(scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s)))]
+const scopeSet = (scopes: string[]) => [
+  ...new Set(scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s))),
+]
 
 /** The same rule as findAccessToken, over the CLI's own tokens of one flow. */
-export function findStoredToken(tokens: StoredToken[] | undefined, query: Omit<CacheQuery, 'clientId'> & {flow: string}): TokenResult | undefined {
+export function findStoredToken(
+  tokens: StoredToken[] | undefined,
+  query: Omit<CacheQuery, 'clientId'> & {flow: string},
+): TokenResult | undefined {
   const wanted = scopeSet(query.scopes)
   if (wanted.length === 0) return undefined
   const now = Math.floor((query.now ?? Date.now()) / 1000)
@@ -266,7 +290,12 @@ export function findStoredToken(tokens: StoredToken[] | undefined, query: Omit<C
     if (!best || token.expiresOn > best.expiresOn) best = token
   }
   if (!best) return undefined
-  return {accessToken: best.accessToken, expiresOn: new Date(best.expiresOn * 1000), scopes: [...best.scopes], tokenType: best.tokenType}
+  return {
+    accessToken: best.accessToken,
+    expiresOn: new Date(best.expiresOn * 1000),
+    scopes: [...best.scopes],
+    tokenType: best.tokenType,
+  }
 }
 
 /** Finds a usable access token in msal's serialized cache without loading msal. */

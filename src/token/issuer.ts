@@ -16,14 +16,18 @@ export async function profileIssuers(home: string, profile: Profile, timeoutMs: 
   const host = authorityHost(profile)
   let tenant = profile.tenantId
   if (MULTI_TENANT.has(tenant.toLowerCase())) {
-    throw new UsageError(`Profile '${profile.name}' signs in to '${tenant}', which names no single issuer; pass --issuer URL instead of -p.`)
+    throw new UsageError(
+      `Profile '${profile.name}' signs in to '${tenant}', which names no single issuer; pass --issuer URL instead of -p.`,
+    )
   }
   if (!isGuid(tenant)) {
     const metadata = await resolveAuthorityMetadata(home, authorityUrl(profile), new HttpClient({timeoutMs}))
     const issuer = (JSON.parse(metadata.authorityMetadata) as {issuer?: unknown}).issuer
     const match = typeof issuer === 'string' ? /^https:\/\/[^/]+\/([\da-f-]{36})\/v2\.0\/?$/i.exec(issuer) : null
     if (!match || !isGuid(match[1]) || new URL(issuer as string).origin !== new URL(host).origin) {
-      throw new UsageError(`The OpenID metadata of ${authorityUrl(profile)} names no usable issuer for tenant '${tenant}'; pass --issuer URL instead of -p.`)
+      throw new UsageError(
+        `The OpenID metadata of ${authorityUrl(profile)} names no usable issuer for tenant '${tenant}'; pass --issuer URL instead of -p.`,
+      )
     }
     tenant = match[1]
   }
@@ -35,6 +39,7 @@ export async function profileIssuers(home: string, profile: Profile, timeoutMs: 
 /** The issuer to require of a token: the profile's one that it names, else the v2.0 one (and the check fails). */
 export function pinnedIssuer(issuers: string[], tokenIssuer: unknown): string {
   const normalize = (url: string) => url.replace(/\/+$/, '').toLowerCase()
-  const named = typeof tokenIssuer === 'string' ? issuers.find((i) => normalize(i) === normalize(tokenIssuer)) : undefined
+  const named =
+    typeof tokenIssuer === 'string' ? issuers.find((i) => normalize(i) === normalize(tokenIssuer)) : undefined
   return named ?? issuers[0]
 }

@@ -1,5 +1,14 @@
 import type {Profile} from '../profile/model.js'
-import {accountHomeId, cacheIdentity, findAccessToken, findStoredToken, storedAccountHomeId, TokenCacheFile, type CacheLoad, type OpenStore} from './cache.js'
+import {
+  accountHomeId,
+  cacheIdentity,
+  findAccessToken,
+  findStoredToken,
+  storedAccountHomeId,
+  TokenCacheFile,
+  type CacheLoad,
+  type OpenStore,
+} from './cache.js'
 import type {TokenResult} from '../contract/index.js'
 
 /** A token must outlive this to be served from the cache; the same offset msal-node uses before it renews. */
@@ -24,9 +33,14 @@ export interface CacheLookup {
  * others match the account asked for (--account), else the account used last. msal's tokens are matched by client
  * id; the tokens the CLI keeps for flows without msal (plugin flows) by the flow that got them.
  */
-export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: TokenResult; load: CacheLoad; homeAccountId?: string}> {
+export async function lookupCachedToken(
+  lookup: CacheLookup,
+): Promise<{hit?: TokenResult; load: CacheLoad; homeAccountId?: string}> {
   // A cache written for another authority, tenant or client loads as empty: a miss on both paths.
-  const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(lookup.openStore, cacheIdentity(lookup.profile))
+  const load = await new TokenCacheFile(lookup.home, lookup.profile.name).load(
+    lookup.openStore,
+    cacheIdentity(lookup.profile),
+  )
   if (load.state !== 'ok') return {load}
   const {appOnly} = lookup
   const {msal, tokens} = load.payload
@@ -36,7 +50,9 @@ export async function lookupCachedToken(lookup: CacheLookup): Promise<{hit?: Tok
   if (!appOnly && !account) return {load}
   const query = {homeAccountId: account ?? '', minValidSeconds: MIN_VALID_SECONDS, scopes: lookup.scopes}
   // A profile without a client id (a managed identity) has no msal tokens to match.
-  const hit = (lookup.profile.clientId ? findAccessToken(msal, {...query, clientId: lookup.profile.clientId}) : undefined) ?? findStoredToken(tokens, {...query, flow: lookup.flow})
+  const hit =
+    (lookup.profile.clientId ? findAccessToken(msal, {...query, clientId: lookup.profile.clientId}) : undefined) ??
+    findStoredToken(tokens, {...query, flow: lookup.flow})
   // Whose token it is: '' for app-only tokens.
   return {hit, homeAccountId: account ?? '', load}
 }

@@ -24,11 +24,19 @@ export function outputFormat(flags: {json?: boolean; 'output-format'?: string}):
 
 export function tokenJson(result: TokenResult): string {
   // Key order is part of the documented output: {accessToken, expiresOn, tokenType, scopes}.
-  const json = {accessToken: result.accessToken, expiresOn: result.expiresOn.toISOString(), tokenType: result.tokenType, scopes: result.scopes}
+  const json = {
+    accessToken: result.accessToken,
+    expiresOn: result.expiresOn.toISOString(),
+    tokenType: result.tokenType,
+    scopes: result.scopes,
+  }
   return JSON.stringify(json, null, 2)
 }
 
-export const EXEC_CREDENTIAL_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const
+export const EXEC_CREDENTIAL_API_VERSIONS = [
+  'client.authentication.k8s.io/v1',
+  'client.authentication.k8s.io/v1beta1',
+] as const
 
 /**
  * The API version kubectl asked for. kubectl passes the exec stanza's apiVersion in KUBERNETES_EXEC_INFO and
@@ -68,7 +76,12 @@ export function formatToken(result: TokenResult, format: OutputFormat, env: Node
 }
 
 /** `stdout`: a buffer to hold the text (the fast path) instead of writing it to stdout, where a failed write throws. */
-export async function emitToken(result: TokenResult, options: TokenOutputOptions, reporter: Reporter, stdout?: TextSink): Promise<void> {
+export async function emitToken(
+  result: TokenResult,
+  options: TokenOutputOptions,
+  reporter: Reporter,
+  stdout?: TextSink,
+): Promise<void> {
   const text = formatToken(result, options.format, options.env)
   if (options.output) {
     await writeOutputFile(options.output, `${text}\n`, 'the token')

@@ -5,7 +5,13 @@ import {lookupCachedToken} from './lookup.js'
 import {toCliError} from '../net/entra-errors.js'
 import {AuthError, CliError, ConfigError, NetworkError, UsageError} from '../base/errors.js'
 import {ExitCode} from '../base/exit-codes.js'
-import {canonicalName, displayName, listExtensions, loadFlowRegistration, type HookSource} from '../extensions/registry.js'
+import {
+  canonicalName,
+  displayName,
+  listExtensions,
+  loadFlowRegistration,
+  type HookSource,
+} from '../extensions/registry.js'
 import {withLock} from '../base/file-lock.js'
 import {fileSystemProblem} from '../base/fs-atomic.js'
 import {paths} from '../base/paths.js'
@@ -13,7 +19,14 @@ import {authorityUrl, DEFAULT_FLOW, effectiveScopes, secretKeys, type Profile} f
 import {ProfileStore} from '../profile/store.js'
 import {RunBudget} from './run-budget.js'
 import {SecretStores} from '../extensions/secret-stores.js'
-import {cacheIdentity, cachedUsernames, storedToken, TokenCacheFile, withStoredToken, type CachePayload} from './cache.js'
+import {
+  cacheIdentity,
+  cachedUsernames,
+  storedToken,
+  TokenCacheFile,
+  withStoredToken,
+  type CachePayload,
+} from './cache.js'
 import {messages} from './output.js'
 import type {FlowContext, FlowRegistration, MsalSetup, PromptApi, Reporter, TokenResult} from '../contract/index.js'
 import {BIN} from '../base/product.js'
@@ -70,14 +83,20 @@ export class TokenService {
     let profile = await this.profiles.get(request.profile)
     const flowName = request.flow ?? profile.defaultFlow ?? DEFAULT_FLOW
     // Registering is cheap (the hook module only) and surfaces a broken or conflicting plugin before anything else.
-    const registration = await loadFlowRegistration(this.deps.hooks, flowName, (m) => this.deps.reporter.warn(m)).catch((error: unknown) => {
-      // The profile's own flow is gone (its plugin uninstalled): a configuration problem, not a bad -f.
-      throw request.flow === undefined && error instanceof UsageError ? missingFlow(profile, flowName, this.deps.hooks) : error
-    })
+    const registration = await loadFlowRegistration(this.deps.hooks, flowName, (m) => this.deps.reporter.warn(m)).catch(
+      (error: unknown) => {
+        // The profile's own flow is gone (its plugin uninstalled): a configuration problem, not a bad -f.
+        throw request.flow === undefined && error instanceof UsageError
+          ? missingFlow(profile, flowName, this.deps.hooks)
+          : error
+      },
+    )
     const appOnly = registration.kind === 'app-only'
     const flowKey = canonicalName(registration.name)
     const refreshing = request.mode === 'refresh'
-    this.deps.reporter.status(refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name))
+    this.deps.reporter.status(
+      refreshing ? `Refreshing token for profile '${profile.name}'...` : messages.authenticating(profile.name),
+    )
     const scopes = effectiveScopes(profile, request.scopes)
     const useCache = !request.force && !refreshing
     // The account asked for: --account, else the --login-hint (a cached token of another account is no answer).
@@ -86,7 +105,8 @@ export class TokenService {
     if (useCache) {
       const found = await this.cached(profile, scopes, appOnly, flowKey, wanted)
       // A hit for a named account that is not the last used one yet: it becomes so, under the lock (below).
-      if (found.hit && !(wanted && found.homeAccountId && found.homeAccountId !== found.lastAccount)) return {fromCache: true, profile, result: found.hit}
+      if (found.hit && !(wanted && found.homeAccountId && found.homeAccountId !== found.lastAccount))
+        return {fromCache: true, profile, result: found.hit}
     }
 
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
@@ -97,7 +117,12 @@ export class TokenService {
     const lockPath = paths.tokenCacheLock(this.deps.home, profile.name)
     // The lock is held for the whole sign-in, so other processes wait for this one's token instead of starting
     // their own; it is declared abandoned only after the longest this run may take.
-    const lockOptions = {holdMs: budget.longestMs + LOCK_GRACE_MS, signal, timeoutMs: timeoutMs + LOCK_GRACE_MS, what: `The token cache of profile '${profile.name}'`}
+    const lockOptions = {
+      holdMs: budget.longestMs + LOCK_GRACE_MS,
+      signal,
+      timeoutMs: timeoutMs + LOCK_GRACE_MS,
+      what: `The token cache of profile '${profile.name}'`,
+    }
     let locked = false
     try {
       return await withLock(lockPath, lockOptions, async () => {
@@ -135,11 +160,18 @@ export class TokenService {
         const work = refreshing ? flow.refresh!(context) : flow.acquireToken(context)
         // The reason waits one macrotask, so a flow that honours the signal (closes its listener, stops polling)
         // rejects first with an error saying what it waited for.
-        const result = checkedResult(await raceAbort(work, signal, (reject) => setImmediate(() => reject(signal.reason))), registration.name, scopes)
+        const result = checkedResult(
+          await raceAbort(work, signal, (reject) => setImmediate(() => reject(signal.reason))),
+          registration.name,
+          scopes,
+        )
         // The browser or the other device signs in whoever the person there chooses; --account is a requirement.
         const signedIn = result.account?.username
         if (request.account && signedIn && signedIn.toLowerCase() !== request.account.toLowerCase()) {
-          throw new AuthError(`Signed in as ${signedIn}, not ${request.account} as --account asked; run the command again and sign in as ${request.account}.`, 'WRONG_ACCOUNT')
+          throw new AuthError(
+            `Signed in as ${signedIn}, not ${request.account} as --account asked; run the command again and sign in as ${request.account}.`,
+            'WRONG_ACCOUNT',
+          )
         }
         // A flow without msal (a plugin's) has its token cached here, under the same lock and the same hit rule.
         await this.keepToken(profile, flowKey, result)
@@ -158,8 +190,22 @@ export class TokenService {
   }
 
   /** A cache hit, whose account it is (home account id, '' app-only) and the profile's last used account. */
-  private async cached(profile: Profile, scopes: string[], appOnly: boolean, flow: string, account?: string): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
-    const {hit, homeAccountId, load} = await lookupCachedToken({account, appOnly, flow, home: this.deps.home, openStore: this.stores.open, profile, scopes})
+  private async cached(
+    profile: Profile,
+    scopes: string[],
+    appOnly: boolean,
+    flow: string,
+    account?: string,
+  ): Promise<{hit?: TokenResult; homeAccountId?: string; lastAccount?: string}> {
+    const {hit, homeAccountId, load} = await lookupCachedToken({
+      account,
+      appOnly,
+      flow,
+      home: this.deps.home,
+      openStore: this.stores.open,
+      profile,
+      scopes,
+    })
     if (load.state === 'unreadable') this.warnUnreadable(profile, load.reason)
     return {hit, homeAccountId, lastAccount: load.state === 'ok' ? load.payload.lastAccount : undefined}
   }
@@ -167,13 +213,25 @@ export class TokenService {
   private warnUnreadable(profile: Profile, reason: string) {
     if (this.warnedUnreadable) return
     this.warnedUnreadable = true
-    this.deps.reporter.warn(`The token cache of profile '${profile.name}' could not be read (${reason}); starting a fresh one.`)
+    this.deps.reporter.warn(
+      `The token cache of profile '${profile.name}' could not be read (${reason}); starting a fresh one.`,
+    )
   }
 
-  private context(profile: Profile, registration: FlowRegistration, scopes: string[], budget: RunBudget, request: TokenRequest, homeAccountId?: string): FlowContext {
+  private context(
+    profile: Profile,
+    registration: FlowRegistration,
+    scopes: string[],
+    budget: RunBudget,
+    request: TokenRequest,
+    homeAccountId?: string,
+  ): FlowContext {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     let setup: Promise<MsalSetup> | undefined
-    const secretStore = () => (typeof profile.secretStore === 'string' ? this.stores.openFor(profile.name, profile.secretStore) : this.stores.selected())
+    const secretStore = () =>
+      typeof profile.secretStore === 'string'
+        ? this.stores.openFor(profile.name, profile.secretStore)
+        : this.stores.selected()
     return {
       extendDeadline: (ms) => budget.extend(ms),
       msal: () => {
@@ -200,12 +258,16 @@ export class TokenService {
       async secret(kind) {
         // A profile that never stored a secret has none in any store (it relies on AZURE_CLIENT_SECRET & co.).
         if (typeof profile.secretStore !== 'string') return undefined
-        const key = kind === 'client-secret' ? secretKeys.clientSecret(profile.name) : secretKeys.certificatePassword(profile.name)
+        const key =
+          kind === 'client-secret'
+            ? secretKeys.clientSecret(profile.name)
+            : secretKeys.certificatePassword(profile.name)
         return (await secretStore()).get(key)
       },
       async option(name) {
         const declared = registration.options?.find((o) => o.name === name)
-        if (!declared?.secret) return typeof profile.flowOptions?.[name] === 'string' ? profile.flowOptions[name] : undefined
+        if (!declared?.secret)
+          return typeof profile.flowOptions?.[name] === 'string' ? profile.flowOptions[name] : undefined
         if (typeof profile.secretStore !== 'string') return undefined
         return (await secretStore()).get(secretKeys.option(profile.name, name))
       },
@@ -240,7 +302,9 @@ export class TokenService {
     const payload: CachePayload = load.state === 'ok' ? load.payload : {msal: ''}
     if (payload.msal.includes(result.accessToken)) return
     const tokens = withStoredToken(payload.tokens, storedToken(flow, result))
-    await this.saveOrWarn(async () => cacheFile.save({...payload, identity: cacheIdentity(profile), tokens}, await this.stores.selected()))
+    await this.saveOrWarn(async () =>
+      cacheFile.save({...payload, identity: cacheIdentity(profile), tokens}, await this.stores.selected()),
+    )
   }
 
   private async signedInUsers(profile: Profile): Promise<string[]> {
@@ -257,7 +321,9 @@ export class TokenService {
     const cacheFile = new TokenCacheFile(this.deps.home, profile.name)
     const load = await cacheFile.load(this.stores.open, cacheIdentity(profile))
     if (load.state !== 'ok' || load.payload.lastAccount === homeAccountId) return
-    await this.saveOrWarn(async () => cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected()))
+    await this.saveOrWarn(async () =>
+      cacheFile.save({...load.payload, lastAccount: homeAccountId}, await this.stores.selected()),
+    )
   }
 
   /**
@@ -269,9 +335,11 @@ export class TokenService {
     try {
       await save()
     } catch (error) {
-      const why = error instanceof CliError && error.exitCode === ExitCode.Config ? error.message : fileSystemProblem(error)
+      const why =
+        error instanceof CliError && error.exitCode === ExitCode.Config ? error.message : fileSystemProblem(error)
       if (!why) throw error
-      if (!this.warnedUncached) this.deps.reporter.warn(`The token was not cached: ${why}${/[.)]$/.test(why) ? '' : '.'}`)
+      if (!this.warnedUncached)
+        this.deps.reporter.warn(`The token was not cached: ${why}${/[.)]$/.test(why) ? '' : '.'}`)
       this.warnedUncached = true
     }
   }
@@ -279,8 +347,14 @@ export class TokenService {
   private explain(error: unknown, budget: RunBudget, profile: Profile): CliError {
     if (this.deps.interrupt?.aborted) return new CliError('Interrupted.', ExitCode.Interrupted, 'INTERRUPTED')
     // A flow that was waiting for the user explains its own timeout (code SIGNIN_TIMEOUT): what it waited for, what to do.
-    if (budget.signal.aborted && !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))) {
-      return new NetworkError(`Timed out after ${Math.round(budget.totalMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`, 'TIMEOUT')
+    if (
+      budget.signal.aborted &&
+      !(error instanceof CliError && (error.exitCode !== ExitCode.Network || error.code === 'SIGNIN_TIMEOUT'))
+    ) {
+      return new NetworkError(
+        `Timed out after ${Math.round(budget.totalMs / 1000)} s waiting for the identity provider; check your network or raise --timeout.`,
+        'TIMEOUT',
+      )
     }
     return toCliError(error, {networkFailure: budget.network.lastFailure, profile: profile.name})
   }
@@ -289,8 +363,18 @@ export class TokenService {
 /** What a flow returned, checked: a plugin's bad result is reported by flow name, never cached or printed half-made. */
 function checkedResult(result: TokenResult, flow: string, requested: string[]): TokenResult {
   const expiresOn = result && (result.expiresOn as unknown) !== undefined ? new Date(result.expiresOn) : undefined
-  if (!result || typeof result.accessToken !== 'string' || !result.accessToken || !expiresOn || Number.isNaN(expiresOn.getTime())) {
-    throw new CliError(`The ${flow} flow returned no usable token (it needs accessToken and expiresOn); report this to the plugin's author.`, ExitCode.Failure, 'BAD_FLOW_RESULT')
+  if (
+    !result ||
+    typeof result.accessToken !== 'string' ||
+    !result.accessToken ||
+    !expiresOn ||
+    Number.isNaN(expiresOn.getTime())
+  ) {
+    throw new CliError(
+      `The ${flow} flow returned no usable token (it needs accessToken and expiresOn); report this to the plugin's author.`,
+      ExitCode.Failure,
+      'BAD_FLOW_RESULT',
+    )
   }
   // A flow that does not say which scopes its token has got the ones it was asked for.
   const scopes = Array.isArray(result.scopes) && result.scopes.length > 0 ? result.scopes : requested
@@ -299,8 +383,11 @@ function checkedResult(result: TokenResult, flow: string, requested: string[]): 
 
 /** The profile's flow is not installed: which plugin to reinstall, or how to move the profile to another flow. */
 export function missingFlow(profile: Profile, flow: string, hooks: HookSource): ConfigError {
-  const installed = listExtensions(hooks, 'flow').map((e) => displayName(e.id)).join(', ')
-  const plugin = typeof profile.flowPlugin === 'string' ? `the plugin '${profile.flowPlugin}'` : 'the plugin that provides it'
+  const installed = listExtensions(hooks, 'flow')
+    .map((e) => displayName(e.id))
+    .join(', ')
+  const plugin =
+    typeof profile.flowPlugin === 'string' ? `the plugin '${profile.flowPlugin}'` : 'the plugin that provides it'
   return new ConfigError(
     `Profile '${profile.name}' uses the flow '${flow}', which is not installed any more; reinstall ${plugin} ('${BIN} plugins install ...'), or switch the profile to an installed flow with '${BIN} config edit -p ${profile.name} --flow FLOW' (installed: ${installed}).`,
     'FLOW_MISSING',

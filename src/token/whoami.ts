@@ -59,7 +59,12 @@ interface MsalCache {
   RefreshToken?: Record<string, MsalEntry>
 }
 
-export async function whoami(home: string, profile: Profile, openStore: OpenStore, now = new Date()): Promise<WhoamiReport> {
+export async function whoami(
+  home: string,
+  profile: Profile,
+  openStore: OpenStore,
+  now = new Date(),
+): Promise<WhoamiReport> {
   const report: WhoamiReport = {
     accounts: [],
     authority: authorityHost(profile),
@@ -81,7 +86,11 @@ export async function whoami(home: string, profile: Profile, openStore: OpenStor
   }
   const clientId = profile.clientId.toLowerCase()
   const ours = (entry: MsalEntry) => !entry.client_id || entry.client_id.toLowerCase() === clientId
-  const refreshHolders = new Set(Object.values(cache.RefreshToken ?? {}).filter((rt) => ours(rt) && rt.secret).map((rt) => rt.home_account_id ?? ''))
+  const refreshHolders = new Set(
+    Object.values(cache.RefreshToken ?? {})
+      .filter((rt) => ours(rt) && rt.secret)
+      .map((rt) => rt.home_account_id ?? ''),
+  )
   const usernames = new Map<string, string>()
   const seen = new Set<string>()
   for (const account of Object.values(cache.Account ?? {})) {
@@ -118,7 +127,8 @@ async function permissions(token: string): Promise<Pick<WhoamiToken, 'audience' 
     const {claims} = await decodeJwt(token)
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : []
     const scp = typeof claims.scp === 'string' ? claims.scp.split(' ').filter(Boolean) : []
-    const audience = typeof claims.aud === 'string' ? claims.aud : Array.isArray(claims.aud) ? claims.aud.join(', ') : null
+    const audience =
+      typeof claims.aud === 'string' ? claims.aud : Array.isArray(claims.aud) ? claims.aud.join(', ') : null
     return {audience, readable: true, roles, scp}
   } catch {
     // Opaque (some Microsoft Graph and MSA tokens) or encrypted: only the API they are for can read them.

@@ -21,7 +21,7 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redirect URI)', function () {
+describe("get-token -f AuthorizationCode (Chromium signs in, the profile's redirect URI)", function () {
   this.timeout(60_000)
   let port: number
   let redirectUri: string
@@ -46,13 +46,35 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     const [authorize] = idp.authorizeRequests()
     expect(authorize).to.include({code_challenge_method: 'S256', redirect_uri: redirectUri, response_mode: 'form_post'})
     expect(authorize.state).to.have.length.greaterThan(20)
-    expect(idp.tokenRequests().map((r) => [r.grant_type, r.body.redirect_uri, r.clientAuth])).to.deep.equal([['authorization_code', redirectUri, 'none']])
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.body.redirect_uri, r.clientAuth])).to.deep.equal([
+      ['authorization_code', redirectUri, 'none'],
+    ])
     expect(await accepts(port)).to.equal(false)
   })
 
-  it('confidential client: authenticates the code redemption with the profile\'s client secret', async () => {
+  it("confidential client: authenticates the code redemption with the profile's client secret", async () => {
     const created = await world.cli(
-      ['config', 'create', '--name', 'conf', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId), '--auth-method', 'ClientSecret', '--client-secret-stdin', '--flow', 'AuthorizationCode', '--scope', 'User.Read', '--redirect-uri', redirectUri],
+      [
+        'config',
+        'create',
+        '--name',
+        'conf',
+        '--tenant-id',
+        world.tenantId,
+        '--client-id',
+        world.clientId,
+        '--authority',
+        idp.authority(world.tenantId),
+        '--auth-method',
+        'ClientSecret',
+        '--client-secret-stdin',
+        '--flow',
+        'AuthorizationCode',
+        '--scope',
+        'User.Read',
+        '--redirect-uri',
+        redirectUri,
+      ],
       {input: world.clientSecret},
     )
     expect(created.code, created.stderr).to.equal(0)
@@ -60,7 +82,9 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     expect(result.code, result.stderr).to.equal(0)
     registerTokensIn(result.stdout)
     expect(decodeJwt(result.stdout.trim()).azpacr).to.equal('1')
-    expect(idp.tokenRequests().map((r) => [r.grant_type, r.clientAuth])).to.deep.equal([['authorization_code', 'secret']])
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.clientAuth])).to.deep.equal([
+      ['authorization_code', 'secret'],
+    ])
     expect(result.stderr).not.to.contain(world.clientSecret)
   })
 
@@ -70,7 +94,9 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     try {
       const result = await world.cli(['get-token', '-p', 'web'], {env: world.browserEnv()})
       expect(result.code, result.stderr).to.equal(3)
-      expect(result.stderr).to.contain(`Error: Cannot receive the sign-in at ${redirectUri}: port ${port} is already in use by another program.`)
+      expect(result.stderr).to.contain(
+        `Error: Cannot receive the sign-in at ${redirectUri}: port ${port} is already in use by another program.`,
+      )
       expect(result.stderr).to.contain('--redirect-uri')
       expect(idp.authorizeRequests()).to.deep.equal([])
       expect(idp.tokenRequests()).to.deep.equal([])
@@ -87,25 +113,35 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     expect(result.code, result.stderr).to.equal(0)
     registerTokensIn(result.stdout)
     expect((await world.browserVisits(1))[0].outcome).to.equal('success')
-    expect(idp.tokenRequests().map((r) => [r.grant_type, r.body.redirect_uri])).to.deep.equal([['authorization_code', 'http://localhost']])
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.body.redirect_uri])).to.deep.equal([
+      ['authorization_code', 'http://localhost'],
+    ])
   })
 
   it('says that port 80 needs privileges when it cannot be bound (exit 3), not that it is busy', async function () {
     if (!existsSync('/usr/bin/setpriv') || !(await portFree(80))) this.skip()
     await world.createUserProfile('web80', 'AuthorizationCode', ['--redirect-uri', 'http://localhost'])
     // Root without CAP_NET_BIND_SERVICE gets EACCES for port 80, as any ordinary user does.
-    const session = startCli(['get-token', '-p', 'web80'], world.browserEnv(), {launcher: ['setpriv', '--bounding-set', '-net_bind_service', '--inh-caps', '-net_bind_service']})
+    const session = startCli(['get-token', '-p', 'web80'], world.browserEnv(), {
+      launcher: ['setpriv', '--bounding-set', '-net_bind_service', '--inh-caps', '-net_bind_service'],
+    })
     const result = await session.done
     expect(result.code, result.stderr).to.equal(3)
-    expect(result.stderr).to.contain('Error: Cannot receive the sign-in at http://localhost: port 80 needs privileges; use a port ≥ 1024 in the redirect URI and the app registration')
+    expect(result.stderr).to.contain(
+      'Error: Cannot receive the sign-in at http://localhost: port 80 needs privileges; use a port ≥ 1024 in the redirect URI and the app registration',
+    )
     expect(result.stderr).not.to.contain('already in use')
     expect(await world.browserVisits()).to.deep.equal([])
   })
 
   it('ignores a signed-in response with a foreign state: nothing redeemed, one warning, the run waits on and times out (exit 5)', async () => {
-    const result = await world.cli(['get-token', '-p', 'web', '--timeout', '10'], {env: world.browserEnv({mode: 'tamper-state'})})
+    const result = await world.cli(['get-token', '-p', 'web', '--timeout', '10'], {
+      env: world.browserEnv({mode: 'tamper-state'}),
+    })
     expect(result.code, result.stderr).to.equal(5)
-    expect(result.stderr).to.match(/Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 10 s/)
+    expect(result.stderr).to.match(
+      /Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 10 s/,
+    )
     expect(result.stderr.match(/Warning: Ignored a sign-in response with a wrong state/g)).to.have.length(1)
     expect(result.stderr).not.to.contain('✓ Authorization code received')
     expect(idp.tokenRequests()).to.deep.equal([])
@@ -118,7 +154,12 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     const [, url] = await session.waitForStderr(/^(https:\S+authorize\?\S+)$/m)
     const state = new URL(url).searchParams.get('state')!
     const target = `http://127.0.0.1:${port}/`
-    const post = (body: string) => fetch(target, {body, headers: {'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example'}, method: 'POST'})
+    const post = (body: string) =>
+      fetch(target, {
+        body,
+        headers: {'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example'},
+        method: 'POST',
+      })
     const statuses = [
       (await fetch(`${target}?error=access_denied`)).status, // <img src="http://localhost:PORT/?error=...">
       (await post('error=access_denied&error_description=gotcha')).status,
@@ -132,7 +173,9 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     const {openChromium, signInAt} = await import('../support/browser/chromium.js')
     const chromium = await openChromium()
     try {
-      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal('success')
+      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal(
+        'success',
+      )
     } finally {
       await chromium.close()
     }
@@ -148,7 +191,9 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     expect(result.code, result.stderr).to.equal(4)
     expect(result.stderr).to.match(/Error: Authentication failed \(AADSTS65004\): Sign-in was denied or cancelled/)
     // A redirect has no fields for them: the IDs support asks for come from the end of error_description.
-    expect(result.stderr).to.match(/\n {2}Server said: .+\n {2}Trace ID: [0-9a-f-]{36}\n {2}Correlation ID: [0-9a-f-]{36}\n {2}Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$/)
+    expect(result.stderr).to.match(
+      /\n {2}Server said: .+\n {2}Trace ID: [0-9a-f-]{36}\n {2}Correlation ID: [0-9a-f-]{36}\n {2}Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$/,
+    )
     expect(await accepts(port)).to.equal(false)
   })
 
@@ -164,7 +209,9 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     expect(listeningAddresses(port)).to.deep.equal(['127.0.0.1'])
     const result = await session.done
     expect(result.code, result.stderr).to.equal(5)
-    expect(result.stderr).to.match(/Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 3 s\..*-f DeviceCode/)
+    expect(result.stderr).to.match(
+      /Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 3 s\..*-f DeviceCode/,
+    )
     expect(await accepts(port)).to.equal(false)
   })
 
@@ -181,11 +228,24 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
   it('the provider refuses authorization requests without state or an S256 code challenge (what the tests rely on)', async () => {
     const agent = new Agent({connect: {ca: idp.caCertPem}})
     try {
-      const base = {client_id: world.clientId, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', redirect_uri: redirectUri, response_type: 'code', scope: 'User.Read', state: 's'}
+      const base = {
+        client_id: world.clientId,
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        scope: 'User.Read',
+        state: 's',
+      }
       const errorOf = async (params: Record<string, string>) => {
-        const response = await fetch(`${idp.authority(world.tenantId)}/oauth2/v2.0/authorize?${new URLSearchParams(params)}`, {dispatcher: agent, redirect: 'manual'})
+        const response = await fetch(
+          `${idp.authority(world.tenantId)}/oauth2/v2.0/authorize?${new URLSearchParams(params)}`,
+          {dispatcher: agent, redirect: 'manual'},
+        )
         const location = response.headers.get('location')
-        return location ? new URL(location).searchParams.get('error_description')?.split(':')[0] : `HTTP ${response.status}`
+        return location
+          ? new URL(location).searchParams.get('error_description')?.split(':')[0]
+          : `HTTP ${response.status}`
       }
       const {state: _state, ...noState} = base
       const {code_challenge: _challenge, ...noChallenge} = base
@@ -207,13 +267,17 @@ describe('get-token -f AuthorizationCode (Chromium signs in, the profile\'s redi
     const {openChromium, signInAt} = await import('../support/browser/chromium.js')
     const chromium = await openChromium()
     try {
-      expect((await signInAt(chromium, query.toString(), {password: world.password, username: world.alice})).outcome).to.equal('failure')
+      expect(
+        (await signInAt(chromium, query.toString(), {password: world.password, username: world.alice})).outcome,
+      ).to.equal('failure')
     } finally {
       await chromium.close()
     }
     const result = await session.done
     expect(result.code, result.stderr).to.equal(4)
-    expect(result.stderr).to.contain('Error: The sign-in response came back in the URL instead of as the form post this sign-in asked for')
+    expect(result.stderr).to.contain(
+      'Error: The sign-in response came back in the URL instead of as the form post this sign-in asked for',
+    )
     expect(idp.tokenRequests()).to.deep.equal([])
     expect(await accepts(port)).to.equal(false)
   })

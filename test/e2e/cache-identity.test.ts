@@ -47,7 +47,12 @@ describe('token cache identity (built CLI against the local identity provider)',
 
     const otherTenant = randomUUID()
     idp.registerTenant(otherTenant)
-    idp.registerApp({clientId: world.clientId, clientSecret: world.clientSecret, roles: ['Data.Read'], tenantId: otherTenant})
+    idp.registerApp({
+      clientId: world.clientId,
+      clientSecret: world.clientSecret,
+      roles: ['Data.Read'],
+      tenantId: otherTenant,
+    })
     editProfile((profile) => {
       profile.tenantId = otherTenant
     })
@@ -63,7 +68,12 @@ describe('token cache identity (built CLI against the local identity provider)',
     expect((await world.createProfile('app')).code).to.equal(0)
     await token()
     const otherClient = randomUUID()
-    idp.registerApp({clientId: otherClient, clientSecret: world.clientSecret, roles: ['Data.Read'], tenantId: world.tenantId})
+    idp.registerApp({
+      clientId: otherClient,
+      clientSecret: world.clientSecret,
+      roles: ['Data.Read'],
+      tenantId: world.tenantId,
+    })
     editProfile((profile) => {
       profile.clientId = otherClient
     })
@@ -75,7 +85,12 @@ describe('token cache identity (built CLI against the local identity provider)',
     const other = await startIdp()
     try {
       other.registerTenant(world.tenantId)
-      other.registerApp({clientId: world.clientId, clientSecret: world.clientSecret, roles: ['Data.Read'], tenantId: world.tenantId})
+      other.registerApp({
+        clientId: world.clientId,
+        clientSecret: world.clientSecret,
+        roles: ['Data.Read'],
+        tenantId: world.tenantId,
+      })
       // Trust both providers' CAs.
       const caBundle = join(world.home.root, 'ca-bundle.pem')
       writeFileSync(caBundle, `${idp.caCertPem}\n${other.caCertPem}`)

@@ -12,7 +12,14 @@ import {startIdp, type Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
 import {startWorld, type World} from '../support/world.js'
 
-const NO_SESSION = {DISPLAY: undefined, SSH_CLIENT: undefined, SSH_CONNECTION: undefined, SSH_TTY: undefined, WAYLAND_DISPLAY: undefined, WSL_DISTRO_NAME: undefined}
+const NO_SESSION = {
+  DISPLAY: undefined,
+  SSH_CLIENT: undefined,
+  SSH_CONNECTION: undefined,
+  SSH_TTY: undefined,
+  WAYLAND_DISPLAY: undefined,
+  WSL_DISTRO_NAME: undefined,
+}
 
 describe('get-token --clipboard', function () {
   this.timeout(60_000)
@@ -53,10 +60,14 @@ describe('get-token --clipboard', function () {
   for (const [name, session, args] of cases) {
     it(`${name}: the token on its stdin, not in its arguments; nothing on stdout`, async () => {
       tool(name)
-      const result = await world.cli(['get-token', '-p', 'app', '--clipboard'], {extraEnv: {...NO_SESSION, ...session, PATH: `${bin}:/usr/bin:/bin`}})
+      const result = await world.cli(['get-token', '-p', 'app', '--clipboard'], {
+        extraEnv: {...NO_SESSION, ...session, PATH: `${bin}:/usr/bin:/bin`},
+      })
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stdout).to.equal('')
-      expect(result.stderr).to.equal(`Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\n✓ Token copied to the clipboard (${name})\n`)
+      expect(result.stderr).to.equal(
+        `Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\n✓ Token copied to the clipboard (${name})\n`,
+      )
       expect(readFileSync(join(kept, `${name}.stdin`), 'utf8')).to.equal(token)
       expect(readFileSync(join(kept, `${name}.args`), 'utf8')).to.equal(args.map((a) => `${a}\n`).join('') || '\n')
     })
@@ -64,25 +75,37 @@ describe('get-token --clipboard', function () {
 
   it('no graphical session and no SSH: exit 3 naming why, before any token request, nothing on stdout', async () => {
     idp.resetCounts()
-    const result = await world.cli(['get-token', '-p', 'app', '--clipboard', '--force'], {extraEnv: {...NO_SESSION, PATH: bin}})
+    const result = await world.cli(['get-token', '-p', 'app', '--clipboard', '--force'], {
+      extraEnv: {...NO_SESSION, PATH: bin},
+    })
     expect(result.code).to.equal(3)
     expect(result.stdout).to.equal('')
-    expect(result.stderr).to.equal('Error: No clipboard: no graphical session (WAYLAND_DISPLAY and DISPLAY are unset) and not over SSH; print the token or use exec/env instead.\n')
+    expect(result.stderr).to.equal(
+      'Error: No clipboard: no graphical session (WAYLAND_DISPLAY and DISPLAY are unset) and not over SSH; print the token or use exec/env instead.\n',
+    )
     expect(idp.requestCount()).to.equal(0)
   })
 
   it('a display but no tool installed: exit 3 naming what to install', async () => {
-    const result = await world.cli(['get-token', '-p', 'app', '--clipboard'], {extraEnv: {...NO_SESSION, DISPLAY: ':99', PATH: bin}})
+    const result = await world.cli(['get-token', '-p', 'app', '--clipboard'], {
+      extraEnv: {...NO_SESSION, DISPLAY: ':99', PATH: bin},
+    })
     expect(result.code).to.equal(3)
-    expect(result.stderr).to.equal('Error: No clipboard tool found (tried xclip, xsel): install wl-clipboard (Wayland), or xclip or xsel (X11).\n')
+    expect(result.stderr).to.equal(
+      'Error: No clipboard tool found (tried xclip, xsel): install wl-clipboard (Wayland), or xclip or xsel (X11).\n',
+    )
   })
 
   it('a tool that fails: exit 3 with what it said', async () => {
     tool('xclip', 1, "Error: Can't open display: :99")
-    const result = await world.cli(['get-token', '-p', 'app', '--clipboard'], {extraEnv: {...NO_SESSION, DISPLAY: ':99', PATH: `${bin}:/usr/bin:/bin`}})
+    const result = await world.cli(['get-token', '-p', 'app', '--clipboard'], {
+      extraEnv: {...NO_SESSION, DISPLAY: ':99', PATH: `${bin}:/usr/bin:/bin`},
+    })
     expect(result.code).to.equal(3)
     expect(result.stdout).to.equal('')
-    expect(result.stderr, result.stderr).to.include("Error: The clipboard tool xclip failed: Error: Can't open display: :99.\n")
+    expect(result.stderr, result.stderr).to.include(
+      "Error: The clipboard tool xclip failed: Error: Can't open display: :99.\n",
+    )
   })
 
   it('--clipboard with -o, --json or --output-format is a usage error', async () => {
@@ -94,10 +117,18 @@ describe('get-token --clipboard', function () {
   })
 
   it("over SSH: the terminal's clipboard through OSC 52 (tmux with set-clipboard on), nothing on the screen", async () => {
-    const ssh = {...NO_SESSION, PATH: `${bin}:/usr/bin:/bin`, SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22', SSH_TTY: '/dev/pts/99'}
+    const ssh = {
+      ...NO_SESSION,
+      PATH: `${bin}:/usr/bin:/bin`,
+      SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22',
+      SSH_TTY: '/dev/pts/99',
+    }
     // A display tool on PATH too: over SSH it would copy on the remote machine, so OSC 52 wins.
     tool('xclip')
-    const terminal = await Terminal.start(['get-token', '-p', 'app', '--clipboard'], {env: world.env({...ssh, DISPLAY: ':99'}), tmuxConf: ['set -s set-clipboard on']})
+    const terminal = await Terminal.start(['get-token', '-p', 'app', '--clipboard'], {
+      env: world.env({...ssh, DISPLAY: ':99'}),
+      tmuxConf: ['set -s set-clipboard on'],
+    })
     try {
       const {code, screen} = await terminal.waitForExit()
       expect(code, screen).to.equal(0)
@@ -124,6 +155,8 @@ describe('get-token --clipboard', function () {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code).to.equal(3)
     expect(stdout).to.equal('')
-    expect(stderr).to.equal('Error: No clipboard: over SSH the token would go to your terminal (OSC 52), but this process has no terminal; run it in an interactive SSH session (ssh -t).\n')
+    expect(stderr).to.equal(
+      'Error: No clipboard: over SSH the token would go to your terminal (OSC 52), but this process has no terminal; run it in an interactive SSH session (ssh -t).\n',
+    )
   })
 })

@@ -18,7 +18,10 @@ const exec = promisify(execFile)
 const TENANT = '11111111-1111-1111-1111-111111111111'
 const CLIENT = '22222222-2222-2222-2222-222222222222'
 /** The flows the package declares (`entra:flow:device-code` → DeviceCode), as -f spells them. */
-const BUILT_IN_FLOWS = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {hooks: Record<string, string>}}).oclif.hooks)
+const BUILT_IN_FLOWS = Object.keys(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {hooks: Record<string, string>}}).oclif
+    .hooks,
+)
   .filter((event) => event.startsWith('entra:flow:'))
   .map((event) => displayName(event.slice('entra:flow:'.length)))
 
@@ -34,7 +37,20 @@ describe('tab completion in bash, zsh and fish', function () {
     return result
   }
   const createProfile = (name: string) =>
-    cli(['config', 'create', '--name', name, '--tenant-id', TENANT, '--client-id', CLIENT, '--auth-method', 'None', '--flow', 'DeviceCode'])
+    cli([
+      'config',
+      'create',
+      '--name',
+      name,
+      '--tenant-id',
+      TENANT,
+      '--client-id',
+      CLIENT,
+      '--auth-method',
+      'None',
+      '--flow',
+      'DeviceCode',
+    ])
 
   before(async () => {
     home = new TestHome('completion-')
@@ -64,7 +80,10 @@ describe('tab completion in bash, zsh and fish', function () {
       '"$fn" entra-auth-cli "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"',
       'printf "%s\\n" "${COMPREPLY[@]}"',
     ].join('\n')
-    const {stdout} = await exec('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words(line)], {cwd: work, env})
+    const {stdout} = await exec('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words(line)], {
+      cwd: work,
+      env,
+    })
     return stdout.split('\n').filter(Boolean)
   }
 
@@ -90,10 +109,26 @@ describe('tab completion in bash, zsh and fish', function () {
     describe(shell, () => {
       it('completes top-level commands and config subcommands', async () => {
         const top = await complete('')
-        expect(top).to.include.members(['autocomplete', 'config', 'discover', 'get-token', 'inspect', 'plugins', 'refresh'])
+        expect(top).to.include.members([
+          'autocomplete',
+          'config',
+          'discover',
+          'get-token',
+          'inspect',
+          'plugins',
+          'refresh',
+        ])
         expect(top.some((v) => v.startsWith('__'))).to.equal(false)
         expect(await complete('ge')).to.deep.equal(['get-token'])
-        expect(await complete('config ')).to.have.members(['create', 'delete', 'edit', 'export', 'import', 'list', 'show'])
+        expect(await complete('config ')).to.have.members([
+          'create',
+          'delete',
+          'edit',
+          'export',
+          'import',
+          'list',
+          'show',
+        ])
         expect(await complete('help config cr')).to.deep.equal(['create'])
       })
 
@@ -103,30 +138,63 @@ describe('tab completion in bash, zsh and fish', function () {
 
       it('completes short and long flags after -, long ones only after --', async () => {
         const dash = await complete('get-token -')
-        expect(dash).to.include.members(['-p', '--profile', '-f', '--flow', '-o', '--output', '-s', '--scope', '--silent', '--json'])
+        expect(dash).to.include.members([
+          '-p',
+          '--profile',
+          '-f',
+          '--flow',
+          '-o',
+          '--output',
+          '-s',
+          '--scope',
+          '--silent',
+          '--json',
+        ])
         const long = await complete('get-token --')
         expect(long).to.include.members(['--profile', '--flow', '--output', '--json'])
         expect(long.filter((v) => !v.startsWith('--'))).to.deep.equal([])
       })
 
       it('completes profile names after -p on every command that takes one', async () => {
-        for (const command of ['get-token -p ', 'refresh --profile ', 'config show -p ', 'config edit -p ', 'config delete -p ', 'config export -p ']) {
+        for (const command of [
+          'get-token -p ',
+          'refresh --profile ',
+          'config show -p ',
+          'config edit -p ',
+          'config delete -p ',
+          'config export -p ',
+        ]) {
           expect(await complete(command), command).to.include('alpha')
         }
       })
 
       it('completes built-in flows and a linked plugin flow after -f, clouds and auth methods', async () => {
-        expect(BUILT_IN_FLOWS).to.include.members(['ClientCredentials', 'DeviceCode', 'InteractiveBrowser', 'AuthorizationCode'])
+        expect(BUILT_IN_FLOWS).to.include.members([
+          'ClientCredentials',
+          'DeviceCode',
+          'InteractiveBrowser',
+          'AuthorizationCode',
+        ])
         expect(await complete('get-token -f ')).to.have.members([...BUILT_IN_FLOWS, 'Broken'])
         expect(await complete('config create --flow Dev')).to.deep.equal(['DeviceCode'])
-        expect(await complete('config create --cloud ')).to.have.members(['AzureChina', 'AzurePublic', 'AzureUSGovernment'])
-        expect(await complete('config edit -p alpha --auth-method ')).to.have.members(['Certificate', 'ClientSecret', 'None'])
+        expect(await complete('config create --cloud ')).to.have.members([
+          'AzureChina',
+          'AzurePublic',
+          'AzureUSGovernment',
+        ])
+        expect(await complete('config edit -p alpha --auth-method ')).to.have.members([
+          'Certificate',
+          'ClientSecret',
+          'None',
+        ])
       })
 
       it('completes file names after -o and --certificate, nothing file-like after --cloud', async () => {
         const files = (await complete('get-token -o ')).map((f) => f.replace(/\/$/, ''))
         expect(files).to.include.members(['certs', 'token-out.txt'])
-        expect((await complete('config create --certificate tok')).map((f) => f.replace(/\/$/, ''))).to.deep.equal(['token-out.txt'])
+        expect((await complete('config create --certificate tok')).map((f) => f.replace(/\/$/, ''))).to.deep.equal([
+          'token-out.txt',
+        ])
         expect(await complete('config create --cloud tok')).to.deep.equal([])
       })
 
@@ -148,7 +216,8 @@ describe('tab completion in bash, zsh and fish', function () {
       '"$(complete -p entra-auth-cli | sed -E "s/.*-F ([^ ]+).*/\\1/")"',
       'printf "%s\\n" "${COMPREPLY[@]}"',
     ].join('\n')
-    const reply = async (...words: string[]) => (await exec('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words], {cwd: work, env})).stdout
+    const reply = async (...words: string[]) =>
+      (await exec('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words], {cwd: work, env})).stdout
     expect(await reply('get-token', '--flow', '=', 'Dev')).to.equal('DeviceCode\n')
     expect(await reply('config', 'create', '--cloud', '=')).to.equal('AzureChina\nAzurePublic\nAzureUSGovernment\n')
   })
@@ -168,8 +237,16 @@ describe('tab completion in bash, zsh and fish', function () {
     before(async () => {
       const zdotdir = join(home.root, 'zdotdir')
       mkdirSync(zdotdir)
-      writeFileSync(join(zdotdir, '.zshrc'), ["PS1='zsh> '", 'eval "$(entra-auth-cli autocomplete script zsh)"', ''].join('\n'))
-      terminal = await Terminal.startProgram(['zsh', '-i'], {cols: 200, cwd: work, env: {...env, ZDOTDIR: zdotdir}, rows: 60})
+      writeFileSync(
+        join(zdotdir, '.zshrc'),
+        ["PS1='zsh> '", 'eval "$(entra-auth-cli autocomplete script zsh)"', ''].join('\n'),
+      )
+      terminal = await Terminal.startProgram(['zsh', '-i'], {
+        cols: 200,
+        cwd: work,
+        env: {...env, ZDOTDIR: zdotdir},
+        rows: 60,
+      })
       await terminal.waitFor(/^zsh>/m)
     })
     after(() => terminal?.close())
@@ -226,7 +303,12 @@ describe('tab completion in bash, zsh and fish', function () {
     before(async () => {
       const rc = join(home.root, 'bashrc')
       writeFileSync(rc, ["PS1='bash> '", 'eval "$(entra-auth-cli autocomplete script bash)"', ''].join('\n'))
-      terminal = await Terminal.startProgram(['bash', '--noprofile', '--rcfile', rc, '-i'], {cols: 200, cwd: work, env, rows: 60})
+      terminal = await Terminal.startProgram(['bash', '--noprofile', '--rcfile', rc, '-i'], {
+        cols: 200,
+        cwd: work,
+        env,
+        rows: 60,
+      })
       await terminal.waitFor(/^bash>/m)
     })
     after(() => terminal?.close())
@@ -250,7 +332,10 @@ describe('tab completion in bash, zsh and fish', function () {
     const other = new TestHome('completion-oclif-')
     try {
       const otherEnv = other.env()
-      const linked = await runCli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'command-no-manifest'), '--no-install'], {env: otherEnv})
+      const linked = await runCli(
+        ['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'command-no-manifest'), '--no-install'],
+        {env: otherEnv},
+      )
       expect(linked.code, linked.stderr).to.equal(0)
       const top = await runCli(['__complete', ''], {env: otherEnv})
       expect(top.stdout).to.include('greet\tGreet someone (fixture)\n').and.include('get-token\t')
@@ -273,12 +358,36 @@ describe('tab completion in bash, zsh and fish', function () {
       const fn = join(dir, 'functions', 'bash', 'entra-auth-cli.bash')
       mkdirSync(join(dir, 'functions', 'bash'), {recursive: true})
       writeFileSync(fn, 'complete -W "config get-token" entra-auth-cli\n')
-      writeFileSync(join(dir, 'bash_setup'), `ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH=${fn} && test -f $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH && source $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH;\n`)
+      writeFileSync(
+        join(dir, 'bash_setup'),
+        `ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH=${fn} && test -f $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH && source $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH;\n`,
+      )
       const rcLine = `ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH=${join(dir, 'bash_setup')} && test -f $ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH && source $ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH;`
-      const made = await runCli(['config', 'create', '--name', 'upgraded', '--tenant-id', TENANT, '--client-id', CLIENT, '--auth-method', 'None', '--flow', 'DeviceCode'], {env: otherEnv})
+      const made = await runCli(
+        [
+          'config',
+          'create',
+          '--name',
+          'upgraded',
+          '--tenant-id',
+          TENANT,
+          '--client-id',
+          CLIENT,
+          '--auth-method',
+          'None',
+          '--flow',
+          'DeviceCode',
+        ],
+        {env: otherEnv},
+      )
       expect(made.code, made.stderr).to.equal(0)
       expect(readFileSync(fn, 'utf8')).to.include('__complete')
-      const script = [rcLine, 'COMP_WORDS=(entra-auth-cli get-token -p ""); COMP_CWORD=3', '"$(complete -p entra-auth-cli | sed -E "s/.*-F ([^ ]+).*/\\1/")"', 'printf "%s\\n" "${COMPREPLY[@]}"'].join('\n')
+      const script = [
+        rcLine,
+        'COMP_WORDS=(entra-auth-cli get-token -p ""); COMP_CWORD=3',
+        '"$(complete -p entra-auth-cli | sed -E "s/.*-F ([^ ]+).*/\\1/")"',
+        'printf "%s\\n" "${COMPREPLY[@]}"',
+      ].join('\n')
       const {stdout} = await exec('bash', ['--norc', '--noprofile', '-c', script], {env: otherEnv})
       expect(stdout).to.equal('upgraded\n')
       // A shell that was never set up gets nothing written.
@@ -291,7 +400,9 @@ describe('tab completion in bash, zsh and fish', function () {
   it('answers a TAB from one bundled module: no oclif, msal, jose, inquirer or undici', async () => {
     const file = join(home.root, 'modules.txt')
     const recorder = join(ROOT, 'test', 'support', 'record-modules.mjs')
-    const {stdout} = await exec(process.execPath, ['--import', recorder, BIN, '__complete', 'get-token', '-p', ''], {env: {...env, RECORD_MODULES_FILE: file}})
+    const {stdout} = await exec(process.execPath, ['--import', recorder, BIN, '__complete', 'get-token', '-p', ''], {
+      env: {...env, RECORD_MODULES_FILE: file},
+    })
     expect(stdout).to.match(/^alpha\t/m)
     const ours = readFileSync(file, 'utf8')
       .split('\n')

@@ -31,8 +31,10 @@ describe('config create at a terminal (tmux)', function () {
   const env = () => home.env({ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE, ENTRA_AUTH_CLI_STORE: 'encrypted-file'})
   const profilesFile = () => join(home.cliHome, 'profiles.json')
   const profiles = () => JSON.parse(readFileSync(profilesFile(), 'utf8')).profiles as Array<Record<string, unknown>>
-  const secret = (key: string) => new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
-  const start = async (args: string[] = []) => (terminal = await Terminal.start(['config', 'create', ...args], {env: env()}))
+  const secret = (key: string) =>
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+  const start = async (args: string[] = []) =>
+    (terminal = await Terminal.start(['config', 'create', ...args], {env: env()}))
 
   it('asks each question with a default, re-prompts on bad input, takes arrow keys, masks the secret, and saves', async () => {
     const t = await start()
@@ -94,7 +96,16 @@ describe('config create at a terminal (tmux)', function () {
     const pfx = join(home.root, 'app.pfx')
     writeFileSync(pfx, cert.pfx)
     // Every id is a flag: only the credential is asked for.
-    const t = await start(['--name', 'certapp', '--tenant-id', TENANT, '--client-id', CLIENT, '--scope', 'api://x/.default'])
+    const t = await start([
+      '--name',
+      'certapp',
+      '--tenant-id',
+      TENANT,
+      '--client-id',
+      CLIENT,
+      '--scope',
+      'api://x/.default',
+    ])
     await t.waitFor('? How does the app authenticate?')
     await t.choose('Certificate')
     await t.waitFor('? Certificate file')
@@ -115,12 +126,21 @@ describe('config create at a terminal (tmux)', function () {
     expect(screen).to.not.include('? Cloud')
     expect(screen).to.not.include('? Default flow')
     const [profile] = profiles()
-    expect(profile).to.include({authMethod: 'Certificate', certificatePath: pfx, name: 'certapp', secretStore: 'encrypted-file', useCertificate: true})
+    expect(profile).to.include({
+      authMethod: 'Certificate',
+      certificatePath: pfx,
+      name: 'certapp',
+      secretStore: 'encrypted-file',
+      useCertificate: true,
+    })
     expect(await secret('profile:certapp:certificate-password')).to.equal('pfx-pass-1')
   })
 
   it('refuses a name that is taken, right where it is typed', async () => {
-    const made = await runCli(['config', 'create', '--name', 'taken', '--tenant-id', TENANT, '--client-id', CLIENT, '--client-secret-stdin'], {env: env(), input: 'x-secret'})
+    const made = await runCli(
+      ['config', 'create', '--name', 'taken', '--tenant-id', TENANT, '--client-id', CLIENT, '--client-secret-stdin'],
+      {env: env(), input: 'x-secret'},
+    )
     expect(made.code, made.stderr).to.equal(0)
     const t = await start()
     await t.waitFor('? Profile name')
@@ -161,9 +181,23 @@ describe('config create at a terminal (tmux)', function () {
   })
 
   it('a new secrets file: its passphrase is asked twice (masked), at least 8 characters, and the file opens with it', async () => {
-    terminal = await Terminal.start(['config', 'create', '--name', 'myapp', '--tenant-id', TENANT, '--client-id', CLIENT, '--auth-method', 'ClientSecret'], {
-      env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
-    })
+    terminal = await Terminal.start(
+      [
+        'config',
+        'create',
+        '--name',
+        'myapp',
+        '--tenant-id',
+        TENANT,
+        '--client-id',
+        CLIENT,
+        '--auth-method',
+        'ClientSecret',
+      ],
+      {
+        env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
+      },
+    )
     const t = terminal
     await t.waitFor('? Client secret')
     await t.answer('Very-Secret-Value~42')
@@ -184,12 +218,17 @@ describe('config create at a terminal (tmux)', function () {
   it('without a terminal, asks for nothing and names the missing flags', async () => {
     const result = await runCli(['config', 'create', '--name', 'x'], {env: env()})
     expect(result.code).to.equal(2)
-    expect(result.stderr).to.equal("Error: Missing --tenant-id, --client-id; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.\n")
+    expect(result.stderr).to.equal(
+      "Error: Missing --tenant-id, --client-id; pass them as flags (no terminal to ask on), see 'entra-auth-cli config create --help'.\n",
+    )
     expect(existsSync(profilesFile())).to.equal(false)
   })
 
   it('asks only for what a plugin flow uses: no tenant, client id, cloud or credential; its options, the secret one masked', async () => {
-    const linked = await runCli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'], {env: env()})
+    const linked = await runCli(
+      ['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'],
+      {env: env()},
+    )
     expect(linked.code, linked.stderr).to.equal(0)
     const t = await start(['--flow', 'static'])
     await t.waitFor('? Profile name')
@@ -204,7 +243,13 @@ describe('config create at a terminal (tmux)', function () {
     const {code, screen} = await t.waitForExit()
     expect(code, screen).to.equal(0)
     expect(screen).to.not.include('pin-4471-secret')
-    expect(profiles()[0]).to.deep.include({authMethod: 'None', clientId: '', defaultFlow: 'Static', secretOptions: ['pin'], tenantId: ''})
+    expect(profiles()[0]).to.deep.include({
+      authMethod: 'None',
+      clientId: '',
+      defaultFlow: 'Static',
+      secretOptions: ['pin'],
+      tenantId: '',
+    })
     expect(profiles()[0].flowOptions).to.deep.equal({label: 'blue'})
     expect(await secret('profile:box:option:pin')).to.equal('pin-4471-secret')
   })

@@ -40,7 +40,22 @@ describe('config edit', function () {
   })
   beforeEach(async () => {
     home = new TestHome('entra-edit-')
-    const made = await cli(['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', clientId, '--authority', idp.authority(tenantId), '--client-secret-stdin'], clientSecret)
+    const made = await cli(
+      [
+        'config',
+        'create',
+        '--name',
+        'app',
+        '--tenant-id',
+        tenantId,
+        '--client-id',
+        clientId,
+        '--authority',
+        idp.authority(tenantId),
+        '--client-secret-stdin',
+      ],
+      clientSecret,
+    )
     expect(made.code, made.stderr).to.equal(0)
     idp.resetCounts()
   })
@@ -50,12 +65,18 @@ describe('config edit', function () {
     home.cleanup()
   })
 
-  const env = () => home.env({ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE, ENTRA_AUTH_CLI_STORE: 'encrypted-file', NODE_EXTRA_CA_CERTS: idp.caCertPath})
+  const env = () =>
+    home.env({
+      ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE,
+      ENTRA_AUTH_CLI_STORE: 'encrypted-file',
+      NODE_EXTRA_CA_CERTS: idp.caCertPath,
+    })
   const cli = (args: string[], input?: string) => runCli(args, {env: env(), input})
   const profilesText = () => readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')
   const profiles = () => JSON.parse(profilesText()).profiles as Array<Record<string, unknown>>
   const secretsText = () => readFileSync(join(home.cliHome, 'secrets.enc'), 'utf8')
-  const secret = (key: string) => new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+  const secret = (key: string) =>
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
   const cacheFile = (name: string) => join(home.cliHome, 'cache', `${name}.cache`)
   const edit = async () => {
     terminal = await Terminal.start(['config', 'edit', '-p', 'app'], {env: env()})
@@ -171,7 +192,12 @@ describe('config edit', function () {
     })
 
     it('a plugin flow with options: the menu shows them and asks for each, the secret one masked into the store', async () => {
-      const linked = await cli(['plugins', 'link', join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'), '--no-install'])
+      const linked = await cli([
+        'plugins',
+        'link',
+        join(ROOT, 'test', 'fixtures', 'plugins', 'static-flow'),
+        '--no-install',
+      ])
       expect(linked.code, linked.stderr).to.equal(0)
       const made = await cli(['config', 'create', '--name', 'st', '--flow', 'static', '--option', 'label=red'])
       expect(made.code, made.stderr).to.equal(0)
@@ -188,18 +214,37 @@ describe('config edit', function () {
       expect(code, screen).to.equal(0)
       expect(screen).to.include("✓ Profile 'st' updated: flow options.")
       expect(screen).to.not.include('pin-5512-secret')
-      expect(profiles().find((p) => p.name === 'st')).to.deep.include({flowOptions: {label: 'green'}, secretOptions: ['pin']})
+      expect(profiles().find((p) => p.name === 'st')).to.deep.include({
+        flowOptions: {label: 'green'},
+        secretOptions: ['pin'],
+      })
       expect(await secret('profile:st:option:pin')).to.equal('pin-5512-secret')
     })
   })
 
   describe('flags, for scripts', () => {
     it('rotates the secret from stdin and sets scopes and flow in one step', async () => {
-      const result = await cli(['config', 'edit', '-p', 'app', '--client-secret-stdin', '--scope', 'api://a/.default,api://b/.default', '--flow', 'client-credentials'], 'new-secret-value')
+      const result = await cli(
+        [
+          'config',
+          'edit',
+          '-p',
+          'app',
+          '--client-secret-stdin',
+          '--scope',
+          'api://a/.default,api://b/.default',
+          '--flow',
+          'client-credentials',
+        ],
+        'new-secret-value',
+      )
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include("✓ Profile 'app' updated: client secret, scopes.")
       expect(result.stdout).to.equal('')
-      expect(profiles()[0]).to.deep.include({defaultFlow: 'ClientCredentials', scopes: ['api://a/.default', 'api://b/.default']})
+      expect(profiles()[0]).to.deep.include({
+        defaultFlow: 'ClientCredentials',
+        scopes: ['api://a/.default', 'api://b/.default'],
+      })
       expect(await secret('profile:app:client-secret')).to.equal('new-secret-value')
     })
 
@@ -217,7 +262,16 @@ describe('config edit', function () {
 
     it('a new client id drops the cached token too; rename by flag carries the secret', async () => {
       await getToken('app')
-      const result = await cli(['config', 'edit', '-p', 'app', '--client-id', otherClientId.toUpperCase(), '--rename', 'other'])
+      const result = await cli([
+        'config',
+        'edit',
+        '-p',
+        'app',
+        '--client-id',
+        otherClientId.toUpperCase(),
+        '--rename',
+        'other',
+      ])
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include("✓ Profile 'other' updated: name, client id.")
       expect(profiles()).to.have.length(1)
@@ -230,7 +284,20 @@ describe('config edit', function () {
     })
 
     it('bad values are refused with one line each and change nothing', async () => {
-      await cli(['config', 'create', '--name', 'second', '--tenant-id', tenantId, '--client-id', clientId, '--client-secret-stdin'], 'second-secret')
+      await cli(
+        [
+          'config',
+          'create',
+          '--name',
+          'second',
+          '--tenant-id',
+          tenantId,
+          '--client-id',
+          clientId,
+          '--client-secret-stdin',
+        ],
+        'second-secret',
+      )
       await getToken('app')
       const before = {cache: readFileSync(cacheFile('app'), 'utf8'), profiles: profilesText(), secrets: secretsText()}
       const cases: Array<[string[], string, number]> = [
@@ -253,7 +320,11 @@ describe('config edit', function () {
       const noProfile = await cli(['config', 'edit', '-p', 'ghost', '--scope', 'x'])
       expect(noProfile.code).to.equal(3)
       expect(noProfile.stderr).to.include("Profile 'ghost' not found")
-      expect({cache: readFileSync(cacheFile('app'), 'utf8'), profiles: profilesText(), secrets: secretsText()}).to.deep.equal(before)
+      expect({
+        cache: readFileSync(cacheFile('app'), 'utf8'),
+        profiles: profilesText(),
+        secrets: secretsText(),
+      }).to.deep.equal(before)
     })
 
     it('without a terminal and without flags it explains how to script it', async () => {

@@ -41,11 +41,47 @@ describe('config export / import', function () {
   })
   beforeEach(async () => {
     source = newHome()
-    const made = await cli(source, ['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', secretApp.clientId, '--authority', idp.authority(tenantId), '--client-secret-stdin', '--scope', 'api://x/.default'], secretApp.secret)
+    const made = await cli(
+      source,
+      [
+        'config',
+        'create',
+        '--name',
+        'app',
+        '--tenant-id',
+        tenantId,
+        '--client-id',
+        secretApp.clientId,
+        '--authority',
+        idp.authority(tenantId),
+        '--client-secret-stdin',
+        '--scope',
+        'api://x/.default',
+      ],
+      secretApp.secret,
+    )
     expect(made.code, made.stderr).to.equal(0)
     const pfx = join(source.root, 'app.pfx')
     writeFileSync(pfx, cert.pfx)
-    const madeCert = await cli(source, ['config', 'create', '--name', 'cert', '--tenant-id', tenantId, '--client-id', certAppId, '--authority', idp.authority(tenantId), '--certificate', pfx, '--certificate-password-stdin'], 'pfx-pass-1')
+    const madeCert = await cli(
+      source,
+      [
+        'config',
+        'create',
+        '--name',
+        'cert',
+        '--tenant-id',
+        tenantId,
+        '--client-id',
+        certAppId,
+        '--authority',
+        idp.authority(tenantId),
+        '--certificate',
+        pfx,
+        '--certificate-password-stdin',
+      ],
+      'pfx-pass-1',
+    )
     expect(madeCert.code, madeCert.stderr).to.equal(0)
     idp.resetCounts()
   })
@@ -61,10 +97,21 @@ describe('config export / import', function () {
     return home
   }
   const env = (home: TestHome, extra: NodeJS.ProcessEnv = {}) =>
-    home.env({ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE, ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE, ENTRA_AUTH_CLI_STORE: 'encrypted-file', NODE_EXTRA_CA_CERTS: idp.caCertPath, ...extra})
-  const cli = (home: TestHome, args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => runCli(args, {env: env(home, extra), input})
-  const secret = (home: TestHome, key: string) => new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
-  const names = (home: TestHome) => (JSON.parse(readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')).profiles as Array<{name: string}>).map((p) => p.name)
+    home.env({
+      ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE,
+      ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE,
+      ENTRA_AUTH_CLI_STORE: 'encrypted-file',
+      NODE_EXTRA_CA_CERTS: idp.caCertPath,
+      ...extra,
+    })
+  const cli = (home: TestHome, args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) =>
+    runCli(args, {env: env(home, extra), input})
+  const secret = (home: TestHome, key: string) =>
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+  const names = (home: TestHome) =>
+    (JSON.parse(readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')).profiles as Array<{name: string}>).map(
+      (p) => p.name,
+    )
   /** Every file under ENTRA_AUTH_CLI_HOME with its content: "changed nothing" means this is identical. */
   const snapshot = (home: TestHome): Record<string, string> => {
     const files: Record<string, string> = {}
@@ -90,13 +137,20 @@ describe('config export / import', function () {
     const file = await exportTo()
     expect(statSync(file).mode & 0o777).to.equal(0o600)
     const text = readFileSync(file, 'utf8')
-    for (const plain of [secretApp.secret, 'pfx-pass-1', cert.keyPem.split('\n')[1], cert.pfx.toString('base64').slice(0, 40)]) expect(text).to.not.include(plain)
+    for (const plain of [
+      secretApp.secret,
+      'pfx-pass-1',
+      cert.keyPem.split('\n')[1],
+      cert.pfx.toString('base64').slice(0, 40),
+    ])
+      expect(text).to.not.include(plain)
     const header = JSON.parse(text)
     expect(header).to.include({format: 'entra-auth-cli-profiles', version: 1})
     expect(header.kdf).to.include({N: 2 ** 17, name: 'scrypt'})
     expect(Object.keys(header).sort()).to.deep.equal(['data', 'format', 'iv', 'kdf', 'tag', 'version'])
 
-    for (const name of ['app', 'cert']) expect((await cli(source, ['config', 'delete', '-p', name, '--yes'])).code).to.equal(0)
+    for (const name of ['app', 'cert'])
+      expect((await cli(source, ['config', 'delete', '-p', name, '--yes'])).code).to.equal(0)
     expect(names(source)).to.deep.equal([])
     expect(await secret(source, 'profile:app:client-secret')).to.equal(undefined)
 
@@ -149,7 +203,25 @@ describe('config export / import', function () {
   it('a wrong passphrase, a modified byte, an unknown version or format each fail clearly and change nothing', async () => {
     const file = await exportTo()
     const target = newHome()
-    expect((await cli(target, ['config', 'create', '--name', 'other', '--tenant-id', tenantId, '--client-id', secretApp.clientId, '--client-secret-stdin'], 'x-secret')).code).to.equal(0)
+    expect(
+      (
+        await cli(
+          target,
+          [
+            'config',
+            'create',
+            '--name',
+            'other',
+            '--tenant-id',
+            tenantId,
+            '--client-id',
+            secretApp.clientId,
+            '--client-secret-stdin',
+          ],
+          'x-secret',
+        )
+      ).code,
+    ).to.equal(0)
     const before = snapshot(target)
     const original = JSON.parse(readFileSync(file, 'utf8'))
     /** The bundle's JSON as a test edits it: any field may be set to anything. */
@@ -167,14 +239,44 @@ describe('config export / import', function () {
       return bytes.toString('base64')
     }
     const cases: Array<[string, string[], NodeJS.ProcessEnv, number, string]> = [
-      ['wrong passphrase', [file], {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'not the passphrase'}, 3, 'wrong passphrase, or the file was modified after export. Nothing was imported.'],
-      ['a flipped ciphertext bit', [variant((b) => (b.data = flip(b.data)))], {}, 3, 'wrong passphrase, or the file was modified'],
+      [
+        'wrong passphrase',
+        [file],
+        {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'not the passphrase'},
+        3,
+        'wrong passphrase, or the file was modified after export. Nothing was imported.',
+      ],
+      [
+        'a flipped ciphertext bit',
+        [variant((b) => (b.data = flip(b.data)))],
+        {},
+        3,
+        'wrong passphrase, or the file was modified',
+      ],
       ['a changed tag', [variant((b) => (b.tag = flip(b.tag)))], {}, 3, 'wrong passphrase, or the file was modified'],
-      ['a changed salt', [variant((b) => (b.kdf.salt = flip(b.kdf.salt)))], {}, 3, 'wrong passphrase, or the file was modified'],
+      [
+        'a changed salt',
+        [variant((b) => (b.kdf.salt = flip(b.kdf.salt)))],
+        {},
+        3,
+        'wrong passphrase, or the file was modified',
+      ],
       ['weakened kdf', [variant((b) => (b.kdf.N = 2 ** 14))], {}, 3, 'wrong passphrase, or the file was modified'],
       ['absurd kdf', [variant((b) => (b.kdf.N = 2 ** 30))], {}, 3, 'its header was modified'],
-      ['a newer version', [variant((b) => (b.version = 2))], {}, 3, 'is a version 2 bundle, made by a newer entra-auth-cli; this one reads version 1: upgrade entra-auth-cli.'],
-      ['another format', [variant((b) => (b.format = 'something-else'))], {}, 3, 'is not an entra-auth-cli profile bundle'],
+      [
+        'a newer version',
+        [variant((b) => (b.version = 2))],
+        {},
+        3,
+        'is a version 2 bundle, made by a newer entra-auth-cli; this one reads version 1: upgrade entra-auth-cli.',
+      ],
+      [
+        'another format',
+        [variant((b) => (b.format = 'something-else'))],
+        {},
+        3,
+        'is not an entra-auth-cli profile bundle',
+      ],
       ['not JSON', [join(target.root, 'junk.entra')], {}, 3, 'is not an entra-auth-cli profile bundle (not JSON)'],
       ['a missing file', [join(target.root, 'missing.entra')], {}, 2, 'No such file'],
     ]
@@ -191,14 +293,44 @@ describe('config export / import', function () {
   it('name clashes: an error listing them (nothing imported), --skip keeps them, --overwrite replaces them', async () => {
     const file = await exportTo()
     const target = newHome()
-    await cli(target, ['config', 'create', '--name', 'app', '--tenant-id', 'contoso.example', '--client-id', randomUUID(), '--client-secret-stdin'], 'local-secret')
-    await cli(target, ['config', 'create', '--name', 'cert', '--tenant-id', 'contoso.example', '--client-id', randomUUID(), '--client-secret-stdin'], 'local-secret-2')
+    await cli(
+      target,
+      [
+        'config',
+        'create',
+        '--name',
+        'app',
+        '--tenant-id',
+        'contoso.example',
+        '--client-id',
+        randomUUID(),
+        '--client-secret-stdin',
+      ],
+      'local-secret',
+    )
+    await cli(
+      target,
+      [
+        'config',
+        'create',
+        '--name',
+        'cert',
+        '--tenant-id',
+        'contoso.example',
+        '--client-id',
+        randomUUID(),
+        '--client-secret-stdin',
+      ],
+      'local-secret-2',
+    )
     await cli(target, ['config', 'delete', '-p', 'cert', '--yes'])
     const before = snapshot(target)
 
     const clash = await cli(target, ['config', 'import', file])
     expect(clash.code).to.equal(2)
-    expect(clash.stderr).to.equal('Error: A profile with the same name already exists: app. Add --overwrite to replace it or --skip to keep it. Nothing was imported.\n')
+    expect(clash.stderr).to.equal(
+      'Error: A profile with the same name already exists: app. Add --overwrite to replace it or --skip to keep it. Nothing was imported.\n',
+    )
     expect(snapshot(target)).to.deep.equal(before)
 
     const both = await cli(target, ['config', 'import', file, '--skip', '--overwrite'])
@@ -223,7 +355,21 @@ describe('config export / import', function () {
   it('names that differ only in case: refused against a profile here and inside one bundle, in every mode, nothing written', async () => {
     const file = await exportTo([])
     const target = newHome()
-    const made = await cli(target, ['config', 'create', '--name', 'APP', '--tenant-id', 'contoso.example', '--client-id', randomUUID(), '--client-secret-stdin'], 'local-secret')
+    const made = await cli(
+      target,
+      [
+        'config',
+        'create',
+        '--name',
+        'APP',
+        '--tenant-id',
+        'contoso.example',
+        '--client-id',
+        randomUUID(),
+        '--client-secret-stdin',
+      ],
+      'local-secret',
+    )
     expect(made.code, made.stderr).to.equal(0)
     const before = snapshot(target)
     for (const mode of [[], ['--skip'], ['--overwrite']]) {
@@ -237,7 +383,12 @@ describe('config export / import', function () {
     const {sealBundle} = await import('../../src/profile/bundle.js')
     const profile = {authMethod: 'None' as const, clientId: secretApp.clientId, defaultFlow: 'DeviceCode', tenantId}
     const twice = join(target.root, 'twice.entra')
-    const payload = {exportedAt: new Date().toISOString(), exportedBy: 'test', includesSecrets: false, profiles: [{profile: {...profile, name: 'dup'}}, {profile: {...profile, name: 'Dup'}}]}
+    const payload = {
+      exportedAt: new Date().toISOString(),
+      exportedBy: 'test',
+      includesSecrets: false,
+      profiles: [{profile: {...profile, name: 'dup'}}, {profile: {...profile, name: 'Dup'}}],
+    }
     writeFileSync(twice, await sealBundle(payload, EXPORT_PASSPHRASE, 2 ** 14))
     const result = await cli(target, ['config', 'import', twice])
     expect(result.code).to.equal(3)
@@ -255,8 +406,19 @@ describe('config export / import', function () {
         exportedBy: 'test',
         includesSecrets: true,
         profiles: [
-          {profile: {authMethod: 'ClientSecret', clientId: secretApp.clientId, name: 'good', tenantId}, secrets: {clientSecret: 'good-secret'}},
-          {profile: {authMethod: 'None', clientId: secretApp.clientId, defaultFlow: 'TelepathyFlow', name: 'bad', tenantId}},
+          {
+            profile: {authMethod: 'ClientSecret', clientId: secretApp.clientId, name: 'good', tenantId},
+            secrets: {clientSecret: 'good-secret'},
+          },
+          {
+            profile: {
+              authMethod: 'None',
+              clientId: secretApp.clientId,
+              defaultFlow: 'TelepathyFlow',
+              name: 'bad',
+              tenantId,
+            },
+          },
         ],
       },
       EXPORT_PASSPHRASE,
@@ -274,7 +436,9 @@ describe('config export / import', function () {
 
   it('no terminal and no passphrase variable: a configuration error naming the variable, no file written', async () => {
     const file = join(source.root, 'never.entra')
-    const result = await cli(source, ['config', 'export', '-o', file], undefined, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined})
+    const result = await cli(source, ['config', 'export', '-o', file], undefined, {
+      ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined,
+    })
     // Exit 3 like every other missing passphrase (the secrets file's too): one prompt helper, one rule.
     expect(result.code).to.equal(3)
     expect(result.stderr).to.include('set ENTRA_AUTH_CLI_EXPORT_PASSPHRASE')
@@ -282,11 +446,15 @@ describe('config export / import', function () {
 
     const good = await exportTo([])
     const target = newHome()
-    const imported = await cli(target, ['config', 'import', good], undefined, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined})
+    const imported = await cli(target, ['config', 'import', good], undefined, {
+      ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined,
+    })
     expect(imported.code).to.equal(3)
     expect(imported.stderr).to.include('set ENTRA_AUTH_CLI_EXPORT_PASSPHRASE')
 
-    const short = await cli(source, ['config', 'export', '-o', file], undefined, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'short'})
+    const short = await cli(source, ['config', 'export', '-o', file], undefined, {
+      ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'short',
+    })
     expect(short.code).to.equal(2)
     expect(short.stderr).to.include('at least 8 characters')
   })
@@ -298,7 +466,16 @@ describe('config export / import', function () {
     expect(refused.code).to.equal(2)
     expect(refused.stderr).to.include('already exists; add --force')
     expect(readFileSync(file, 'utf8')).to.equal('precious')
-    const unknown = await cli(source, ['config', 'export', '-o', join(source.root, 'x.entra'), '-p', 'app', '-p', 'ghost'])
+    const unknown = await cli(source, [
+      'config',
+      'export',
+      '-o',
+      join(source.root, 'x.entra'),
+      '-p',
+      'app',
+      '-p',
+      'ghost',
+    ])
     expect(unknown.code).to.equal(3)
     expect(unknown.stderr).to.include('No such profile: ghost')
     const forced = await cli(source, ['config', 'export', '-o', file, '-p', 'app', '--force'])
@@ -310,7 +487,9 @@ describe('config export / import', function () {
 
   it('at a terminal: the export passphrase is asked twice (masked) until both match; import asks again after a wrong one', async () => {
     const file = join(source.root, 'typed.entra')
-    terminal = await Terminal.start(['config', 'export', '-o', file, '--include-secrets'], {env: env(source, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined})})
+    terminal = await Terminal.start(['config', 'export', '-o', file, '--include-secrets'], {
+      env: env(source, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined}),
+    })
     let t = terminal
     await t.waitFor('? Passphrase to encrypt the export')
     await t.answer('short')
@@ -331,7 +510,9 @@ describe('config export / import', function () {
     await t.close()
 
     const target = newHome()
-    terminal = await Terminal.start(['config', 'import', file], {env: env(target, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined})})
+    terminal = await Terminal.start(['config', 'import', file], {
+      env: env(target, {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: undefined}),
+    })
     t = terminal
     await t.waitFor('? Passphrase of')
     await t.answer('not it at all')

@@ -42,13 +42,51 @@ describe('config list, show and delete', function () {
     home.cleanup()
   })
 
-  const env = () => home.env({ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE, ENTRA_AUTH_CLI_STORE: 'encrypted-file', NODE_EXTRA_CA_CERTS: idp.caCertPath})
+  const env = () =>
+    home.env({
+      ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE,
+      ENTRA_AUTH_CLI_STORE: 'encrypted-file',
+      NODE_EXTRA_CA_CERTS: idp.caCertPath,
+    })
   const cli = (args: string[], input?: string) => runCli(args, {env: env(), input})
-  const secret = (key: string) => new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+  const secret = (key: string) =>
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
   const createBoth = async () => {
-    const a = await cli(['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', clientId, '--authority', idp.authority(tenantId), '--client-secret-stdin'], clientSecret)
+    const a = await cli(
+      [
+        'config',
+        'create',
+        '--name',
+        'app',
+        '--tenant-id',
+        tenantId,
+        '--client-id',
+        clientId,
+        '--authority',
+        idp.authority(tenantId),
+        '--client-secret-stdin',
+      ],
+      clientSecret,
+    )
     expect(a.code, a.stderr).to.equal(0)
-    const b = await cli(['config', 'create', '--name', 'gov', '--tenant-id', 'contoso.onmicrosoft.us', '--client-id', randomUUID(), '--cloud', 'AzureUSGovernment', '--client-secret-stdin', '--scope', 'api://gov/.default'], 'gov-secret-value')
+    const b = await cli(
+      [
+        'config',
+        'create',
+        '--name',
+        'gov',
+        '--tenant-id',
+        'contoso.onmicrosoft.us',
+        '--client-id',
+        randomUUID(),
+        '--cloud',
+        'AzureUSGovernment',
+        '--client-secret-stdin',
+        '--scope',
+        'api://gov/.default',
+      ],
+      'gov-secret-value',
+    )
     expect(b.code, b.stderr).to.equal(0)
   }
 
@@ -64,8 +102,12 @@ describe('config list, show and delete', function () {
     expect(code, screen).to.equal(0)
     const lines = screen.split('\n')
     expect(lines[0]).to.match(/^NAME\s+TENANT\s+CLIENT ID\s+AUTH\s+FLOW\s+SECRET$/)
-    expect(lines[2]).to.match(new RegExp(`^app\\s+${tenantId}\\s+${clientId}\\s+ClientSecret\\s+ClientCredentials\\s+encrypted-file$`))
-    expect(lines[3]).to.match(/^gov\s+contoso\.onmicrosoft\.us\s+\S+\s+ClientSecret\s+ClientCredentials\s+encrypted-file$/)
+    expect(lines[2]).to.match(
+      new RegExp(`^app\\s+${tenantId}\\s+${clientId}\\s+ClientSecret\\s+ClientCredentials\\s+encrypted-file$`),
+    )
+    expect(lines[3]).to.match(
+      /^gov\s+contoso\.onmicrosoft\.us\s+\S+\s+ClientSecret\s+ClientCredentials\s+encrypted-file$/,
+    )
 
     const json = await cli(['config', 'list', '--json'])
     expect(json.code).to.equal(0)
@@ -122,7 +164,9 @@ describe('config list, show and delete', function () {
     exit = await terminal.waitForExit()
     expect(exit.code, exit.screen).to.equal(0)
     expect(exit.screen).to.include("✓ Profile 'app' deleted, with its secrets and cached tokens.")
-    expect(JSON.parse(readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')).profiles.map((p: {name: string}) => p.name)).to.deep.equal(['gov'])
+    expect(
+      JSON.parse(readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')).profiles.map((p: {name: string}) => p.name),
+    ).to.deep.equal(['gov'])
     expect(await secret('profile:app:client-secret')).to.equal(undefined)
     expect(await secret('profile:app:token-cache-key')).to.equal(undefined)
     expect(existsSync(cache)).to.equal(false)
@@ -167,13 +211,21 @@ describe('config list, show and delete', function () {
   it('a secrets file made with a short ENTRA_AUTH_CLI_PASSPHRASE opens at the prompt: no length rule for an existing file', async () => {
     // Sealed under a short passphrase, as versions before the 8-character rule for new files made it; opening it
     // (here by config create, then at the prompt) applies no length rule.
-    await new EncryptedFileStore(paths.secretsFile(home.cliHome), async () => 'short').set('seed', 'made by an older version')
-    const made = await runCli(['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', clientId, '--client-secret-stdin'], {
-      env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: 'short', ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
-      input: clientSecret,
-    })
+    await new EncryptedFileStore(paths.secretsFile(home.cliHome), async () => 'short').set(
+      'seed',
+      'made by an older version',
+    )
+    const made = await runCli(
+      ['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', clientId, '--client-secret-stdin'],
+      {
+        env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: 'short', ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
+        input: clientSecret,
+      },
+    )
     expect(made.code, made.stderr).to.equal(0)
-    terminal = await Terminal.start(['config', 'show', '-p', 'app'], {env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'})})
+    terminal = await Terminal.start(['config', 'show', '-p', 'app'], {
+      env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
+    })
     await terminal.waitFor('? Passphrase for the entra-auth-cli secrets file')
     await terminal.answer('short')
     const {code, screen} = await terminal.waitForExit()

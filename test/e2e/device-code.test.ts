@@ -20,7 +20,8 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
   let world: DelegatedWorld
   beforeEach(() => ({idp, world} = suite))
 
-  const devicePolls = () => idp.tokenRequests().filter((r) => r.grant_type === 'device_code' || r.grant_type?.endsWith(':device_code'))
+  const devicePolls = () =>
+    idp.tokenRequests().filter((r) => r.grant_type === 'device_code' || r.grant_type?.endsWith(':device_code'))
 
   it('prints the URL and the code, polls at the interval, and prints the token once the user signed in', async () => {
     const session = startCli(['get-token', '-p', 'me', '--silent'], world.browserEnv({mode: 'fail'}))
@@ -91,7 +92,9 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
     idp.setDeviceCodeSettings({expiresInSeconds: 2})
     const result = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
     expect(result.code, result.stderr).to.equal(4)
-    expect(result.stderr).to.match(/Error: Authentication failed \(.*\): The device code expired before sign-in finished; run the command again/)
+    expect(result.stderr).to.match(
+      /Error: Authentication failed \(.*\): The device code expired before sign-in finished; run the command again/,
+    )
   })
 
   it('reports a declined sign-in (access_denied, exit 4)', async () => {
@@ -108,7 +111,9 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
     idp.blockDeviceCode(world.tenantId)
     const result = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
     expect(result.code, result.stderr).to.equal(4)
-    expect(result.stderr).to.match(/Error: Authentication failed \(AADSTS53003\): Blocked by a Conditional Access policy.*-f InteractiveBrowser/)
+    expect(result.stderr).to.match(
+      /Error: Authentication failed \(AADSTS53003\): Blocked by a Conditional Access policy.*-f InteractiveBrowser/,
+    )
   })
 
   it('stops polling on Ctrl-C and exits 130', async () => {

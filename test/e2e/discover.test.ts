@@ -42,7 +42,17 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
 
   function claims(overrides: JWTPayload = {}): JWTPayload {
     const t = now()
-    return {aud: 'api://orders', azp: world.clientId, exp: t + 3600, iat: t - 300, iss: idp.issuer(world.tenantId), nbf: t - 300, roles: ['Orders.Read'], tid: world.tenantId, ...overrides}
+    return {
+      aud: 'api://orders',
+      azp: world.clientId,
+      exp: t + 3600,
+      iat: t - 300,
+      iss: idp.issuer(world.tenantId),
+      nbf: t - 300,
+      roles: ['Orders.Read'],
+      tid: world.tenantId,
+      ...overrides,
+    }
   }
 
   const token = (overrides: JWTPayload = {}) => idp.signToken(claims(overrides))
@@ -96,7 +106,11 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
 
   it('exits 6 for a token valid for less than --min-valid (default 5 min), 0 with a lower --min-valid', async () => {
     const jwt = await token({exp: now() + 150})
-    expectOutcome(await discover(['-t', jwt]), 6, /^Token expires in 2 min \(.*\), sooner than the 5 min required \(--min-valid\)\.\n$/)
+    expectOutcome(
+      await discover(['-t', jwt]),
+      6,
+      /^Token expires in 2 min \(.*\), sooner than the 5 min required \(--min-valid\)\.\n$/,
+    )
     const json = JSON.parse((await discover(['-t', jwt, '--json'])).stdout)
     expect(json).to.include({reason: 'expiring', valid: false})
     expectOutcome(await discover(['-t', jwt, '--min-valid', '90s']), 0, /^✓ Token valid until/)
@@ -116,7 +130,11 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
     const valid = await token()
     const noExp = await idp.signToken({aud: 'api://orders', iss: idp.issuer(world.tenantId)})
     const cases: Array<[string[], string, RegExp]> = [
-      [['-f', join(world.home.root, 'never-written.txt')], '', /^No token in file .*never-written\.txt: it does not exist\.\n$/],
+      [
+        ['-f', join(world.home.root, 'never-written.txt')],
+        '',
+        /^No token in file .*never-written\.txt: it does not exist\.\n$/,
+      ],
       [['-f', saved('empty.txt', '\n')], '', /^No token in file .*empty\.txt: it is empty\.\n$/],
       [['-f', saved('binary.bin', Buffer.from([0xff, 0xfe, 0x00, 0x2e, 0x80, 0x2e, 0x0a]))], '', /^Not a readable JWT/],
       [['-f', world.home.root], '', /^Cannot read file .*: it is a directory\.\n$/],
@@ -131,14 +149,29 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
       expectOutcome(plain, 8, line)
       const json = await discover([...args, '--json'], input)
       expect(json.code).to.equal(8)
-      expect(JSON.parse(json.stdout)).to.deep.equal({expiresOn: null, reason: 'unreadable', secondsLeft: null, valid: false})
+      expect(JSON.parse(json.stdout)).to.deep.equal({
+        expiresOn: null,
+        reason: 'unreadable',
+        secondsLeft: null,
+        valid: false,
+      })
     }
   })
 
   it('reads -t, -f, -f -, stdin and the JSON of get-token --json', async () => {
     const jwt = await token()
-    const json = JSON.stringify({accessToken: jwt, expiresOn: new Date().toISOString(), scopes: [], tokenType: 'Bearer'}, null, 2)
-    for (const [args, input] of [[['-t', jwt], ''], [['-f', saved('t.txt', jwt)], ''], [['-f', '-'], jwt], [[], `Bearer ${jwt}\n`], [['-f', saved('t.json', json)], '']] as const) {
+    const json = JSON.stringify(
+      {accessToken: jwt, expiresOn: new Date().toISOString(), scopes: [], tokenType: 'Bearer'},
+      null,
+      2,
+    )
+    for (const [args, input] of [
+      [['-t', jwt], ''],
+      [['-f', saved('t.txt', jwt)], ''],
+      [['-f', '-'], jwt],
+      [[], `Bearer ${jwt}\n`],
+      [['-f', saved('t.json', json)], ''],
+    ] as const) {
       expectOutcome(await discover([...args], input), 0, /^✓ Token valid until/)
     }
   })
@@ -155,8 +188,16 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
     const two = await discover(['-t', jwt, '-f', 'token.txt', '--json'])
     expect(two.code).to.equal(2)
     // With --json, stdout always holds one JSON document: here the error.
-    expect(JSON.parse(two.stdout)).to.deep.include({error: {code: 'USAGE', exitCode: 2, message: 'Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.'}})
-    expect(two.stderr).to.equal('Error: Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.\n')
+    expect(JSON.parse(two.stdout)).to.deep.include({
+      error: {
+        code: 'USAGE',
+        exitCode: 2,
+        message: 'Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.',
+      },
+    })
+    expect(two.stderr).to.equal(
+      'Error: Give the token one way only: as an argument, with -t TOKEN, with -f FILE, or on stdin.\n',
+    )
     const bad = await discover(['-t', jwt, '--min-valid', 'soon'])
     expect(bad.code).to.equal(2)
     expect(bad.stderr).to.match(/^Error: Invalid --min-valid 'soon'/)
@@ -191,7 +232,11 @@ describe('discover (built CLI, tokens from the local identity provider)', functi
       expect(statSync(tokenFile()).mtimeMs).to.equal(before.mtimeMs)
 
       const t = now()
-      for (const stale of [await token({exp: t - 60, iat: t - 3600, nbf: t - 3600}), await token({exp: t + 120}), 'garbage\n']) {
+      for (const stale of [
+        await token({exp: t - 60, iat: t - 3600, nbf: t - 3600}),
+        await token({exp: t + 120}),
+        'garbage\n',
+      ]) {
         writeFileSync(tokenFile(), stale)
         const again = await run()
         expect(again.code, again.stderr).to.equal(0)

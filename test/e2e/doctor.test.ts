@@ -40,7 +40,9 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
   afterEach(() => world.home.cleanup())
 
   async function doctor(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-    const result = await world.cli(['doctor', ...args, '--json'], {extraEnv: {NO_PROXY: undefined, no_proxy: undefined, ...extraEnv}})
+    const result = await world.cli(['doctor', ...args, '--json'], {
+      extraEnv: {NO_PROXY: undefined, no_proxy: undefined, ...extraEnv},
+    })
     const report = JSON.parse(result.stdout) as {ok: boolean; findings: Finding[]}
     return {...result, report, failed: report.findings.filter((f) => f.status === 'fail')}
   }
@@ -50,8 +52,17 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     expect(code, JSON.stringify(report.findings, null, 2)).to.equal(0)
     expect(report.ok).to.equal(true)
     expect(report.findings.map((f) => f.status)).to.satisfy((s: string[]) => s.every((x) => x === 'ok'))
-    expect(report.findings.map((f) => f.check)).to.include.members(['secret store', 'home folder', 'proxy', 'authority', 'clock', "profile 'app'"])
-    expect(report.findings.find((f) => f.check === "profile 'app'")!.message).to.equal("Its client secret is stored in the 'encrypted-file' store.")
+    expect(report.findings.map((f) => f.check)).to.include.members([
+      'secret store',
+      'home folder',
+      'proxy',
+      'authority',
+      'clock',
+      "profile 'app'",
+    ])
+    expect(report.findings.find((f) => f.check === "profile 'app'")!.message).to.equal(
+      "Its client secret is stored in the 'encrypted-file' store.",
+    )
 
     // Without -p: every profile's authority, no profile check.
     const all = await doctor([])
@@ -67,17 +78,30 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
   })
 
   it('reports a missing Secret Service when run outside D-Bus, with the fix', async () => {
-    const {code, failed} = await doctor(['-p', 'app'], {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_STORE: 'keyring'})
+    const {code, failed} = await doctor(['-p', 'app'], {
+      DBUS_SESSION_BUS_ADDRESS: undefined,
+      ENTRA_AUTH_CLI_STORE: 'keyring',
+    })
     expect(code).to.equal(10)
     expect(failed).to.have.length(1)
     expect(failed[0].check).to.equal('secret store')
-    expect(failed[0].message).to.match(/^'keyring', chosen by ENTRA_AUTH_CLI_STORE, is not usable: no D-Bus session \(DBUS_SESSION_BUS_ADDRESS is not set/)
-    expect(failed[0].fix).to.match(/D-Bus session with gnome-keyring.*ENTRA_AUTH_CLI_STORE=encrypted-file with ENTRA_AUTH_CLI_PASSPHRASE/)
+    expect(failed[0].message).to.match(
+      /^'keyring', chosen by ENTRA_AUTH_CLI_STORE, is not usable: no D-Bus session \(DBUS_SESSION_BUS_ADDRESS is not set/,
+    )
+    expect(failed[0].fix).to.match(
+      /D-Bus session with gnome-keyring.*ENTRA_AUTH_CLI_STORE=encrypted-file with ENTRA_AUTH_CLI_PASSPHRASE/,
+    )
 
     // Nothing chosen and no passphrase either: no store at all.
-    const none = await doctor([], {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined})
+    const none = await doctor([], {
+      DBUS_SESSION_BUS_ADDRESS: undefined,
+      ENTRA_AUTH_CLI_PASSPHRASE: undefined,
+      ENTRA_AUTH_CLI_STORE: undefined,
+    })
     expect(none.code).to.equal(10)
-    expect(none.failed.map((f) => f.message)).to.include('No secret store is usable: secrets and the token cache cannot be kept.')
+    expect(none.failed.map((f) => f.message)).to.include(
+      'No secret store is usable: secrets and the token cache cannot be kept.',
+    )
   })
 
   it('reports a proxy that refuses the CONNECT, with the fix', async () => {
@@ -85,7 +109,11 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     try {
       const {code, report, failed} = await doctor(['-p', 'app'], {HTTPS_PROXY: proxy.url})
       expect(code).to.equal(10)
-      expect(report.findings).to.deep.include({check: 'proxy', message: `In effect: HTTPS_PROXY=${proxy.url}.`, status: 'ok'})
+      expect(report.findings).to.deep.include({
+        check: 'proxy',
+        message: `In effect: HTTPS_PROXY=${proxy.url}.`,
+        status: 'ok',
+      })
       expect(failed).to.have.length(1)
       expect(failed[0]).to.include({check: 'proxy'})
       expect(failed[0].message).to.match(/^The proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)/)
@@ -101,7 +129,9 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     expect(code).to.equal(10)
     expect(failed).to.have.length(1)
     expect(failed[0].check).to.equal('TLS')
-    expect(failed[0].message).to.equal(`The TLS certificate of ${idp.host} does not validate. Its chain ends at 'CN=entra-auth-cli test identity provider CA', which this machine does not trust.`)
+    expect(failed[0].message).to.equal(
+      `The TLS certificate of ${idp.host} does not validate. Its chain ends at 'CN=entra-auth-cli test identity provider CA', which this machine does not trust.`,
+    )
     expect(failed[0].fix).to.match(/save it as PEM and set NODE_EXTRA_CA_CERTS=\/path\/to\/ca\.pem \(not set now\)\.$/)
   })
 
@@ -119,26 +149,52 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     }
   })
 
-  it("a certificate profile: ⚠ when its certificate expires within 30 days (exit 0), ✗ once expired; the fix says how to renew", async () => {
-    for (const [validDays, status, code] of [[10, 'warn', 0], [-1, 'fail', 10]] as const) {
+  it('a certificate profile: ⚠ when its certificate expires within 30 days (exit 0), ✗ once expired; the fix says how to renew', async () => {
+    for (const [validDays, status, code] of [
+      [10, 'warn', 0],
+      [-1, 'fail', 10],
+    ] as const) {
       const cert = createClientCertificate({commonName: `doctor-${validDays}`, password: 'pfx-pass', validDays})
       const pfx = join(world.home.root, `app${validDays}.pfx`)
       writeFileSync(pfx, cert.pfx)
       const name = `cert${validDays}`
-      const created = await world.cli(['config', 'create', '--name', name, '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId), '--certificate', pfx, '--certificate-password-stdin'], {input: 'pfx-pass'})
+      const created = await world.cli(
+        [
+          'config',
+          'create',
+          '--name',
+          name,
+          '--tenant-id',
+          world.tenantId,
+          '--client-id',
+          world.clientId,
+          '--authority',
+          idp.authority(world.tenantId),
+          '--certificate',
+          pfx,
+          '--certificate-password-stdin',
+        ],
+        {input: 'pfx-pass'},
+      )
       expect(created.code, created.stderr).to.equal(0)
       const result = await doctor(['-p', name])
       expect(result.code, JSON.stringify(result.report)).to.equal(code)
       const finding = result.report.findings.find((f) => f.check === `profile '${name}'`)!
       expect(finding.status).to.equal(status)
-      expect(finding.message).to.match(validDays > 0 ? /^Its certificate .* expires in (9|10) day\(s\), on \d{4}-/ : /^Its certificate .* expired on \d{4}-/)
+      expect(finding.message).to.match(
+        validDays > 0
+          ? /^Its certificate .* expires in (9|10) day\(s\), on \d{4}-/
+          : /^Its certificate .* expired on \d{4}-/,
+      )
       expect(finding.fix).to.match(/upload it to the app registration .*config edit -p cert/)
     }
   })
 
   it('a WorkloadIdentity profile: ✗ when AZURE_FEDERATED_TOKEN_FILE is not set', async () => {
     const env = {AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_TENANT_ID: world.tenantId}
-    expect((await world.cli(['config', 'create', '--name', 'pod', '--flow', 'WorkloadIdentity'], {extraEnv: env})).code).to.equal(0)
+    expect(
+      (await world.cli(['config', 'create', '--name', 'pod', '--flow', 'WorkloadIdentity'], {extraEnv: env})).code,
+    ).to.equal(0)
     const {code, failed} = await doctor(['-p', 'pod'])
     expect(code).to.equal(10)
     expect(failed).to.deep.equal([
@@ -153,21 +209,47 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
 
   it('an authority that answers with an Entra error (unknown tenant) is ✗ with its advice; the clock is still compared', async () => {
     const created = await world.cli(
-      ['config', 'create', '--name', 'lost', '--tenant-id', 'nowhere.example', '--client-id', world.clientId, '--authority', idp.origin, '--client-secret-stdin'],
+      [
+        'config',
+        'create',
+        '--name',
+        'lost',
+        '--tenant-id',
+        'nowhere.example',
+        '--client-id',
+        world.clientId,
+        '--authority',
+        idp.origin,
+        '--client-secret-stdin',
+      ],
       {input: world.clientSecret},
     )
     expect(created.code, created.stderr).to.equal(0)
     const {code, report, failed} = await doctor(['-p', 'lost'])
     expect(code).to.equal(10)
     expect(failed.map((f) => f.check)).to.deep.equal(['authority'])
-    expect(failed[0].message).to.match(/answered HTTP 400 instead of its OpenID metadata: Authentication failed \(AADSTS90002\): The tenant was not found/)
+    expect(failed[0].message).to.match(
+      /answered HTTP 400 instead of its OpenID metadata: Authentication failed \(AADSTS90002\): The tenant was not found/,
+    )
     expect(report.findings.find((f) => f.check === 'clock')?.status).to.equal('ok')
   })
 
   it('reports an unreachable authority (a closed port), with the fix', async () => {
     const port = await closedPort()
     const created = await world.cli(
-      ['config', 'create', '--name', 'gone', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', `https://127.0.0.1:${port}`, '--client-secret-stdin'],
+      [
+        'config',
+        'create',
+        '--name',
+        'gone',
+        '--tenant-id',
+        world.tenantId,
+        '--client-id',
+        world.clientId,
+        '--authority',
+        `https://127.0.0.1:${port}`,
+        '--client-secret-stdin',
+      ],
       {input: world.clientSecret},
     )
     expect(created.code, created.stderr).to.equal(0)

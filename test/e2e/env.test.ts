@@ -51,7 +51,9 @@ describe('env: an export line for eval', function () {
     const fish = await world.cli(['env', '-p', 'app'], {extraEnv: {SHELL: '/usr/bin/fish'}})
     expect(fish.code, fish.stderr).to.equal(0)
     expect(fish.stdout).to.equal(`set -gx ACCESS_TOKEN '${token}'\n`)
-    const pwsh = await world.cli(['env', '-p', 'app', '--env-name', 'GRAPH_TOKEN'], {extraEnv: {SHELL: '/opt/microsoft/powershell/7/pwsh'}})
+    const pwsh = await world.cli(['env', '-p', 'app', '--env-name', 'GRAPH_TOKEN'], {
+      extraEnv: {SHELL: '/opt/microsoft/powershell/7/pwsh'},
+    })
     expect(pwsh.stdout).to.equal(`$env:GRAPH_TOKEN = '${token}'\n`)
     const bash = await world.cli(['env', '-p', 'app'], {extraEnv: {SHELL: '/bin/bash'}})
     expect(bash.stdout).to.equal(`export ACCESS_TOKEN='${token}'\n`)
@@ -67,7 +69,15 @@ describe('env: an export line for eval', function () {
     } catch {
       this.skip() // PowerShell is not packaged in Debian; install it from Microsoft to run this test.
     }
-    const {stdout} = await exec('pwsh', ['-NoProfile', '-Command', `& '${process.execPath}' '${BIN}' env -p app --shell pwsh | Invoke-Expression; [Console]::Out.Write($env:ACCESS_TOKEN.Length)`], {env: world.env()})
+    const {stdout} = await exec(
+      'pwsh',
+      [
+        '-NoProfile',
+        '-Command',
+        `& '${process.execPath}' '${BIN}' env -p app --shell pwsh | Invoke-Expression; [Console]::Out.Write($env:ACCESS_TOKEN.Length)`,
+      ],
+      {env: world.env()},
+    )
     expect(Number(stdout)).to.equal(token.length)
   })
 })

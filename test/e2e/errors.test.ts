@@ -29,7 +29,9 @@ describe('errors people can act on: an Entra refusal with its advice, the server
     const [sent] = idp.tokenRequests()
     const lines = result.stderr.trimEnd().split('\n')
     const at = lines.findIndex((l) => l.startsWith('Error:'))
-    expect(lines[at]).to.match(/^Error: Authentication failed \(AADSTS7000215\): Invalid client secret.*config edit -p bad --client-secret-stdin\.$/)
+    expect(lines[at]).to.match(
+      /^Error: Authentication failed \(AADSTS7000215\): Invalid client secret.*config edit -p bad --client-secret-stdin\.$/,
+    )
     expect(lines[at + 1]).to.equal('  Server said: Invalid client secret provided.')
     expect(lines[at + 2]).to.equal(`  Trace ID: ${sent.traceId}`)
     expect(lines[at + 3]).to.equal(`  Correlation ID: ${sent.correlationId}`)
@@ -66,7 +68,8 @@ describe('errors people can act on: an Entra refusal with its advice, the server
       error: {
         code: 'PROFILE_NOT_FOUND',
         exitCode: 3,
-        message: "Profile 'nope' not found. Run 'entra-auth-cli config list' to see profiles, or 'entra-auth-cli config create' to add one.",
+        message:
+          "Profile 'nope' not found. Run 'entra-auth-cli config list' to see profiles, or 'entra-auth-cli config create' to add one.",
       },
     })
   })

@@ -24,9 +24,16 @@ describe('kubectl: get-token --output-format exec-credential, and kubeconfig', f
   afterEach(() => world.home.cleanup())
 
   /** What client-go checks in an exec plugin's answer (k8s.io/client-go/plugin/pkg/client/auth/exec). */
-  function expectExecCredential(stdout: string, apiVersion = 'client.authentication.k8s.io/v1'): {token: string; expirationTimestamp: string} {
+  function expectExecCredential(
+    stdout: string,
+    apiVersion = 'client.authentication.k8s.io/v1',
+  ): {token: string; expirationTimestamp: string} {
     expect(stdout.endsWith('\n')).to.equal(true)
-    const credential = JSON.parse(stdout) as {apiVersion: string; kind: string; status: {token: string; expirationTimestamp: string}}
+    const credential = JSON.parse(stdout) as {
+      apiVersion: string
+      kind: string
+      status: {token: string; expirationTimestamp: string}
+    }
     expect(Object.keys(credential)).to.deep.equal(['apiVersion', 'kind', 'status'])
     expect(credential.apiVersion).to.equal(apiVersion)
     expect(credential.kind).to.equal('ExecCredential')
@@ -59,7 +66,8 @@ describe('kubectl: get-token --output-format exec-credential, and kubeconfig', f
   })
 
   it('answers in the API version kubectl asks for in KUBERNETES_EXEC_INFO (v1beta1 kubeconfigs keep working)', async () => {
-    const info = (apiVersion: string) => JSON.stringify({apiVersion, kind: 'ExecCredential', spec: {interactive: false}})
+    const info = (apiVersion: string) =>
+      JSON.stringify({apiVersion, kind: 'ExecCredential', spec: {interactive: false}})
     const beta = await world.cli(['get-token', '-p', 'aks', '--output-format', 'exec-credential'], {
       extraEnv: {KUBERNETES_EXEC_INFO: info('client.authentication.k8s.io/v1beta1')},
     })
@@ -70,7 +78,9 @@ describe('kubectl: get-token --output-format exec-credential, and kubeconfig', f
       extraEnv: {KUBERNETES_EXEC_INFO: info('client.authentication.k8s.io/v1beta1')},
     })
     expectExecCredential(cachedBeta.stdout, 'client.authentication.k8s.io/v1beta1')
-    const odd = await world.cli(['get-token', '-p', 'aks', '--output-format', 'exec-credential'], {extraEnv: {KUBERNETES_EXEC_INFO: '{not json'}})
+    const odd = await world.cli(['get-token', '-p', 'aks', '--output-format', 'exec-credential'], {
+      extraEnv: {KUBERNETES_EXEC_INFO: '{not json'},
+    })
     expectExecCredential(odd.stdout)
   })
 
@@ -110,14 +120,31 @@ describe('kubectl: get-token --output-format exec-credential, and kubeconfig', f
         '',
       ].join('\n'),
     )
-    const json = await world.cli(['kubeconfig', '-p', 'aks', '--json', '--name', 'me@aks', '--command', '/opt/entra/bin/entra-auth-cli'])
+    const json = await world.cli([
+      'kubeconfig',
+      '-p',
+      'aks',
+      '--json',
+      '--name',
+      'me@aks',
+      '--command',
+      '/opt/entra/bin/entra-auth-cli',
+    ])
     expect(json.code, json.stderr).to.equal(0)
     const entry = JSON.parse(json.stdout) as {name: string; user: {exec: {args: string[]; command: string}}}
     expect(entry.name).to.equal('me@aks')
     expect(entry.user.exec.command).to.equal('/opt/entra/bin/entra-auth-cli')
 
     // The stanza's own command line, run as kubectl runs it, yields an ExecCredential.
-    const run = await world.cli(entry.user.exec.args, {extraEnv: {KUBERNETES_EXEC_INFO: JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: {interactive: false}})}})
+    const run = await world.cli(entry.user.exec.args, {
+      extraEnv: {
+        KUBERNETES_EXEC_INFO: JSON.stringify({
+          apiVersion: 'client.authentication.k8s.io/v1',
+          kind: 'ExecCredential',
+          spec: {interactive: false},
+        }),
+      },
+    })
     expect(run.code, run.stderr).to.equal(0)
     expect(run.stderr).to.equal('')
     expectExecCredential(run.stdout)

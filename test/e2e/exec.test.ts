@@ -68,7 +68,17 @@ describe('exec: a command with the token in its environment', function () {
   })
 
   it('--env-name names the variable; an invalid name is a usage error', async () => {
-    const result = await world.cli(['exec', '-p', 'app', '--env-name', 'TF_VAR_token', '--', 'sh', '-c', 'printf %s "$TF_VAR_token" | sha256sum; printf "[%s]" "${ACCESS_TOKEN-unset}"'])
+    const result = await world.cli([
+      'exec',
+      '-p',
+      'app',
+      '--env-name',
+      'TF_VAR_token',
+      '--',
+      'sh',
+      '-c',
+      'printf %s "$TF_VAR_token" | sha256sum; printf "[%s]" "${ACCESS_TOKEN-unset}"',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout).to.equal(`${sha256(token)}  -\n[unset]`)
     const bad = await world.cli(['exec', '-p', 'app', '--env-name', 'X=Y', '--', 'true'])
@@ -81,7 +91,9 @@ describe('exec: a command with the token in its environment', function () {
     expect((await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', 'kill -TERM $$'])).code).to.equal(143)
     const missing = await world.cli(['exec', '-p', 'app', '--', 'no-such-command-here'])
     expect(missing.code).to.equal(127)
-    expect(missing.stderr).to.equal("Error: Command not found: no-such-command-here; check its name, or give its path.\n")
+    expect(missing.stderr).to.equal(
+      'Error: Command not found: no-such-command-here; check its name, or give its path.\n',
+    )
     const script = join(world.home.root, 'not-executable.sh')
     writeFileSync(script, '#!/bin/sh\necho hi\n')
     chmodSync(script, 0o644)
@@ -104,16 +116,32 @@ describe('exec: a command with the token in its environment', function () {
 
   it("keeps the CLI's own secrets from the command unless --keep-env names them", async () => {
     const names = "env | cut -d= -f1 | grep -E '^(ENTRA_AUTH_CLI_|AZURE_|ACCESS_TOKEN)' | sort"
-    const extraEnv = {AZURE_CLIENT_CERTIFICATE_PASSWORD: 'pfx-password-1', AZURE_CLIENT_SECRET: 'env-secret-123', ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'export-pass-1'}
+    const extraEnv = {
+      AZURE_CLIENT_CERTIFICATE_PASSWORD: 'pfx-password-1',
+      AZURE_CLIENT_SECRET: 'env-secret-123',
+      ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'export-pass-1',
+    }
     const stripped = await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', names], {extraEnv})
     expect(stripped.code, stripped.stderr).to.equal(0)
-    expect(stripped.stdout.split('\n').filter(Boolean)).to.deep.equal(['ACCESS_TOKEN', 'ENTRA_AUTH_CLI_HOME', 'ENTRA_AUTH_CLI_STORE'])
-    const kept = await world.cli(['exec', '-p', 'app', '--keep-env', 'ENTRA_AUTH_CLI_PASSPHRASE', '--', 'sh', '-c', names], {extraEnv})
-    expect(kept.stdout.split('\n').filter(Boolean)).to.deep.equal(['ACCESS_TOKEN', 'ENTRA_AUTH_CLI_HOME', 'ENTRA_AUTH_CLI_PASSPHRASE', 'ENTRA_AUTH_CLI_STORE'])
+    expect(stripped.stdout.split('\n').filter(Boolean)).to.deep.equal([
+      'ACCESS_TOKEN',
+      'ENTRA_AUTH_CLI_HOME',
+      'ENTRA_AUTH_CLI_STORE',
+    ])
+    const kept = await world.cli(
+      ['exec', '-p', 'app', '--keep-env', 'ENTRA_AUTH_CLI_PASSPHRASE', '--', 'sh', '-c', names],
+      {extraEnv},
+    )
+    expect(kept.stdout.split('\n').filter(Boolean)).to.deep.equal([
+      'ACCESS_TOKEN',
+      'ENTRA_AUTH_CLI_HOME',
+      'ENTRA_AUTH_CLI_PASSPHRASE',
+      'ENTRA_AUTH_CLI_STORE',
+    ])
   })
 
   it('forwards SIGTERM to the command and returns its status; the token is in no process command line meanwhile', async () => {
-    const script = 'trap \'kill $!; echo got-term; exit 7\' TERM; sleep 30 & echo started; wait'
+    const script = "trap 'kill $!; echo got-term; exit 7' TERM; sleep 30 & echo started; wait"
     const cli = spawnCli(['exec', '-p', 'app', '--', 'bash', '-c', script], {env: world.env()})
     let stdout = ''
     let stderr = ''
@@ -146,7 +174,11 @@ describe('exec: a command with the token in its environment', function () {
     it(`forwards ${signal} sent to the CLI (no terminal: a CI runner, a supervisor) and returns the command's status`, async () => {
       // A session of its own (setsid through detached): no controlling terminal, so nothing but us can signal the child.
       const script = `trap 'kill $!; echo got-${signal}; exit 9' ${signal.slice(3)}; sleep 30 & echo started; wait`
-      const cli = spawn(process.execPath, [BIN, 'exec', '-p', 'app', '--', 'bash', '-c', script], {detached: true, env: world.env(), stdio: ['ignore', 'pipe', 'pipe']})
+      const cli = spawn(process.execPath, [BIN, 'exec', '-p', 'app', '--', 'bash', '-c', script], {
+        detached: true,
+        env: world.env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let stderr = ''
       cli.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
@@ -188,8 +220,11 @@ describe('exec: a command with the token in its environment', function () {
     // The CLI does not forward this SIGINT (the terminal sent it to the command too), but a repeated SIGINT is often
     // folded into one by the kernel while the first is pending, so the count cannot prove that; it proves the CLI
     // survived the Ctrl-C and waited for the command.
-    const child = "let n = 0; process.on('SIGINT', () => console.log('sigint ' + ++n)); console.log('started'); process.stdin.once('data', () => { console.log('total ' + n); process.exit(5) })"
-    const terminal = await Terminal.start(['exec', '-p', 'app', '--', process.execPath, '-e', child], {env: world.env()})
+    const child =
+      "let n = 0; process.on('SIGINT', () => console.log('sigint ' + ++n)); console.log('started'); process.stdin.once('data', () => { console.log('total ' + n); process.exit(5) })"
+    const terminal = await Terminal.start(['exec', '-p', 'app', '--', process.execPath, '-e', child], {
+      env: world.env(),
+    })
     try {
       await terminal.waitFor('started')
       await terminal.press('C-c')
@@ -203,5 +238,4 @@ describe('exec: a command with the token in its environment', function () {
       await terminal.close()
     }
   })
-
 })

@@ -23,9 +23,16 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: stri
 }
 
 /** Every module file a run loaded (CommonJS and ESM), via a preloaded recorder. */
-async function loadedModules(world: World, args: string[], env: NodeJS.ProcessEnv = world.env()): Promise<{result: CliResult; modules: string[]}> {
+async function loadedModules(
+  world: World,
+  args: string[],
+  env: NodeJS.ProcessEnv = world.env(),
+): Promise<{result: CliResult; modules: string[]}> {
   const file = join(world.home.root, `modules-${Date.now()}.txt`)
-  const result = await run(join(ROOT, 'bin', 'run.js'), args, {...env, RECORD_MODULES_FILE: file}, ['--import', RECORDER])
+  const result = await run(join(ROOT, 'bin', 'run.js'), args, {...env, RECORD_MODULES_FILE: file}, [
+    '--import',
+    RECORDER,
+  ])
   const modules = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
   rmSync(file, {force: true})
   return {modules, result}
@@ -53,11 +60,18 @@ describe('start-up: the get-token fast path and what commands load', () => {
     {args: ['get-token', '-p', 'app'], name: 'plain'},
     {args: ['get-token', '--profile', 'app', '--silent'], name: '--silent'},
     {args: ['get-token', '-p', 'app', '--json'], name: '--json'},
-    {args: ['get-token', '-p', 'app', '--output-format', 'exec-credential', '--silent'], name: 'kubectl: --output-format exec-credential'},
+    {
+      args: ['get-token', '-p', 'app', '--output-format', 'exec-credential', '--silent'],
+      name: 'kubectl: --output-format exec-credential',
+    },
     {args: ['get-token', '-p', 'app', '--output-format=json'], name: '--output-format=json'},
     {args: ['get-token', '--profile=app', '--scope', 'https://graph.microsoft.com/.default'], name: 'explicit scope'},
     {args: ['get-token', '-p', 'missing'], name: 'unknown profile'},
-    {args: ['get-token', '-p', 'app', '--scope', 'api://other/.default'], fresh: true, name: 'a cache miss (the provider answers)'},
+    {
+      args: ['get-token', '-p', 'app', '--scope', 'api://other/.default'],
+      fresh: true,
+      name: 'a cache miss (the provider answers)',
+    },
   ]
   for (const {args, fresh, name} of cases) {
     it(`fast path and oclif give the same stdout, stderr and exit code: ${name}`, async () => {
@@ -96,7 +110,9 @@ describe('start-up: the get-token fast path and what commands load', () => {
     const full = await run(FULL_PATH_BIN, ['get-token', '-p', 'app', '-o', target], world.env())
     expect(fast).to.deep.equal(full)
     expect(fast.code).to.equal(2)
-    expect(fast.stderr).to.equal(`Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\nError: Cannot write the token to ${target}: its folder does not exist.\n`)
+    expect(fast.stderr).to.equal(
+      `Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\nError: Cannot write the token to ${target}: its folder does not exist.\n`,
+    )
     expect(statSync(world.home.root).mode).to.equal(modeBefore)
   })
 
@@ -109,7 +125,9 @@ describe('start-up: the get-token fast path and what commands load', () => {
     const full = await run(FULL_PATH_BIN, ['get-token', '-p', 'app'], world.env())
     expect(fast).to.deep.equal(full)
     expect(fast.code).to.equal(3)
-    expect(fast.stderr).to.match(/^Error: Profile 'app' uses the flow 'RemovedPluginFlow', which is not installed any more; reinstall the plugin that provides it/)
+    expect(fast.stderr).to.match(
+      /^Error: Profile 'app' uses the flow 'RemovedPluginFlow', which is not installed any more; reinstall the plugin that provides it/,
+    )
   })
 
   it('on a terminal without ENTRA_AUTH_CLI_PASSPHRASE, a cache miss asks for the passphrase once, not once per path', async () => {
@@ -136,7 +154,14 @@ describe('start-up: the get-token fast path and what commands load', () => {
   })
 
   it('a kubectl call (--output-format exec-credential) hit loads no oclif either', async () => {
-    const {modules, result} = await loadedModules(world, ['get-token', '-p', 'app', '--output-format', 'exec-credential', '--silent'])
+    const {modules, result} = await loadedModules(world, [
+      'get-token',
+      '-p',
+      'app',
+      '--output-format',
+      'exec-credential',
+      '--silent',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     expect(JSON.parse(result.stdout)).to.include({kind: 'ExecCredential'})
     expect(modules.filter((m) => m.includes('@oclif/core') || HEAVY.test(m))).to.deep.equal([])

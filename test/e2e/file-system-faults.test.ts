@@ -37,7 +37,9 @@ describe('file system faults under the home (built CLI against the local identit
     const result = await world.cli(['get-token', '-p', 'app'])
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout).to.match(TOKEN_LINE)
-    expect(result.stderr, result.stderr).to.include(`Warning: The token was not cached: cannot write ${join(cacheDir(), 'app.cache')}: it is a folder.\n`)
+    expect(result.stderr, result.stderr).to.include(
+      `Warning: The token was not cached: cannot write ${join(cacheDir(), 'app.cache')}: it is a folder.\n`,
+    )
   })
 
   for (const [kind, make] of [
@@ -51,7 +53,9 @@ describe('file system faults under the home (built CLI against the local identit
       const result = await world.cli(['get-token', '-p', 'app', '--timeout', '30s'], {timeoutMs: 20_000})
       expect(result.signal, 'still running after 20 s').to.equal(null)
       expect(result.code, result.stderr).to.equal(3)
-      expect(result.stderr).to.include(`Error: The token cache of profile 'app' cannot be locked: ${lock} is ${kind}, not a lock file; remove it`)
+      expect(result.stderr).to.include(
+        `Error: The token cache of profile 'app' cannot be locked: ${lock} is ${kind}, not a lock file; remove it`,
+      )
       expect(idp.tokenRequests()).to.have.length(0)
     })
   }
@@ -94,7 +98,8 @@ describe('file system faults under the home (built CLI against the local identit
       ].join(' && ')
     }
     // Fill the file system, then free exactly one page: room for the lock file, not for the cache.
-    const FULL_BUT_ONE_PAGE = (home: string) => `(dd if=/dev/zero of='${home}/filler' bs=4096 2>/dev/null || true) && truncate -s -4096 '${home}/filler'`
+    const FULL_BUT_ONE_PAGE = (home: string) =>
+      `(dd if=/dev/zero of='${home}/filler' bs=4096 2>/dev/null || true) && truncate -s -4096 '${home}/filler'`
     const FULL = (home: string) => `(dd if=/dev/zero of='${home}/filler' bs=4096 2>/dev/null || true)`
 
     it('the disk fills up during the request: the token is printed (exit 0) with one warning', async () => {
@@ -121,7 +126,9 @@ describe('file system faults under the home (built CLI against the local identit
       })
       expect(result.code, result.stderr).to.equal(3)
       const [messages, listing] = result.stderr.split('--- check\n')
-      expect(messages).to.match(/^Error: The token cache of profile 'app' cannot be locked: cannot write .*: the disk is full \(ENOSPC\)\. Free some space/m)
+      expect(messages).to.match(
+        /^Error: The token cache of profile 'app' cannot be locked: cannot write .*: the disk is full \(ENOSPC\)\. Free some space/m,
+      )
       expect(listing.split('\n').filter((name) => name && name !== '.' && name !== '..')).to.deep.equal([])
       expect(idp.tokenRequests()).to.have.length(0)
     })
@@ -133,7 +140,9 @@ describe('file system faults under the home (built CLI against the local identit
         setup: onTmpfs(`mount -o remount,bind,ro '${home}'`),
       })
       expect(result.code, result.stderr).to.equal(3)
-      expect(result.stderr).to.match(/^Error: The token cache of profile 'app' cannot be locked: cannot write .*: the file system is read-only \(EROFS\)\./m)
+      expect(result.stderr).to.match(
+        /^Error: The token cache of profile 'app' cannot be locked: cannot write .*: the file system is read-only \(EROFS\)\./m,
+      )
     })
   })
 

@@ -52,7 +52,9 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     idp.registerApp({certificatePem: cert.certPem, clientId: world.clientId, tenantId: world.tenantId})
     const pfx = join(world.home.root, 'app.pfx')
     writeFileSync(pfx, cert.pfx)
-    const created = await world.createProfile('cert', ['--certificate', pfx, '--certificate-password-stdin'], {secret: 'pfx-pass'})
+    const created = await world.createProfile('cert', ['--certificate', pfx, '--certificate-password-stdin'], {
+      secret: 'pfx-pass',
+    })
     expect(created.code, created.stderr).to.equal(0)
     const result = await world.cli(['get-token', '-p', 'cert', '--silent'])
     expect(result.code, result.stderr).to.equal(0)
@@ -78,14 +80,18 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     expect(result.stdout).to.equal('')
     const errorLines = result.stderr.split('\n').filter((l) => l.startsWith('Error:'))
     expect(errorLines).to.have.length(1)
-    expect(errorLines[0]).to.match(/^Error: Authentication failed \(AADSTS7000215\): Invalid client secret.*config edit -p bad --client-secret-stdin/)
+    expect(errorLines[0]).to.match(
+      /^Error: Authentication failed \(AADSTS7000215\): Invalid client secret.*config edit -p bad --client-secret-stdin/,
+    )
     expect(result.stderr).not.to.include('not-the-secret-value')
   })
 
   it('says "Profile not found" with a config list hint, exit 3', async () => {
     const result = await world.cli(['get-token', '-p', 'nope'])
     expect(result.code).to.equal(3)
-    expect(result.stderr).to.equal("Error: Profile 'nope' not found. Run 'entra-auth-cli config list' to see profiles, or 'entra-auth-cli config create' to add one.\n")
+    expect(result.stderr).to.equal(
+      "Error: Profile 'nope' not found. Run 'entra-auth-cli config list' to see profiles, or 'entra-auth-cli config create' to add one.\n",
+    )
   })
 
   it('--silent prints the token and nothing else', async () => {
@@ -128,7 +134,10 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     const two = await world.cli(['get-token', '-p', 'app', '--scope', 'api://a/.default,api://b/.default'])
     expect(two.code).to.equal(4)
     expect(two.stderr).to.include('AADSTS70011')
-    expect(idp.tokenRequests().map((r) => r.scope)).to.deep.equal(['api://orders/.default', 'api://a/.default api://b/.default'])
+    expect(idp.tokenRequests().map((r) => r.scope)).to.deep.equal([
+      'api://orders/.default',
+      'api://a/.default api://b/.default',
+    ])
   })
 
   it('serves a cache hit with zero requests, and still with the identity provider stopped', async () => {
@@ -179,7 +188,9 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     writeFileSync(cacheFile, '{"version":1,"garbage')
     const recovered = await world.cli(['get-token', '-p', 'app', '--silent'])
     expect(recovered.code).to.equal(0)
-    expect(recovered.stderr).to.equal("Warning: The token cache of profile 'app' could not be read (the file is damaged); starting a fresh one.\n")
+    expect(recovered.stderr).to.equal(
+      "Warning: The token cache of profile 'app' could not be read (the file is damaged); starting a fresh one.\n",
+    )
     const again = await world.cli(['get-token', '-p', 'app', '--silent'])
     expect(again.stderr).to.equal('')
     expect(again.stdout).to.equal(recovered.stdout)
@@ -193,7 +204,13 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     mkdirSync(join(world.home.cliHome, 'cache'), {recursive: true})
     const dead = spawnCli(['--version'])
     await new Promise((resolve) => dead.on('close', resolve))
-    const owner = {createdAt: Date.now(), holdUntil: Date.now() + 600_000, host: (await import('node:os')).hostname(), nonce: 'killed', pid: dead.pid}
+    const owner = {
+      createdAt: Date.now(),
+      holdUntil: Date.now() + 600_000,
+      host: (await import('node:os')).hostname(),
+      nonce: 'killed',
+      pid: dead.pid,
+    }
     writeFileSync(lock, JSON.stringify(owner))
     const started = Date.now()
     const result = await world.cli(['get-token', '-p', 'app', '--silent'])
@@ -224,7 +241,9 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     idp.injectFault({status: 500, times: 5})
     const result = await world.cli(['get-token', '-p', 'app'])
     expect(result.code).to.equal(5)
-    expect(result.stderr).to.match(/Error: The identity provider at 127\.0\.0\.1:\d+ answered HTTP 500 after 3 attempt\(s\)\. Try again later\.\n$/)
+    expect(result.stderr).to.match(
+      /Error: The identity provider at 127\.0\.0\.1:\d+ answered HTTP 500 after 3 attempt\(s\)\. Try again later\.\n$/,
+    )
   })
 
   it('reports malformed JSON from the provider as exit 5', async () => {
@@ -262,7 +281,19 @@ describe('get-token with ClientCredentials (built CLI against the local identity
 
   it('explains an unknown tenant (AADSTS90002)', async () => {
     const created = await world.cli(
-      ['config', 'create', '--name', 'lost', '--tenant-id', 'nosuch.example', '--client-id', world.clientId, '--authority', idp.origin, '--client-secret-stdin'],
+      [
+        'config',
+        'create',
+        '--name',
+        'lost',
+        '--tenant-id',
+        'nosuch.example',
+        '--client-id',
+        world.clientId,
+        '--authority',
+        idp.origin,
+        '--client-secret-stdin',
+      ],
       {input: 'x'},
     )
     expect(created.code, created.stderr).to.equal(0)
@@ -273,7 +304,19 @@ describe('get-token with ClientCredentials (built CLI against the local identity
 
   it('explains an unknown application (AADSTS700016)', async () => {
     const created = await world.cli(
-      ['config', 'create', '--name', 'ghost', '--tenant-id', world.tenantId, '--client-id', '00000000-0000-0000-0000-00000000abcd', '--authority', idp.authority(world.tenantId), '--client-secret-stdin'],
+      [
+        'config',
+        'create',
+        '--name',
+        'ghost',
+        '--tenant-id',
+        world.tenantId,
+        '--client-id',
+        '00000000-0000-0000-0000-00000000abcd',
+        '--authority',
+        idp.authority(world.tenantId),
+        '--client-secret-stdin',
+      ],
       {input: 'x'},
     )
     expect(created.code).to.equal(0)
@@ -283,18 +326,37 @@ describe('get-token with ClientCredentials (built CLI against the local identity
   })
 
   it('uses AZURE_CLIENT_SECRET when the profile has no stored secret', async () => {
-    const created = await world.cli(['config', 'create', '--name', 'env', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId)])
+    const created = await world.cli([
+      'config',
+      'create',
+      '--name',
+      'env',
+      '--tenant-id',
+      world.tenantId,
+      '--client-id',
+      world.clientId,
+      '--authority',
+      idp.authority(world.tenantId),
+    ])
     expect(created.code, created.stderr).to.equal(0)
     const missing = await world.cli(['get-token', '-p', 'env'])
     expect(missing.code).to.equal(3)
     expect(missing.stderr).to.include('AZURE_CLIENT_SECRET')
     // Only for the app it was meant for: without a matching AZURE_CLIENT_ID the secret is not sent anywhere.
-    const otherApp = await world.cli(['get-token', '-p', 'env'], {extraEnv: {AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001', AZURE_CLIENT_SECRET: world.clientSecret}})
+    const otherApp = await world.cli(['get-token', '-p', 'env'], {
+      extraEnv: {AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001', AZURE_CLIENT_SECRET: world.clientSecret},
+    })
     expect(otherApp.code).to.equal(3)
     expect(otherApp.stderr).to.include(`set AZURE_CLIENT_ID=${world.clientId} to use it for this profile`)
     expect(idp.tokenRequests()).to.deep.equal([])
     // The local provider is not a Microsoft cloud: AZURE_AUTHORITY_HOST says the secret may go there.
-    const result = await world.cli(['get-token', '-p', 'env', '--silent'], {extraEnv: {AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}})
+    const result = await world.cli(['get-token', '-p', 'env', '--silent'], {
+      extraEnv: {
+        AZURE_AUTHORITY_HOST: idp.origin,
+        AZURE_CLIENT_ID: world.clientId,
+        AZURE_CLIENT_SECRET: world.clientSecret,
+      },
+    })
     expect(result.code, result.stderr).to.equal(0)
   })
 
@@ -315,7 +377,9 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     await world.createProfile('app')
     const result = await world.cli(['get-token', '-p', 'app', '-f', 'Telepathy'])
     expect(result.code).to.equal(2)
-    expect(result.stderr).to.match(/^Error: Unknown flow 'Telepathy'\. Installed flows: .*ClientCredentials.*; pass one of them with -f\.\n$/)
+    expect(result.stderr).to.match(
+      /^Error: Unknown flow 'Telepathy'\. Installed flows: .*ClientCredentials.*; pass one of them with -f\.\n$/,
+    )
   })
 
   it('fails at once, saying when to retry, when a 503 asks to wait longer than it will (exit 5, not a timeout)', async () => {
@@ -325,7 +389,9 @@ describe('get-token with ClientCredentials (built CLI against the local identity
     const result = await world.cli(['get-token', '-p', 'app'])
     expect(result.code, result.stderr).to.equal(5)
     expect(Date.now() - started).to.be.below(10_000)
-    expect(result.stderr).to.match(/Error: The identity provider at 127\.0\.0\.1:\d+ answered HTTP 503 and asked to retry in 1 h \(at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\), longer than the 1 min this command waits for a retry\. Try again then\.\n$/)
+    expect(result.stderr).to.match(
+      /Error: The identity provider at 127\.0\.0\.1:\d+ answered HTTP 503 and asked to retry in 1 h \(at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\), longer than the 1 min this command waits for a retry\. Try again then\.\n$/,
+    )
     expect(result.stderr).not.to.match(/did not answer in time|Timed out/)
     expect(idp.tokenRequests().map((r) => r.status)).to.deep.equal([503])
   })
@@ -333,8 +399,14 @@ describe('get-token with ClientCredentials (built CLI against the local identity
   it('reports a proxy that refuses the CONNECT (407, 403) as a proxy problem with advice, not a timeout (exit 5)', async () => {
     await world.createProfile('app')
     for (const [status, pattern] of [
-      [407, /Error: The proxy refused to connect to 127\.0\.0\.1:\d+: it requires authentication \(HTTP 407\)\. Put the credentials in the proxy URL: HTTPS_PROXY=http:\/\/user:pass@host:port\.\n$/],
-      [403, /Error: The proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)\. Check HTTPS_PROXY, and NO_PROXY if 127\.0\.0\.1:\d+ should be reached directly\.\n$/],
+      [
+        407,
+        /Error: The proxy refused to connect to 127\.0\.0\.1:\d+: it requires authentication \(HTTP 407\)\. Put the credentials in the proxy URL: HTTPS_PROXY=http:\/\/user:pass@host:port\.\n$/,
+      ],
+      [
+        403,
+        /Error: The proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)\. Check HTTPS_PROXY, and NO_PROXY if 127\.0\.0\.1:\d+ should be reached directly\.\n$/,
+      ],
     ] as const) {
       // A tiny proxy of our own: the shared forward proxy has no way to refuse.
       const {createServer} = await import('node:http')
@@ -342,13 +414,17 @@ describe('get-token with ClientCredentials (built CLI against the local identity
       const proxy = createServer((_req, res) => res.writeHead(status).end())
       proxy.on('connect', (_req, socket: import('node:net').Socket) => {
         connects += 1
-        socket.end(`HTTP/1.1 ${status} Refused\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+        socket.end(
+          `HTTP/1.1 ${status} Refused\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        )
       })
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
       try {
         const url = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
         const started = Date.now()
-        const result = await world.cli(['get-token', '-p', 'app'], {extraEnv: {HTTPS_PROXY: url, NO_PROXY: undefined, no_proxy: undefined}})
+        const result = await world.cli(['get-token', '-p', 'app'], {
+          extraEnv: {HTTPS_PROXY: url, NO_PROXY: undefined, no_proxy: undefined},
+        })
         expect(result.code, result.stderr).to.equal(5)
         expect(result.stderr).to.match(pattern)
         expect(result.stderr).not.to.match(/did not answer in time|Timed out/)

@@ -12,11 +12,28 @@ describe('the home folder (ENTRA_AUTH_CLI_HOME)', function () {
   afterEach(() => home.cleanup())
 
   const create = (cliHome: string, cwd?: string) =>
-    runCli(['config', 'create', '--name', 'app', '--tenant-id', 'contoso.onmicrosoft.com', '--client-id', CLIENT_ID, '--client-secret-stdin'], {
-      cwd,
-      env: home.env({ENTRA_AUTH_CLI_HOME: cliHome, ENTRA_AUTH_CLI_PASSPHRASE: 'a long enough passphrase', ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
-      input: 'the-secret-value',
-    })
+    runCli(
+      [
+        'config',
+        'create',
+        '--name',
+        'app',
+        '--tenant-id',
+        'contoso.onmicrosoft.com',
+        '--client-id',
+        CLIENT_ID,
+        '--client-secret-stdin',
+      ],
+      {
+        cwd,
+        env: home.env({
+          ENTRA_AUTH_CLI_HOME: cliHome,
+          ENTRA_AUTH_CLI_PASSPHRASE: 'a long enough passphrase',
+          ENTRA_AUTH_CLI_STORE: 'encrypted-file',
+        }),
+        input: 'the-secret-value',
+      },
+    )
   const mode = (path: string) => statSync(path).mode & 0o7777
 
   it('refuses a folder other users can write to (a shared 1777 folder, $PWD in CI), leaving its mode alone: exit 3', async () => {
@@ -29,7 +46,10 @@ describe('the home folder (ENTRA_AUTH_CLI_HOME)', function () {
       `Error: ENTRA_AUTH_CLI_HOME (${shared}) is writable by other users (mode 1777), who could plant profiles or locks in it; point ENTRA_AUTH_CLI_HOME at a folder only you can write, e.g. a new one (created with mode 0700), or run 'chmod go-w ${shared}'.\n`,
     )
     expect(mode(shared)).to.equal(0o1777)
-    for (const command of [['config', 'list'], ['get-token', '-p', 'app']]) {
+    for (const command of [
+      ['config', 'list'],
+      ['get-token', '-p', 'app'],
+    ]) {
       const other = await runCli(command, {env: home.env({ENTRA_AUTH_CLI_HOME: shared})})
       expect(other.code, `${command.join(' ')}: ${other.stderr}`).to.equal(3)
       expect(other.stderr).to.match(/is writable by other users \(mode 1777\)/)
@@ -46,7 +66,8 @@ describe('the home folder (ENTRA_AUTH_CLI_HOME)', function () {
 
     const fresh = join(home.root, 'new', 'deeper', 'home')
     expect((await create(fresh)).code).to.equal(0)
-    for (const folder of [join(home.root, 'new'), join(home.root, 'new', 'deeper'), fresh]) expect(mode(folder), folder).to.equal(0o700)
+    for (const folder of [join(home.root, 'new'), join(home.root, 'new', 'deeper'), fresh])
+      expect(mode(folder), folder).to.equal(0o700)
   })
 
   it('resolves a relative home against the working directory: messages name the absolute path', async () => {

@@ -14,7 +14,9 @@ import {ROOT} from '../support/cli.js'
  */
 describe('hook contract of the built package (oclif Config.load)', function () {
   this.timeout(60_000)
-  const declared = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {hooks: Record<string, string>}}).oclif.hooks
+  const declared = (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {hooks: Record<string, string>}}
+  ).oclif.hooks
   const events = (prefix: string) => Object.keys(declared).filter((e) => e.startsWith(prefix))
   let config: Config
   let dataDir: string
@@ -34,14 +36,26 @@ describe('hook contract of the built package (oclif Config.load)', function () {
 
   async function registration<T>(event: string): Promise<T> {
     const {failures, successes} = await config.runHook(event, {}, 10_000, true)
-    expect(failures.map((f) => `${f.plugin.name}: ${f.error.message}`), event).to.deep.equal([])
-    expect(successes.map((s) => s.plugin.name), event).to.deep.equal([config.pjson.name])
+    expect(
+      failures.map((f) => `${f.plugin.name}: ${f.error.message}`),
+      event,
+    ).to.deep.equal([])
+    expect(
+      successes.map((s) => s.plugin.name),
+      event,
+    ).to.deep.equal([config.pjson.name])
     return successes[0].result as T
   }
 
   it('is the entra-auth-cli package, declaring its built-in flows and stores', () => {
     expect(config.bin).to.equal('entra-auth-cli')
-    const flows = ['authorization-code', 'client-credentials', 'device-code', 'interactive-browser', 'workload-identity']
+    const flows = [
+      'authorization-code',
+      'client-credentials',
+      'device-code',
+      'interactive-browser',
+      'workload-identity',
+    ]
     expect(events('entra:flow:')).to.include.members(flows.map((f) => `entra:flow:${f}`))
     expect(events('entra:store:')).to.include.members(['entra:store:encrypted-file', 'entra:store:keyring'])
   })
@@ -56,7 +70,9 @@ describe('hook contract of the built package (oclif Config.load)', function () {
       if (flow.defaultTimeoutSeconds !== undefined) expect(flow.defaultTimeoutSeconds, event).to.be.above(0)
       const created = await flow.create()
       expect(created.acquireToken, event).to.be.a('function')
-      expect(Boolean(created.refresh), `${event}: refresh() exactly when supportsRefresh`).to.equal(flow.supportsRefresh)
+      expect(Boolean(created.refresh), `${event}: refresh() exactly when supportsRefresh`).to.equal(
+        flow.supportsRefresh,
+      )
     }
   })
 

@@ -41,12 +41,19 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
     beforeEach(() => (other = new TestHome('import-')))
     afterEach(() => other.cleanup())
 
-    const otherEnv = () => other.env({ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE, ENTRA_AUTH_CLI_PASSPHRASE: 'another long passphrase', ENTRA_AUTH_CLI_STORE: 'encrypted-file'})
+    const otherEnv = () =>
+      other.env({
+        ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE,
+        ENTRA_AUTH_CLI_PASSPHRASE: 'another long passphrase',
+        ENTRA_AUTH_CLI_STORE: 'encrypted-file',
+      })
 
     async function bundleOf(name: string): Promise<string> {
       expect((await world.createProfile(name)).code).to.equal(0)
       const file = join(world.home.root, `${name}.entra`)
-      const exported = await world.cli(['config', 'export', '-p', name, '-o', file], {extraEnv: {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE}})
+      const exported = await world.cli(['config', 'export', '-p', name, '-o', file], {
+        extraEnv: {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE},
+      })
       expect(exported.code, exported.stderr).to.equal(0)
       return file
     }
@@ -59,34 +66,68 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
         `Warning: Profile 'prod' signs in at ${idp.origin}, which is NOT a Microsoft cloud: its client secret or certificate is presented to that server.`,
       )
       expect(result.stderr).to.include(`  prod: signs in at ${idp.origin}/${world.tenantId}\n`)
-      expect(result.stderr).to.include(`'prod' has no client secret here (it will be sent to ${idp.origin}: check that first)`)
+      expect(result.stderr).to.include(
+        `'prod' has no client secret here (it will be sent to ${idp.origin}: check that first)`,
+      )
     })
 
     it('--overwrite that changes a profile authority says so', async () => {
       const file = await bundleOf('prod')
-      const created = await runCli(['config', 'create', '--name', 'prod', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--client-secret-stdin'], {
-        env: otherEnv(),
-        input: 'the-old-secret',
-      })
+      const created = await runCli(
+        [
+          'config',
+          'create',
+          '--name',
+          'prod',
+          '--tenant-id',
+          world.tenantId,
+          '--client-id',
+          world.clientId,
+          '--client-secret-stdin',
+        ],
+        {
+          env: otherEnv(),
+          input: 'the-old-secret',
+        },
+      )
       expect(created.code, created.stderr).to.equal(0)
       const result = await runCli(['config', 'import', file, '--overwrite'], {env: otherEnv()})
       expect(result.code, result.stderr).to.equal(0)
-      expect(result.stderr).to.include(`Warning: Profile 'prod' now signs in at ${idp.origin} instead of https://login.microsoftonline.com (the bundle changed its authority).`)
+      expect(result.stderr).to.include(
+        `Warning: Profile 'prod' now signs in at ${idp.origin} instead of https://login.microsoftonline.com (the bundle changed its authority).`,
+      )
     })
 
     it('stops reading an endless file early (config import /dev/zero): exit 2', async () => {
       const result = await runCli(['config', 'import', '/dev/zero'], {env: otherEnv(), timeoutMs: 20_000})
       expect(result.code, result.stderr).to.equal(2)
-      expect(result.stderr).to.equal('Error: /dev/zero is larger than 16 MiB, so it is not an exported bundle. Nothing was imported.\n')
+      expect(result.stderr).to.equal(
+        'Error: /dev/zero is larger than 16 MiB, so it is not an exported bundle. Nothing was imported.\n',
+      )
     })
   })
 
   describe('AZURE_CLIENT_SECRET from the environment', function () {
     beforeEach(async () => {
-      const created = await world.cli(['config', 'create', '--name', 'env', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId)])
+      const created = await world.cli([
+        'config',
+        'create',
+        '--name',
+        'env',
+        '--tenant-id',
+        world.tenantId,
+        '--client-id',
+        world.clientId,
+        '--authority',
+        idp.authority(world.tenantId),
+      ])
       expect(created.code, created.stderr).to.equal(0)
     })
-    const azure = () => ({AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret, AZURE_TENANT_ID: world.tenantId})
+    const azure = () => ({
+      AZURE_CLIENT_ID: world.clientId,
+      AZURE_CLIENT_SECRET: world.clientSecret,
+      AZURE_TENANT_ID: world.tenantId,
+    })
 
     it('is never sent to an authority outside the Microsoft clouds (your tenant and client id are not enough)', async () => {
       const result = await world.cli(['get-token', '-p', 'env'], {extraEnv: azure()})
@@ -98,7 +139,9 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
     })
 
     it('is sent to the host AZURE_AUTHORITY_HOST names', async () => {
-      const result = await world.cli(['get-token', '-p', 'env', '--silent'], {extraEnv: {...azure(), AZURE_AUTHORITY_HOST: idp.origin}})
+      const result = await world.cli(['get-token', '-p', 'env', '--silent'], {
+        extraEnv: {...azure(), AZURE_AUTHORITY_HOST: idp.origin},
+      })
       expect(result.code, result.stderr).to.equal(0)
       expect(idp.tokenRequests().map((r) => r.clientAuth)).to.deep.equal(['secret'])
     })
@@ -129,13 +172,18 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
       editProfiles((profiles) => (profiles[0].tenantId = '../../elsewhere'))
       const result = await world.cli(['get-token', '-p', 'app'])
       expect(result.code, result.stderr).to.equal(3)
-      expect(result.stderr).to.match(/^Error: .*profiles\.json: profile 1 'app': the field 'tenantId': Invalid tenant id '\.\.\/\.\.\/elsewhere'/)
+      expect(result.stderr).to.match(
+        /^Error: .*profiles\.json: profile 1 'app': the field 'tenantId': Invalid tenant id '\.\.\/\.\.\/elsewhere'/,
+      )
       expect(idp.tokenRequests()).to.deep.equal([])
     })
 
     it('two profiles of the same name are refused (exit 3)', async () => {
       editProfiles((profiles) => profiles.push({...profiles[0], tenantId: 'contoso.onmicrosoft.com'}))
-      for (const command of [['get-token', '-p', 'app'], ['config', 'list']]) {
+      for (const command of [
+        ['get-token', '-p', 'app'],
+        ['config', 'list'],
+      ]) {
         const result = await world.cli(command)
         expect(result.code, `${command.join(' ')}: ${result.stderr}`).to.equal(3)
         expect(result.stderr).to.equal(
@@ -148,7 +196,9 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
   it('a passphrase under 8 characters does not create a secrets file (exit 3)', async () => {
     const result = await world.createProfile('app', [], {extraEnv: {ENTRA_AUTH_CLI_PASSPHRASE: 'x'}})
     expect(result.code, result.stderr).to.equal(3)
-    expect(result.stderr).to.include(`Error: ENTRA_AUTH_CLI_PASSPHRASE is too short to create the secrets file ${join(world.home.cliHome, 'secrets.enc')}: use at least 8 characters.`)
+    expect(result.stderr).to.include(
+      `Error: ENTRA_AUTH_CLI_PASSPHRASE is too short to create the secrets file ${join(world.home.cliHome, 'secrets.enc')}: use at least 8 characters.`,
+    )
     expect(existsSync(join(world.home.cliHome, 'secrets.enc'))).to.equal(false)
     expect((await world.cli(['config', 'list', '--json'])).stdout).to.equal('[]\n')
   })
@@ -165,7 +215,9 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
 
   it("control characters in a server's error_description never reach the terminal, nor msal's 'Not Available' noise", async () => {
     expect((await world.createProfile('app')).code).to.equal(0)
-    idp.injectFault({body: {error: 'invalid_request', error_description: 'Bad \u001b[2J\u001b[31mthing\u0007 happened\r\nTrace ID: x'}})
+    idp.injectFault({
+      body: {error: 'invalid_request', error_description: 'Bad \u001b[2J\u001b[31mthing\u0007 happened\r\nTrace ID: x'},
+    })
     const result = await world.cli(['get-token', '-p', 'app'])
     expect(result.code, result.stderr).to.equal(4)
     // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
@@ -232,11 +284,17 @@ describe('the browser gets an environment without the CLI secrets', function () 
         AZURE_CLIENT_SECRET: 'client-secret-value',
         ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'export-passphrase-value',
       }
-      const result = await runCli(['get-token', '-p', 'me', '--silent'], {env: world.browserEnv({extra: {...secrets, BROWSER: wrapper}}), timeoutMs: 60_000})
+      const result = await runCli(['get-token', '-p', 'me', '--silent'], {
+        env: world.browserEnv({extra: {...secrets, BROWSER: wrapper}}),
+        timeoutMs: 60_000,
+      })
       expect(result.code, result.stderr).to.equal(0)
-      const names = readFileSync(dump, 'utf8').split('\n').map((line) => line.split('=')[0])
+      const names = readFileSync(dump, 'utf8')
+        .split('\n')
+        .map((line) => line.split('=')[0])
       expect(names).to.include('PATH')
-      for (const name of [...Object.keys(secrets), 'ENTRA_AUTH_CLI_PASSPHRASE']) expect(names, name).to.not.include(name)
+      for (const name of [...Object.keys(secrets), 'ENTRA_AUTH_CLI_PASSPHRASE'])
+        expect(names, name).to.not.include(name)
     } finally {
       world.home.cleanup()
     }

@@ -55,15 +55,18 @@ async function startRefusingProxy(status: number): Promise<{url: string; connect
   server.on('connect', (_req, socket: import('node:net').Socket) => {
     connects += 1
     const reason = status === 407 ? 'Proxy Authentication Required' : 'Forbidden'
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    )
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     connects: () => connects,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
   }
 }
@@ -129,7 +132,16 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
 
     it('summarises a delegated (user) token: user, scopes, and how long ago it expired', async () => {
       const t = now()
-      const claims = appClaims({exp: t - 3 * 3600 - 60, iat: t - 4 * 3600, idtyp: undefined, name: 'Ada Lovelace', nbf: t - 4 * 3600, preferred_username: 'ada@contoso.example', roles: undefined, scp: 'Orders.Read User.Read'})
+      const claims = appClaims({
+        exp: t - 3 * 3600 - 60,
+        iat: t - 4 * 3600,
+        idtyp: undefined,
+        name: 'Ada Lovelace',
+        nbf: t - 4 * 3600,
+        preferred_username: 'ada@contoso.example',
+        roles: undefined,
+        scp: 'Orders.Read User.Read',
+      })
       const result = await inspect([await idp.signToken(claims)])
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include('User:       Ada Lovelace <ada@contoso.example>\n')
@@ -143,7 +155,12 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const wrapped = `  Bearer ${token.slice(0, 40)}\n${token.slice(40, 200)}\r\n${token.slice(200)}\n\n`
       const file = join(world.home.root, 'pasted.txt')
       writeFileSync(file, `"${token}"\n`)
-      for (const [args, input] of [[[], wrapped], [['-'], `Authorization: Bearer ${token}`], [['-t', ` ${token} `], ''], [['-f', file], '']] as const) {
+      for (const [args, input] of [
+        [[], wrapped],
+        [['-'], `Authorization: Bearer ${token}`],
+        [['-t', ` ${token} `], ''],
+        [['-f', file], ''],
+      ] as const) {
         const result = await inspect([...args], input)
         expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0)
         expect(JSON.parse(result.stdout)).to.deep.equal(claims)
@@ -176,7 +193,8 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const token = await idp.signToken(claims)
       const file = join(world.home.root, 'warn.txt')
       writeFileSync(file, token)
-      const warning = /^Warning: a token on the command line can be read by other local users \(ps\) and is kept in shell history; pipe it in \(echo "\$TOKEN" \| entra-auth-cli inspect\) or use -f FILE\.$/m
+      const warning =
+        /^Warning: a token on the command line can be read by other local users \(ps\) and is kept in shell history; pipe it in \(echo "\$TOKEN" \| entra-auth-cli inspect\) or use -f FILE\.$/m
       for (const args of [[token], ['-t', token]]) {
         const result = await inspect(args)
         expect(result.code, result.stderr).to.equal(0)
@@ -185,7 +203,12 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
         expect(JSON.parse(result.stdout)).to.deep.equal(claims)
         expectNoTokenIn(result, token)
       }
-      for (const [args, input] of [[[], token], [['-'], token], [['-t', '-'], token], [['-f', file], '']] as const) {
+      for (const [args, input] of [
+        [[], token],
+        [['-'], token],
+        [['-t', '-'], token],
+        [['-f', file], ''],
+      ] as const) {
         const result = await inspect([...args], input)
         expect(result.code, result.stderr).to.equal(0)
         expect(result.stderr).not.to.match(/Warning/)
@@ -210,7 +233,13 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
 
     it('reports opaque, encrypted and malformed tokens as "not a readable JWT" (exit 8) without echoing them', async () => {
       const opaque = `EwB4A8l6BAAUs5+HQn0N+h2FxWzLS31ZgQVuHsYAAU${'x'.repeat(300)}`
-      const jwe = ['eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ', 'OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGe', '48V1_ALb6US04U3b', '5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji', 'XFBoMYUZodetZdvTiFvSkQ'].join('.')
+      const jwe = [
+        'eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ',
+        'OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGe',
+        '48V1_ALb6US04U3b',
+        '5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji',
+        'XFBoMYUZodetZdvTiFvSkQ',
+      ].join('.')
       const valid = await idp.signToken(appClaims())
       const cases: Array<[string, RegExp]> = [
         [opaque, /Not a readable JWT: the token is opaque .*Microsoft account \(MSA\)/],
@@ -229,7 +258,11 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
 
     it('says so when there is no token at all', async () => {
       expectOneLineError(await inspect([], ''), 8, /No token in stdin: it is empty/)
-      expectOneLineError(await inspect(['-f', join(world.home.root, 'missing.txt')]), 8, /No token in file .*missing\.txt: it does not exist/)
+      expectOneLineError(
+        await inspect(['-f', join(world.home.root, 'missing.txt')]),
+        8,
+        /No token in file .*missing\.txt: it does not exist/,
+      )
     })
 
     it('rejects two sources, and --audience without --verify, as usage errors (exit 2)', async () => {
@@ -251,7 +284,9 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const result = await verify(token, ['--audience', 'api://orders', '--issuer', issuer])
       expect(result.code, result.stderr).to.equal(0)
       expect(JSON.parse(result.stdout)).to.deep.equal(claims)
-      expect(result.stderr).to.include(`✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime, audience 'api://orders'; issuer as given.\n`)
+      expect(result.stderr).to.include(
+        `✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime, audience 'api://orders'; issuer as given.\n`,
+      )
       expectNoTokenIn(result, token)
     })
 
@@ -260,25 +295,38 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const unpinned = await verify(token, ['--json', '--audience', 'api://orders'])
       expect(unpinned.code, unpinned.stderr).to.equal(0)
       expect(JSON.parse(unpinned.stdout)).to.include({issuerPinned: false, verified: false})
-      expect(unpinned.stderr).to.include(`Not verified: signature (kid ${idp.signingKey.kid}), lifetime and audience 'api://orders' check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE.\n`)
+      expect(unpinned.stderr).to.include(
+        `Not verified: signature (kid ${idp.signingKey.kid}), lifetime and audience 'api://orders' check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE.\n`,
+      )
       expect(unpinned.stderr).not.to.include('✓')
       const pinned = await verify(token, ['--json', '--issuer', issuer])
       expect(pinned.code, pinned.stderr).to.equal(0)
       expect(JSON.parse(pinned.stdout)).to.include({issuerPinned: true, verified: true})
-      expect(pinned.stderr).to.include(`✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime; issuer as given.\n`)
+      expect(pinned.stderr).to.include(
+        `✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime; issuer as given.\n`,
+      )
       const help = await world.cli(['inspect', '--help'])
       expect(help.stdout.replace(/\s+/g, ' ')).to.include('verified is true only with --verify AND --issuer')
     })
 
     it('reports a proxy that refuses the CONNECT as a proxy problem, not a timeout (exit 5)', async () => {
       for (const [status, pattern] of [
-        [407, /^Error: Cannot verify: the proxy refused to connect to 127\.0\.0\.1:\d+: it requires authentication \(HTTP 407\)\. Put the credentials in the proxy URL: HTTPS_PROXY=http:\/\/user:pass@host:port\.\n$/],
-        [403, /^Error: Cannot verify: the proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)\. Check HTTPS_PROXY, and NO_PROXY/],
+        [
+          407,
+          /^Error: Cannot verify: the proxy refused to connect to 127\.0\.0\.1:\d+: it requires authentication \(HTTP 407\)\. Put the credentials in the proxy URL: HTTPS_PROXY=http:\/\/user:pass@host:port\.\n$/,
+        ],
+        [
+          403,
+          /^Error: Cannot verify: the proxy refused to connect to 127\.0\.0\.1:\d+ \(HTTP 403\)\. Check HTTPS_PROXY, and NO_PROXY/,
+        ],
       ] as const) {
         const proxy = await startRefusingProxy(status)
         try {
           const started = Date.now()
-          const result = await world.cli(['inspect', '--verify'], {extraEnv: {HTTPS_PROXY: proxy.url, NO_PROXY: undefined, no_proxy: undefined}, input: await idp.signToken(appClaims())})
+          const result = await world.cli(['inspect', '--verify'], {
+            extraEnv: {HTTPS_PROXY: proxy.url, NO_PROXY: undefined, no_proxy: undefined},
+            input: await idp.signToken(appClaims()),
+          })
           expectOneLineError(result, 5, pattern)
           expect(result.stderr).not.to.match(/did not answer in time/)
           expect(proxy.connects()).to.be.at.least(1)
@@ -293,7 +341,11 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const t = now()
       expect((await verify(await idp.signToken(appClaims({exp: t - 60})))).code).to.equal(0)
       const result = await verify(await idp.signToken(appClaims({exp: t - 3600, iat: t - 7200, nbf: t - 7200})))
-      expectOneLineError(result, 6, /^Error: Expiry check failed: the token expired 1 h ago \(.*\), beyond the 5 min allowed for clock skew\.\n$/)
+      expectOneLineError(
+        result,
+        6,
+        /^Error: Expiry check failed: the token expired 1 h ago \(.*\), beyond the 5 min allowed for clock skew\.\n$/,
+      )
     })
 
     it('reports a token that is not valid yet (exit 7)', async () => {
@@ -307,7 +359,19 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
         expect((await world.createProfile('orders')).code).to.equal(0)
         // The same tenant named by its domain: the GUID comes from the authority's OpenID metadata.
         const byDomain = await world.cli(
-          ['config', 'create', '--name', 'orders-domain', '--tenant-id', `t${world.tenantId.slice(0, 8)}.example`, '--client-id', world.clientId, '--authority', idp.origin, '--client-secret-stdin'],
+          [
+            'config',
+            'create',
+            '--name',
+            'orders-domain',
+            '--tenant-id',
+            `t${world.tenantId.slice(0, 8)}.example`,
+            '--client-id',
+            world.clientId,
+            '--authority',
+            idp.origin,
+            '--client-secret-stdin',
+          ],
           {input: world.clientSecret},
         )
         expect(byDomain.code, byDomain.stderr).to.equal(0)
@@ -319,16 +383,25 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
           const result = await verify(token, ['-p', profile, '--json', '--audience', 'api://orders'])
           expect(result.code, result.stderr).to.equal(0)
           expect(JSON.parse(result.stdout)).to.include({issuerPinned: true, verified: true})
-          expect(result.stderr).to.include(`✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime, audience 'api://orders'; issuer of profile '${profile}'.\n`)
+          expect(result.stderr).to.include(
+            `✓ Verified: signature (kid ${idp.signingKey.kid}), lifetime, audience 'api://orders'; issuer of profile '${profile}'.\n`,
+          )
           expectNoTokenIn(result, token)
         }
       })
 
-      it("fails a token of another tenant before contacting anyone (exit 9)", async () => {
+      it('fails a token of another tenant before contacting anyone (exit 9)', async () => {
         const other = randomUUID()
         idp.resetCounts()
-        const result = await verify(await idp.signToken(appClaims({iss: idp.issuer(other), tid: other})), ['-p', 'orders'])
-        expectOneLineError(result, 9, new RegExp(`Issuer check failed: the token was issued by '${idp.issuer(other)}', not '${issuer}'\\.`))
+        const result = await verify(await idp.signToken(appClaims({iss: idp.issuer(other), tid: other})), [
+          '-p',
+          'orders',
+        ])
+        expectOneLineError(
+          result,
+          9,
+          new RegExp(`Issuer check failed: the token was issued by '${idp.issuer(other)}', not '${issuer}'\\.`),
+        )
         expect(idp.requestCount()).to.equal(0)
       })
 
@@ -347,8 +420,15 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
 
     it('reports the wrong issuer before contacting anyone (exit 9)', async () => {
       idp.resetCounts()
-      const result = await verify(await idp.signToken(appClaims()), ['--issuer', 'https://login.microsoftonline.com/another-tenant/v2.0'])
-      expectOneLineError(result, 9, /Issuer check failed: the token was issued by '.*', not 'https:\/\/login\.microsoftonline\.com\/another-tenant\/v2\.0'\./)
+      const result = await verify(await idp.signToken(appClaims()), [
+        '--issuer',
+        'https://login.microsoftonline.com/another-tenant/v2.0',
+      ])
+      expectOneLineError(
+        result,
+        9,
+        /Issuer check failed: the token was issued by '.*', not 'https:\/\/login\.microsoftonline\.com\/another-tenant\/v2\.0'\./,
+      )
       expect(idp.requestCount()).to.equal(0)
     })
 
@@ -362,7 +442,11 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       const tamperedSignature = `${genuine.split('.').slice(0, 2).join('.')}.${flipped}`
       for (const token of [tamperedPayload, tamperedSignature]) {
         const result = await verify(token)
-        expectOneLineError(result, 9, /^Error: Signature check failed: the signature does not match the token's header and payload/)
+        expectOneLineError(
+          result,
+          9,
+          /^Error: Signature check failed: the signature does not match the token's header and payload/,
+        )
         expectNoTokenIn(result, token)
       }
     })
@@ -374,7 +458,11 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
 
     it('reports an unknown kid (exit 9)', async () => {
       const result = await verify(await idp.signToken(appClaims(), {kid: 'rotated-away-key'}))
-      expectOneLineError(result, 9, /Signature check failed: unknown key: no key with kid 'rotated-away-key' in the issuer's JWKS \(https:\/\/127\.0\.0\.1:\d+\/.*\/discovery\/v2\.0\/keys\)/)
+      expectOneLineError(
+        result,
+        9,
+        /Signature check failed: unknown key: no key with kid 'rotated-away-key' in the issuer's JWKS \(https:\/\/127\.0\.0\.1:\d+\/.*\/discovery\/v2\.0\/keys\)/,
+      )
     })
 
     it('refuses unsigned tokens and HMAC algorithms without asking the network (exit 9)', async () => {
@@ -392,14 +480,21 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       await idp.stop()
       try {
         const result = await verify(token)
-        expectOneLineError(result, 5, /Cannot verify: the issuer's OpenID metadata at https:\/\/127\.0\.0\.1:\d+\/.*\/v2\.0\/\.well-known\/openid-configuration is unreachable \(connection refused/)
+        expectOneLineError(
+          result,
+          5,
+          /Cannot verify: the issuer's OpenID metadata at https:\/\/127\.0\.0\.1:\d+\/.*\/v2\.0\/\.well-known\/openid-configuration is unreachable \(connection refused/,
+        )
       } finally {
         await idp.start()
       }
     })
 
     it('reports an untrusted TLS certificate with the NODE_EXTRA_CA_CERTS advice (exit 5)', async () => {
-      const result = await world.cli(['inspect', '--verify'], {extraEnv: {NODE_EXTRA_CA_CERTS: undefined}, input: await idp.signToken(appClaims())})
+      const result = await world.cli(['inspect', '--verify'], {
+        extraEnv: {NODE_EXTRA_CA_CERTS: undefined},
+        input: await idp.signToken(appClaims()),
+      })
       expectOneLineError(result, 5, /TLS certificate of 127\.0\.0\.1:\d+ is not trusted .*NODE_EXTRA_CA_CERTS/)
     })
 
@@ -418,7 +513,9 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
         const tls = issueServerCertificate(ca)
         server = createServer({cert: tls.certPem, key: tls.keyPem}, (req, res) => {
           if (req.url === '/split/v2.0/.well-known/openid-configuration') {
-            res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({issuer: splitIssuer, jwks_uri: jwksUri}))
+            res
+              .writeHead(200, {'content-type': 'application/json'})
+              .end(JSON.stringify({issuer: splitIssuer, jwks_uri: jwksUri}))
           } else if (req.url === '/split/keys-500') {
             res.writeHead(500).end('boom')
           } else res.writeHead(404).end()
@@ -440,23 +537,36 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       }
 
       const verifySplit = async () =>
-        world.cli(['inspect', '--verify'], {extraEnv: {NODE_EXTRA_CA_CERTS: caFile}, input: await idp.signToken(appClaims({iss: splitIssuer}))})
+        world.cli(['inspect', '--verify'], {
+          extraEnv: {NODE_EXTRA_CA_CERTS: caFile},
+          input: await idp.signToken(appClaims({iss: splitIssuer})),
+        })
 
       it('reports an unreachable key set (exit 5)', async () => {
         jwksUri = `https://127.0.0.1:${await closedPort()}/split/keys`
-        expectOneLineError(await verifySplit(), 5, /Cannot verify: the issuer's JWKS at https:\/\/127\.0\.0\.1:\d+\/split\/keys is unreachable \(connection refused/)
+        expectOneLineError(
+          await verifySplit(),
+          5,
+          /Cannot verify: the issuer's JWKS at https:\/\/127\.0\.0\.1:\d+\/split\/keys is unreachable \(connection refused/,
+        )
       })
 
       it('reports a key set that answers with an error (exit 5)', async () => {
         jwksUri = `${new URL(splitIssuer).origin}/split/keys-500`
-        expectOneLineError(await verifySplit(), 5, /Cannot verify: the issuer's JWKS at .*\/split\/keys-500 is unusable \(Expected 200 OK/)
+        expectOneLineError(
+          await verifySplit(),
+          5,
+          /Cannot verify: the issuer's JWKS at .*\/split\/keys-500 is unusable \(Expected 200 OK/,
+        )
       })
 
       it('verifies against keys published on another host once the key set is back', async () => {
         jwksUri = `${idp.origin}/${world.tenantId}/discovery/v2.0/keys`
         const result = await verifySplit()
         expect(result.code, result.stderr).to.equal(0)
-        expect(result.stderr).to.match(/^Not verified: signature \(kid .*\) and lifetime check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE\.$/m)
+        expect(result.stderr).to.match(
+          /^Not verified: signature \(kid .*\) and lifetime check out, but the issuer is not pinned and anyone can run an issuer; pass --issuer URL or -p PROFILE\.$/m,
+        )
         expect(result.stderr).not.to.include('✓ Verified')
       })
     })
@@ -464,7 +574,11 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
 
   it('reads the token get-token prints: get-token -p X --silent | entra-auth-cli inspect', async () => {
     expect((await world.createProfile('piped')).code).to.equal(0)
-    const result = await runShell('set -o pipefail; entra-auth-cli get-token -p piped --silent | entra-auth-cli inspect', world.env(), world.home.root)
+    const result = await runShell(
+      'set -o pipefail; entra-auth-cli get-token -p piped --silent | entra-auth-cli inspect',
+      world.env(),
+      world.home.root,
+    )
     expect(result.code, result.stderr).to.equal(0)
     const claims = JSON.parse(result.stdout)
     expect(claims.iss).to.equal(issuer)

@@ -11,7 +11,12 @@ import type {Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
 import {enterDeviceCode, openChromium, signInAt} from '../support/browser/chromium.js'
 import {accepts, listeningAddresses, startCli} from '../support/browser/cli-session.js'
-import {BROWSER_SCRIPT, leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
+import {
+  BROWSER_SCRIPT,
+  leakedSecrets,
+  useDelegatedWorld,
+  type DelegatedWorld,
+} from '../support/browser/delegated-world.js'
 
 const URL_LINE = /^(https:\/\/127\.0\.0\.1:\d+\/[^\s]+\/oauth2\/v2\.0\/authorize\?\S+)$/m
 
@@ -79,7 +84,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     const [, url] = await session.waitForStderr(URL_LINE)
     const result = await session.done
     expect(result.code, result.stderr).to.equal(5)
-    expect(result.stderr).to.match(/Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 3 s\..*-f DeviceCode/)
+    expect(result.stderr).to.match(
+      /Error: Browser did not respond: no sign-in reached http:\/\/localhost:\d+ within 3 s\..*-f DeviceCode/,
+    )
     expect(await accepts(redirectPort(url))).to.equal(false)
   })
 
@@ -90,13 +97,17 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     const [visit] = await world.browserVisits(1)
     expect(visit.outcome).to.equal('failure')
     expect(visit.text).to.contain('does not belong to the sign-in in progress')
-    await session.waitForStderr(/Warning: Ignored a sign-in response with a wrong state \(another page may be probing the port\)/)
+    await session.waitForStderr(
+      /Warning: Ignored a sign-in response with a wrong state \(another page may be probing the port\)/,
+    )
     expect(await accepts(redirectPort(url)), 'still listening').to.equal(true)
     expect(idp.tokenRequests(), 'the forged response was not redeemed').to.deep.equal([])
 
     const chromium = await openChromium()
     try {
-      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal('success')
+      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal(
+        'success',
+      )
     } finally {
       await chromium.close()
     }
@@ -117,7 +128,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
   })
 
   it('pre-fills --login-hint on the sign-in page', async () => {
-    const result = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {env: world.browserEnv({user: world.bob})})
+    const result = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {
+      env: world.browserEnv({user: world.bob}),
+    })
     expect(result.code, result.stderr).to.equal(0)
     expect(idp.authorizeRequests()[0].login_hint).to.equal(world.bob)
     expect((await world.browserVisits(1))[0].prefilled).to.equal(world.bob)
@@ -143,7 +156,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
 
   it('without a display or $BROWSER says why and falls back to a device code', async () => {
     const session = startCli(['get-token', '-p', 'me'], world.browserEnv({extra: {BROWSER: undefined}}))
-    const [, verificationUri, userCode, within] = await session.waitForStderr(/Open (\S+) in a browser[^\n]*\n.*Enter the code: (\w+)\n.*\(within ([^)]*)\)/)
+    const [, verificationUri, userCode, within] = await session.waitForStderr(
+      /Open (\S+) in a browser[^\n]*\n.*Enter the code: (\w+)\n.*\(within ([^)]*)\)/,
+    )
     expect(session.stderr).to.contain('Cannot open a browser: there is no graphical display')
     // Without --timeout the device code gets DeviceCode's own 15 minutes, not the browser's 120 s.
     expect(within).to.equal('about 15 minutes')
@@ -156,7 +171,10 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
   })
 
   it('in an SSH session without a display falls back to a device code; Ctrl-C then exits 130', async () => {
-    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({extra: {BROWSER: undefined, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}}))
+    const session = startCli(
+      ['get-token', '-p', 'me'],
+      world.browserEnv({extra: {BROWSER: undefined, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}}),
+    )
     await session.waitForStderr(/Enter the code: \w+/)
     expect(session.stderr).to.contain('Cannot open a browser: this is an SSH session')
     session.interrupt()
@@ -165,7 +183,10 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
   })
 
   it('a --timeout the user gave still holds after the fallback to a device code, and the message says what is left', async () => {
-    const session = startCli(['get-token', '-p', 'me', '--timeout', '6'], world.browserEnv({extra: {BROWSER: undefined, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}}))
+    const session = startCli(
+      ['get-token', '-p', 'me', '--timeout', '6'],
+      world.browserEnv({extra: {BROWSER: undefined, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}}),
+    )
     await session.waitForStderr(/Enter the code: \w+\n.*\(within about [3-6] seconds\)/)
     const started = Date.now()
     const result = await session.done
@@ -187,7 +208,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     mkdirSync(bin)
     writeFileSync(join(bin, 'wslview'), `#!/bin/sh\nexec "${BROWSER_SCRIPT}" "$@"\n`)
     chmodSync(join(bin, 'wslview'), 0o755)
-    const env = world.browserEnv({extra: {BROWSER: undefined, PATH: `${bin}:${process.env.PATH}`, WSL_DISTRO_NAME: 'Debian'}})
+    const env = world.browserEnv({
+      extra: {BROWSER: undefined, PATH: `${bin}:${process.env.PATH}`, WSL_DISTRO_NAME: 'Debian'},
+    })
     const result = await world.cli(['get-token', '-p', 'me'], {env})
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stderr).to.contain('Opening browser for authentication...')
@@ -201,7 +224,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     const exe = join(dir, 'chrome.exe')
     writeFileSync(exe, `#!/bin/sh\nexec "${BROWSER_SCRIPT}" "$@"\n`)
     chmodSync(exe, 0o755)
-    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '20'], {env: world.browserEnv({extra: {BROWSER: exe}})})
+    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '20'], {
+      env: world.browserEnv({extra: {BROWSER: exe}}),
+    })
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stderr).not.to.contain('device code')
     expect((await world.browserVisits(1))[0].outcome).to.equal('success')
@@ -215,7 +240,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     // The wrapper insists on its first argument, so the words must arrive as the quotes say.
     writeFileSync(exe, `#!/bin/sh\n[ "$1" = "--new window" ] || exit 9\nshift\nexec "${BROWSER_SCRIPT}" "$@"\n`)
     chmodSync(exe, 0o755)
-    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '20'], {env: world.browserEnv({extra: {BROWSER: `"${exe}" '--new window' %s`}})})
+    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '20'], {
+      env: world.browserEnv({extra: {BROWSER: `"${exe}" '--new window' %s`}}),
+    })
     expect(result.code, result.stderr).to.equal(0)
     expect((await world.browserVisits(1))[0].outcome).to.equal('success')
     registerTokensIn(result.stdout)
@@ -229,10 +256,14 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     idp.registerUser({displayName: 'Carol', password: world.password, tenantId: world.tenantId, username: carol})
 
     // Asked for bob; the person at the browser signs in as carol.
-    const wrong = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {env: world.browserEnv({user: carol})})
+    const wrong = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {
+      env: world.browserEnv({user: carol}),
+    })
     expect(wrong.code, wrong.stderr).to.equal(4)
     expect(wrong.stdout).to.equal('')
-    expect(wrong.stderr).to.contain(`Error: Signed in as ${carol}, not ${world.bob} as --account asked; run the command again and sign in as ${world.bob}.`)
+    expect(wrong.stderr).to.contain(
+      `Error: Signed in as ${carol}, not ${world.bob} as --account asked; run the command again and sign in as ${world.bob}.`,
+    )
     expect((await world.browserVisits(2))[1].prefilled).to.equal(world.bob)
 
     // The profile still uses alice by default.
@@ -245,14 +276,18 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
     expect(asAlice.code, asAlice.stderr).to.equal(0)
     registerTokensIn(asAlice.stdout)
-    const asBob = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {env: world.browserEnv({user: world.bob})})
+    const asBob = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {
+      env: world.browserEnv({user: world.bob}),
+    })
     expect(asBob.code, asBob.stderr).to.equal(0)
     registerTokensIn(asBob.stdout)
     expect(asBob.stderr).not.to.contain('(from cache)')
     expect(decodeJwt(asBob.stdout.trim()).preferred_username).to.equal(world.bob)
     expect((await world.browserVisits(2))[1].prefilled).to.equal(world.bob)
     // And bob's cached token is what --login-hint bob gets next time, without a browser.
-    const again = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {env: world.browserEnv({mode: 'fail'})})
+    const again = await world.cli(['get-token', '-p', 'me', '--login-hint', world.bob], {
+      env: world.browserEnv({mode: 'fail'}),
+    })
     expect(again.stdout.trim()).to.equal(asBob.stdout.trim())
     expect(again.stderr).to.contain('(from cache)')
   })
@@ -260,7 +295,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
   it('keeps several accounts: --account picks one, the default is the last used', async () => {
     const asAlice = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
     expect(asAlice.code, asAlice.stderr).to.equal(0)
-    const asBob = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {env: world.browserEnv({user: world.bob})})
+    const asBob = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {
+      env: world.browserEnv({user: world.bob}),
+    })
     expect(asBob.code, asBob.stderr).to.equal(0)
     expect(decodeJwt(asBob.stdout.trim()).preferred_username).to.equal(world.bob)
     expect((await world.browserVisits(2)).map((v) => v.prefilled)).to.deep.equal(['', world.bob])
@@ -269,7 +306,9 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     idp.resetCounts()
     const last = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv({mode: 'fail'})})
     expect(last.stdout.trim(), 'default: the last used account').to.equal(asBob.stdout.trim())
-    const alice = await world.cli(['get-token', '-p', 'me', '--account', world.alice.toUpperCase()], {env: world.browserEnv({mode: 'fail'})})
+    const alice = await world.cli(['get-token', '-p', 'me', '--account', world.alice.toUpperCase()], {
+      env: world.browserEnv({mode: 'fail'}),
+    })
     expect(alice.code, alice.stderr).to.equal(0)
     expect(alice.stdout.trim()).to.equal(asAlice.stdout.trim())
     expect(alice.stderr).to.contain('(from cache)')

@@ -72,7 +72,12 @@ describe('where the token goes: -o targets that are not files, and failed writes
 
   it('-o /dev/fd/3 (what `-o >(cmd)` passes) writes to that descriptor', async () => {
     for (const path of PATHS) {
-      const result = await runWithStdio(['get-token', '-p', 'app', '-o', '/dev/fd/3'], world.env(), ['ignore', 'pipe', 'pipe', 'pipe'])
+      const result = await runWithStdio(['get-token', '-p', 'app', '-o', '/dev/fd/3'], world.env(), [
+        'ignore',
+        'pipe',
+        'pipe',
+        'pipe',
+      ])
       expect(result.code, `${path}: ${result.stderr}`).to.equal(0)
       expect(result.fd3, path).to.match(/^ey[\w-]+\.[\w-]+\.[\w-]+\n$/)
       expect(result.stdout).to.equal('')
@@ -148,7 +153,9 @@ describe('where the token goes: -o targets that are not files, and failed writes
         try {
           const result = await runWithStdio(['get-token', '-p', 'app'], world.env(), ['ignore', full, 'pipe'])
           expect(result.code, `${path}: ${result.stderr}`).to.equal(1)
-          expect(result.stderr, path).to.match(/^Error: Cannot write the token to stdout: no space left on the device \(ENOSPC\)\.$/m)
+          expect(result.stderr, path).to.match(
+            /^Error: Cannot write the token to stdout: no space left on the device \(ENOSPC\)\.$/m,
+          )
         } finally {
           closeSync(full)
         }
@@ -174,9 +181,13 @@ describe('where the token goes: -o targets that are not files, and failed writes
       const asRoot = process.getuid?.() === 0
       if (asRoot && privateMountsUnavailable()) this.skip()
       const args = ['get-token', '-p', 'app', '-o', '/dev/full']
-      const result = asRoot ? await runCliInPrivateMounts(args, {env: world.env(), setup: PRIVATE_DEV}) : await world.cli(args)
+      const result = asRoot
+        ? await runCliInPrivateMounts(args, {env: world.env(), setup: PRIVATE_DEV})
+        : await world.cli(args)
       expect(result.code, result.stderr).to.equal(2)
-      expect(result.stderr).to.match(/^Error: Cannot write the token to \/dev\/full: no space left on the device \(ENOSPC\)\.$/m)
+      expect(result.stderr).to.match(
+        /^Error: Cannot write the token to \/dev\/full: no space left on the device \(ENOSPC\)\.$/m,
+      )
     })
 
     it('inspect > /dev/full', async () => {
@@ -184,7 +195,11 @@ describe('where the token goes: -o targets that are not files, and failed writes
       const full = openSync('/dev/full', 'w')
       try {
         const result = await new Promise<CliResult>((resolve, reject) => {
-          const child = spawn(process.execPath, [BIN, 'inspect', '--silent'], {cwd: ROOT, env: world.env(), stdio: ['pipe', full, 'pipe']})
+          const child = spawn(process.execPath, [BIN, 'inspect', '--silent'], {
+            cwd: ROOT,
+            env: world.env(),
+            stdio: ['pipe', full, 'pipe'],
+          })
           let stderr = ''
           child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
           child.on('error', reject)
@@ -192,7 +207,9 @@ describe('where the token goes: -o targets that are not files, and failed writes
           child.stdin!.end(token)
         })
         expect(result.code, result.stderr).to.equal(1)
-        expect(result.stderr).to.equal('Error: Cannot write the claims to stdout: no space left on the device (ENOSPC).\n')
+        expect(result.stderr).to.equal(
+          'Error: Cannot write the claims to stdout: no space left on the device (ENOSPC).\n',
+        )
       } finally {
         closeSync(full)
       }
@@ -200,7 +217,11 @@ describe('where the token goes: -o targets that are not files, and failed writes
 
     it('a reader that goes away (EPIPE) is not an error', async () => {
       const result = await new Promise<CliResult>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, 'get-token', '-p', 'app', '--silent'], {cwd: ROOT, env: world.env(), stdio: ['ignore', 'pipe', 'pipe']})
+        const child = spawn(process.execPath, [BIN, 'get-token', '-p', 'app', '--silent'], {
+          cwd: ROOT,
+          env: world.env(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
         let stderr = ''
         child.stdout.destroy()
         child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))

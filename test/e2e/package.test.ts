@@ -25,10 +25,19 @@ describe('npm package', function () {
     await exec('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {cwd: ROOT})
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!
     const listing = (await exec('tar', ['-tzf', join(dir, tarball)])).stdout.split('\n')
-    expect(listing).to.include.members(['package/bin/run.js', 'package/oclif.manifest.json', 'package/dist/commands/get-token.js', 'package/dist/plugin.d.ts'])
+    expect(listing).to.include.members([
+      'package/bin/run.js',
+      'package/oclif.manifest.json',
+      'package/dist/commands/get-token.js',
+      'package/dist/plugin.d.ts',
+    ])
     expect(listing.filter((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).to.deep.equal([])
     const prefix = join(dir, 'prefix')
-    await exec('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball)], {cwd: dir})
+    await exec(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball)],
+      {cwd: dir},
+    )
     const bin = join(prefix, 'bin', 'entra-auth-cli')
     const env = {...process.env, ENTRA_AUTH_CLI_HOME: join(dir, 'home'), HOME: join(dir, 'home')}
     const version = await exec(bin, ['--version'], {env})

@@ -50,7 +50,9 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
     runCli(args, {env: env(options.extraEnv), input: options.input, timeoutMs: 120_000})
   const requests = () => Number(readFileSync(join(home.root, 'counter'), 'utf8'))
   const keyringAccounts = async () => {
-    const {stdout, stderr} = await exec('secret-tool', ['search', '--all', 'service', 'entra-auth-cli']).catch((e: {stdout?: string; stderr?: string}) => ({stderr: e.stderr ?? '', stdout: e.stdout ?? ''}))
+    const {stdout, stderr} = await exec('secret-tool', ['search', '--all', 'service', 'entra-auth-cli']).catch(
+      (e: {stdout?: string; stderr?: string}) => ({stderr: e.stderr ?? '', stdout: e.stdout ?? ''}),
+    )
     return `${stdout}\n${stderr}`
   }
 
@@ -60,20 +62,29 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
     build = join(home.root, 'build')
     mkdirSync(build)
     await exec('npm', ['pack', '-w', 'packages/plugin-api', '--pack-destination', build], {cwd: ROOT})
-    const contract = join(build, readdirSync(build).find((f) => f.startsWith('entra-auth-cli-plugin-api-'))!)
+    const contract = join(
+      build,
+      readdirSync(build).find((f) => f.startsWith('entra-auth-cli-plugin-api-'))!,
+    )
     const source = join(build, 'plugin')
     cpSync(join(ROOT, 'test', 'fixtures', 'plugins', 'ts-counter'), source, {recursive: true})
     await exec('npm', ['install', '--offline', '--no-audit', '--no-fund', contract], {cwd: source})
     await exec(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', source])
     await exec('npm', ['pack', '--pack-destination', build], {cwd: source})
-    pluginTarball = join(build, readdirSync(build).find((f) => f.startsWith('fixture-ts-counter-'))!)
+    pluginTarball = join(
+      build,
+      readdirSync(build).find((f) => f.startsWith('fixture-ts-counter-'))!,
+    )
   })
   after(() => home?.cleanup())
 
   it('installs from file: offline, and the flow works without a tenant, a client id or a credential', async () => {
     const installed = await cli(['plugins', 'install', `file:${pluginTarball}`])
     expect(installed.code, installed.stderr).to.equal(0)
-    const created = await cli(['config', 'create', '--name', 'box', '--flow', 'counter', '--option', 'label=blue', '--option-stdin', 'pin'], {input: PIN})
+    const created = await cli(
+      ['config', 'create', '--name', 'box', '--flow', 'counter', '--option', 'label=blue', '--option-stdin', 'pin'],
+      {input: PIN},
+    )
     expect(created.code, created.stderr).to.equal(0)
     expect(created.stderr).to.include("✓ Profile 'box' created")
     const show = await cli(['config', 'show', '-p', 'box', '--json'])
@@ -88,7 +99,12 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
     const flows = await cli(['flows', '--json'])
     expect(flows.code, flows.stderr).to.equal(0)
     const counter = (JSON.parse(flows.stdout) as Array<Record<string, unknown>>).find((f) => f.name === 'Counter')
-    expect(counter).to.deep.include({builtin: false, kind: 'app-only', plugin: 'fixture-ts-counter', summary: 'Counts its token requests in COUNTER_FILE (test fixture)'})
+    expect(counter).to.deep.include({
+      builtin: false,
+      kind: 'app-only',
+      plugin: 'fixture-ts-counter',
+      summary: 'Counts its token requests in COUNTER_FILE (test fixture)',
+    })
     const table = await cli(['flows'])
     expect(table.stdout).to.match(/^Counter\s+app-only\s+fixture-ts-counter\s+Counts its token requests/m)
     expect(table.stdout).to.match(/^DeviceCode\s+user\s+built-in\s+/m)
@@ -115,7 +131,12 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
 
   it('a cached call of the plugin flow is served by the fast path: same answer as oclif, oclif never loaded', async () => {
     const file = join(home.root, 'modules.txt')
-    const fast = await run(join(ROOT, 'bin', 'run.js'), ['get-token', '-p', 'box'], {...env(), RECORD_MODULES_FILE: file}, ['--import', RECORDER])
+    const fast = await run(
+      join(ROOT, 'bin', 'run.js'),
+      ['get-token', '-p', 'box'],
+      {...env(), RECORD_MODULES_FILE: file},
+      ['--import', RECORDER],
+    )
     const full = await run(OCLIF_ONLY, ['get-token', '-p', 'box'], env())
     expect(fast).to.deep.equal(full)
     expect(fast.stdout.trim()).to.equal(`counter.blue.${PIN.length}.2`)
@@ -128,7 +149,11 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
   })
 
   it('ends with the exit code of the PluginError kind it throws (3, 4, 5)', async () => {
-    for (const [kind, code] of [['config', 3], ['auth', 4], ['network', 5]] as const) {
+    for (const [kind, code] of [
+      ['config', 3],
+      ['auth', 4],
+      ['network', 5],
+    ] as const) {
       const failed = await cli(['get-token', '-p', 'box', '--force'], {extraEnv: {COUNTER_FAIL: kind}})
       expect(failed.code, failed.stderr).to.equal(code)
       expect(failed.stderr).to.include(`Error: Counter failed on purpose (${kind}).`)
@@ -174,13 +199,18 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
     expect(missing.code).to.equal(2)
     expect(missing.stderr).to.include(`No plugin at ${join(build, 'nope-1.0.0.tgz')}`)
 
-    const again = await cli(['config', 'create', '--name', 'box', '--flow', 'Counter', '--option', 'label=red', '--option-stdin', 'pin'], {input: PIN})
+    const again = await cli(
+      ['config', 'create', '--name', 'box', '--flow', 'Counter', '--option', 'label=red', '--option-stdin', 'pin'],
+      {input: PIN},
+    )
     expect(again.code, again.stderr).to.equal(0)
     // The secret option travels in an export with --include-secrets and lands in the other home's secret store.
     const bundle = join(home.root, 'box.entra')
     const passphrase = {ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'bundle passphrase 42'}
     registerSensitive(passphrase.ENTRA_AUTH_CLI_EXPORT_PASSPHRASE)
-    const exported = await cli(['config', 'export', '-p', 'box', '-o', bundle, '--include-secrets'], {extraEnv: passphrase})
+    const exported = await cli(['config', 'export', '-p', 'box', '-o', bundle, '--include-secrets'], {
+      extraEnv: passphrase,
+    })
     expect(exported.code, exported.stderr).to.equal(0)
     const otherHome = {...passphrase, ENTRA_AUTH_CLI_HOME: join(home.home, 'other-cli-home')}
     const imported = await cli(['config', 'import', bundle], {extraEnv: otherHome})
@@ -193,7 +223,9 @@ describe('a TypeScript flow plugin installed from its tarball', function () {
     expect(uninstalled.code, uninstalled.stderr).to.equal(0)
     const orphan = await cli(['get-token', '-p', 'box'])
     expect(orphan.code).to.equal(3)
-    expect(orphan.stderr).to.include("Error: Profile 'box' uses the flow 'Counter', which is not installed any more; reinstall the plugin 'fixture-ts-counter'")
+    expect(orphan.stderr).to.include(
+      "Error: Profile 'box' uses the flow 'Counter', which is not installed any more; reinstall the plugin 'fixture-ts-counter'",
+    )
     const list = await cli(['config', 'list'])
     expect(list.stdout).to.match(/^box .*Counter \(not installed\)/m)
     expect(list.stderr).to.include('reinstall it')

@@ -41,9 +41,13 @@ describe('plugins: flows and stores from other packages', () => {
     expect(first.code, first.stderr).to.equal(0)
     const second = await world.cli(['get-token', '-p', 'ci', '--silent'], {extraEnv: env})
     expect(second.stdout).to.equal(first.stdout)
-    const missingKey = await world.cli(['get-token', '-p', 'ci', '--force'], {extraEnv: {...env, ENTRA_STORE_KEY: undefined}})
+    const missingKey = await world.cli(['get-token', '-p', 'ci', '--force'], {
+      extraEnv: {...env, ENTRA_STORE_KEY: undefined},
+    })
     expect(missingKey.code).to.equal(3)
-    expect(missingKey.stderr).to.equal("Authenticating with profile 'ci'...\nError: Profile 'ci' keeps its secrets in the 'env-key' store, which is unavailable: ENTRA_STORE_KEY is not set to 64 hex characters (openssl rand -hex 32).\n")
+    expect(missingKey.stderr).to.equal(
+      "Authenticating with profile 'ci'...\nError: Profile 'ci' keeps its secrets in the 'env-key' store, which is unavailable: ENTRA_STORE_KEY is not set to 64 hex characters (openssl rand -hex 32).\n",
+    )
   })
 
   it('a plugin claiming a built-in store name is reported by name; the built-in keeps the name and works', async () => {
@@ -51,12 +55,16 @@ describe('plugins: flows and stores from other packages', () => {
     // The impostor's create() throws: a profile made with the keyring store proves the built-in was opened.
     const chosen = await world.createProfile('a', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'keyring'}})
     expect(chosen.code, chosen.stderr).to.equal(0)
-    expect((await world.cli(['get-token', '-p', 'a', '--silent'], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'keyring'}})).code).to.equal(0)
+    expect(
+      (await world.cli(['get-token', '-p', 'a', '--silent'], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'keyring'}})).code,
+    ).to.equal(0)
     const fallback = await world.createProfile('b')
     expect(fallback.code, fallback.stderr).to.equal(0)
     expect((await world.cli(['get-token', '-p', 'b', '--silent'])).code).to.equal(0)
     const auto = await world.createProfile('c', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
-    expect(auto.stderr).to.include("Warning: The plugin 'fixture-conflicting-store' also declares the built-in store 'keyring'; it is ignored")
+    expect(auto.stderr).to.include(
+      "Warning: The plugin 'fixture-conflicting-store' also declares the built-in store 'keyring'; it is ignored",
+    )
   })
 
   it('a flow plugin whose hook throws is reported by name; built-in flows keep working', async () => {
@@ -64,7 +72,9 @@ describe('plugins: flows and stores from other packages', () => {
     await world.createProfile('app')
     const broken = await world.cli(['get-token', '-p', 'app', '-f', 'broken'])
     expect(broken.code).to.equal(3)
-    expect(broken.stderr).to.equal("Error: The plugin 'fixture-broken-flow' failed to register flow 'broken': registration exploded\n")
+    expect(broken.stderr).to.equal(
+      "Error: The plugin 'fixture-broken-flow' failed to register flow 'broken': registration exploded\n",
+    )
     const unknown = await world.cli(['get-token', '-p', 'app', '-f', 'nope'])
     expect(unknown.stderr).to.match(/Installed flows: .*Broken.*ClientCredentials/)
     const ok = await world.cli(['get-token', '-p', 'app', '--silent'])
@@ -76,7 +86,9 @@ describe('plugins: flows and stores from other packages', () => {
     await world.createProfile('app')
     const future = await world.cli(['get-token', '-p', 'app', '-f', 'future'])
     expect(future.code).to.equal(3)
-    expect(future.stderr).to.include("The plugin 'fixture-future-flow' was written for plugin contract version 99, but this entra-auth-cli speaks plugin contract version 1")
+    expect(future.stderr).to.include(
+      "The plugin 'fixture-future-flow' was written for plugin contract version 99, but this entra-auth-cli speaks plugin contract version 1",
+    )
     const ok = await world.cli(['get-token', '-p', 'app', '--silent'])
     expect(ok.code, ok.stderr).to.equal(0)
   })
@@ -84,8 +96,15 @@ describe('plugins: flows and stores from other packages', () => {
   it('a plugin flow ends with the exit code of the error kind it declares (3, 4, 5), else 1', async () => {
     await link(join(ROOT, 'test', 'fixtures', 'plugins', 'failing-flow'))
     await world.createProfile('app')
-    for (const [kind, code] of [['config', 3], ['auth', 4], ['network', 5], [undefined, 1]] as const) {
-      const result = await world.cli(['get-token', '-p', 'app', '-f', 'failing'], {extraEnv: {FIXTURE_ERROR_KIND: kind}})
+    for (const [kind, code] of [
+      ['config', 3],
+      ['auth', 4],
+      ['network', 5],
+      [undefined, 1],
+    ] as const) {
+      const result = await world.cli(['get-token', '-p', 'app', '-f', 'failing'], {
+        extraEnv: {FIXTURE_ERROR_KIND: kind},
+      })
       expect(result.code, `${kind}: ${result.stderr}`).to.equal(code)
       expect(result.stderr).to.include(`Error: The fixture failed on purpose (${String(kind)}).`)
     }
@@ -99,7 +118,13 @@ describe('plugins: flows and stores from other packages', () => {
     expect(first.code, first.stderr).to.equal(0)
     registerSensitive(first.stdout.trim())
     const file = join(world.home.root, 'modules.txt')
-    const second = await world.cli(['get-token', '-p', 'st'], {env: {...world.env(), NODE_OPTIONS: `--import ${join(ROOT, 'test', 'support', 'record-modules.mjs')}`, RECORD_MODULES_FILE: file}})
+    const second = await world.cli(['get-token', '-p', 'st'], {
+      env: {
+        ...world.env(),
+        NODE_OPTIONS: `--import ${join(ROOT, 'test', 'support', 'record-modules.mjs')}`,
+        RECORD_MODULES_FILE: file,
+      },
+    })
     expect(second.stdout).to.equal(first.stdout)
     expect(second.stderr).to.include('(from cache)')
     expect(readFileSync(file, 'utf8')).to.not.include('@oclif/core')

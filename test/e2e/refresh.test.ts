@@ -45,7 +45,10 @@ describe('refresh, and silent renewal by get-token', function () {
     expect(Object.keys(json)).to.deep.equal(['accessToken', 'expiresOn', 'tokenType', 'scopes'])
     registerTokensIn(again.stdout)
     expect(json.accessToken).not.to.equal(refreshed.stdout.trim())
-    expect(idp.tokenRequests().map((r) => [r.grant_type, r.status])).to.deep.equal([['refresh_token', 200], ['refresh_token', 200]])
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.status])).to.deep.equal([
+      ['refresh_token', 200],
+      ['refresh_token', 200],
+    ])
 
     // get-token now serves the newest token from the cache.
     const cached = await world.cli(['get-token', '-p', 'me'], noBrowser())
@@ -78,7 +81,9 @@ describe('refresh, and silent renewal by get-token', function () {
     idp.expireRefreshTokens()
     const result = await world.cli(['refresh', '-p', 'me'], noBrowser())
     expect(result.code, result.stderr).to.equal(4)
-    expect(result.stderr).to.contain('Error: Authentication failed (AADSTS700082): The refresh token has expired after inactivity; sign in again: entra-auth-cli get-token -p me -f InteractiveBrowser --force.')
+    expect(result.stderr).to.contain(
+      'Error: Authentication failed (AADSTS700082): The refresh token has expired after inactivity; sign in again: entra-auth-cli get-token -p me -f InteractiveBrowser --force.',
+    )
   })
 
   it('get-token signs in again in the browser when the refresh token has expired', async () => {
@@ -89,8 +94,13 @@ describe('refresh, and silent renewal by get-token', function () {
     const result = await world.cli(['get-token', '-p', 'me'], {env: world.browserEnv()})
     expect(result.code, result.stderr).to.equal(0)
     registerTokensIn(result.stdout)
-    expect(result.stderr).to.contain(`The cached sign-in of ${world.alice} cannot be renewed silently (AADSTS700082); signing in again.`)
-    expect(idp.tokenRequests().map((r) => [r.grant_type, r.status])).to.deep.equal([['refresh_token', 400], ['authorization_code', 200]])
+    expect(result.stderr).to.contain(
+      `The cached sign-in of ${world.alice} cannot be renewed silently (AADSTS700082); signing in again.`,
+    )
+    expect(idp.tokenRequests().map((r) => [r.grant_type, r.status])).to.deep.equal([
+      ['refresh_token', 400],
+      ['authorization_code', 200],
+    ])
   })
 
   it('explains MFA required (AADSTS50076)', async () => {
@@ -105,13 +115,17 @@ describe('refresh, and silent renewal by get-token', function () {
     const result = await world.cli(['refresh', '-p', 'me'], noBrowser())
     expect(result.code, result.stderr).to.equal(3)
     expect(result.stderr).to.contain("Refreshing token for profile 'me'...")
-    expect(result.stderr).to.contain("Error: No refresh token to redeem: nobody has signed in with profile 'me' yet. Sign in first: entra-auth-cli get-token -p me")
+    expect(result.stderr).to.contain(
+      "Error: No refresh token to redeem: nobody has signed in with profile 'me' yet. Sign in first: entra-auth-cli get-token -p me",
+    )
     expect(idp.tokenRequests()).to.deep.equal([])
   })
 
   it('--account picks whose refresh token to redeem; the default is the last used account', async () => {
     await signIn()
-    const bobFirst = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {env: world.browserEnv({user: world.bob})})
+    const bobFirst = await world.cli(['get-token', '-p', 'me', '--account', world.bob], {
+      env: world.browserEnv({user: world.bob}),
+    })
     expect(bobFirst.code, bobFirst.stderr).to.equal(0)
     registerTokensIn(bobFirst.stdout)
     const alice = await world.cli(['refresh', '-p', 'me', '--account', world.alice], noBrowser())
@@ -141,7 +155,9 @@ describe('refresh, and silent renewal by get-token', function () {
     for (const command of ['refresh', 'get-token']) {
       const named = await world.cli([command, '-p', 'me', '--account', world.alice], noBrowser())
       expect(named.code, named.stderr).to.equal(3)
-      expect(named.stderr).to.contain(`Error: Profile 'me' has 2 signed-in accounts named ${world.alice} (the user was re-created, or signed in from another home tenant), so --account cannot tell them apart; leave --account out to use the one used last.`)
+      expect(named.stderr).to.contain(
+        `Error: Profile 'me' has 2 signed-in accounts named ${world.alice} (the user was re-created, or signed in from another home tenant), so --account cannot tell them apart; leave --account out to use the one used last.`,
+      )
     }
     expect(idp.tokenRequests().map((r) => r.grant_type)).to.deep.equal(['refresh_token'])
   })
@@ -171,6 +187,8 @@ describe('refresh, and silent renewal by get-token', function () {
     expect((await world.createProfile('app')).code).to.equal(0)
     const result = await world.cli(['refresh', '-p', 'app'])
     expect(result.code, result.stderr).to.equal(3)
-    expect(result.stderr).to.contain("The ClientCredentials flow has no refresh token to redeem; run 'entra-auth-cli get-token -p app'")
+    expect(result.stderr).to.contain(
+      "The ClientCredentials flow has no refresh token to redeem; run 'entra-auth-cli get-token -p app'",
+    )
   })
 })

@@ -43,20 +43,53 @@ describe('secret stores', () => {
       const created = await world.createProfile(name, [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
       expect(created.code, created.stderr).to.equal(0)
       expect(created.stderr).to.include('secret stored in OS keyring (Secret Service)')
-      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:client-secret`, world))).to.equal(world.clientSecret)
+      expect(
+        await secretTool(
+          'lookup',
+          'service',
+          'entra-auth-cli',
+          'username',
+          account(`profile:${name}:client-secret`, world),
+        ),
+      ).to.equal(world.clientSecret)
       expect(existsSync(join(world.home.cliHome, 'secrets.enc'))).to.equal(false)
 
-      const token = await world.cli(['get-token', '-p', name, '--silent'], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
+      const token = await world.cli(['get-token', '-p', name, '--silent'], {
+        extraEnv: {ENTRA_AUTH_CLI_STORE: undefined},
+      })
       expect(token.code, token.stderr).to.equal(0)
       // The cache key went to the keyring too; the cache file on disk is sealed.
-      const cacheKey = await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:token-cache-key`, world))
+      const cacheKey = await secretTool(
+        'lookup',
+        'service',
+        'entra-auth-cli',
+        'username',
+        account(`profile:${name}:token-cache-key`, world),
+      )
       expect(Buffer.from(cacheKey, 'base64')).to.have.length(32)
       registerSensitive(cacheKey)
 
       const deleted = await world.cli(['config', 'delete', '-p', name, '--yes'])
       expect(deleted.code).to.equal(0)
-      expect(await secretTool('search', '--all', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:client-secret`, world))).to.equal('')
-      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account(`profile:${name}:token-cache-key`, world))).to.equal('')
+      expect(
+        await secretTool(
+          'search',
+          '--all',
+          'service',
+          'entra-auth-cli',
+          'username',
+          account(`profile:${name}:client-secret`, world),
+        ),
+      ).to.equal('')
+      expect(
+        await secretTool(
+          'lookup',
+          'service',
+          'entra-auth-cli',
+          'username',
+          account(`profile:${name}:token-cache-key`, world),
+        ),
+      ).to.equal('')
     })
   })
 
@@ -76,7 +109,15 @@ describe('secret stores', () => {
       expect((await other.cli(['config', 'delete', '-p', 'prod', '--yes'])).code).to.equal(0)
       const still = await world.cli(['get-token', '-p', 'prod', '--force', '--silent'])
       expect(still.code, still.stderr).to.equal(0)
-      expect(await secretTool('lookup', 'service', 'entra-auth-cli', 'username', account('profile:prod:client-secret', world))).to.equal(world.clientSecret)
+      expect(
+        await secretTool(
+          'lookup',
+          'service',
+          'entra-auth-cli',
+          'username',
+          account('profile:prod:client-secret', world),
+        ),
+      ).to.equal(world.clientSecret)
     })
   })
 
@@ -86,25 +127,60 @@ describe('secret stores', () => {
     })
 
     it('says what to install or set, in one line, exit 3, and writes nothing', async () => {
-      const env = {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined}
+      const env = {
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+        ENTRA_AUTH_CLI_PASSPHRASE: undefined,
+        ENTRA_AUTH_CLI_STORE: undefined,
+      }
       const result = await world.createProfile('nostore', [], {extraEnv: env})
       expect(result.code).to.equal(3)
-      expect(result.stderr).to.match(/^Error: No secret store is available \(keyring: no Secret Service on the D-Bus session bus .*; encrypted-file: ENTRA_AUTH_CLI_PASSPHRASE is not set.*\)\. Install and unlock an OS keyring \(e\.g\. gnome-keyring\), or set ENTRA_AUTH_CLI_PASSPHRASE to use the encrypted file store\.\n$/)
+      expect(result.stderr).to.match(
+        /^Error: No secret store is available \(keyring: no Secret Service on the D-Bus session bus .*; encrypted-file: ENTRA_AUTH_CLI_PASSPHRASE is not set.*\)\. Install and unlock an OS keyring \(e\.g\. gnome-keyring\), or set ENTRA_AUTH_CLI_PASSPHRASE to use the encrypted file store\.\n$/,
+      )
       expect(existsSync(world.home.cliHome)).to.equal(false)
     })
 
     it('falls back to the encrypted file when the keyring is missing but a passphrase is set', async () => {
-      const result = await world.createProfile('fallback', [], {extraEnv: {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: 'a passphrase for the file', ENTRA_AUTH_CLI_STORE: undefined}})
+      const result = await world.createProfile('fallback', [], {
+        extraEnv: {
+          DBUS_SESSION_BUS_ADDRESS: undefined,
+          ENTRA_AUTH_CLI_PASSPHRASE: 'a passphrase for the file',
+          ENTRA_AUTH_CLI_STORE: undefined,
+        },
+      })
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include('secret stored in encrypted file')
       registerSensitive('a passphrase for the file')
     })
 
     it('with AZURE_CLIENT_SECRET and no store at all, still hands out a token, uncached, with a warning', async () => {
-      const noStore = {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: undefined}
-      const created = await world.cli(['config', 'create', '--name', 'ci', '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId)], {extraEnv: noStore})
+      const noStore = {
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+        ENTRA_AUTH_CLI_PASSPHRASE: undefined,
+        ENTRA_AUTH_CLI_STORE: undefined,
+      }
+      const created = await world.cli(
+        [
+          'config',
+          'create',
+          '--name',
+          'ci',
+          '--tenant-id',
+          world.tenantId,
+          '--client-id',
+          world.clientId,
+          '--authority',
+          idp.authority(world.tenantId),
+        ],
+        {extraEnv: noStore},
+      )
       expect(created.code, created.stderr).to.equal(0)
-      const env = {...noStore, AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_CLIENT_SECRET: world.clientSecret}
+      const env = {
+        ...noStore,
+        AZURE_AUTHORITY_HOST: idp.origin,
+        AZURE_CLIENT_ID: world.clientId,
+        AZURE_CLIENT_SECRET: world.clientSecret,
+      }
       const result = await world.cli(['get-token', '-p', 'ci', '--silent'], {extraEnv: env})
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stdout.split('.')).to.have.length(3)
@@ -115,8 +191,12 @@ describe('secret stores', () => {
     it('names the variable when ENTRA_AUTH_CLI_STORE picks an unknown or unusable store', async () => {
       const unknown = await world.createProfile('x', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'vault'}})
       expect(unknown.code).to.equal(2)
-      expect(unknown.stderr).to.include("ENTRA_AUTH_CLI_STORE=vault: Unknown store 'vault'. Installed stores: encrypted-file, keyring")
-      const unusable = await world.createProfile('x', [], {extraEnv: {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_STORE: 'keyring'}})
+      expect(unknown.stderr).to.include(
+        "ENTRA_AUTH_CLI_STORE=vault: Unknown store 'vault'. Installed stores: encrypted-file, keyring",
+      )
+      const unusable = await world.createProfile('x', [], {
+        extraEnv: {DBUS_SESSION_BUS_ADDRESS: undefined, ENTRA_AUTH_CLI_STORE: 'keyring'},
+      })
       expect(unusable.code).to.equal(3)
       expect(unusable.stderr).to.include("The secret store 'keyring' chosen by ENTRA_AUTH_CLI_STORE is unavailable")
     })

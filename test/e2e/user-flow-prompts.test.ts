@@ -10,7 +10,11 @@ import {startCli} from '../support/browser/cli-session.js'
 import {leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
 
 const CODE_LINES = /Open (https:\/\/\S+) in a browser[^\n]*\n[^\n]*Enter the code: (\w+)/
-const EXEC_INFO = JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: {interactive: true}})
+const EXEC_INFO = JSON.stringify({
+  apiVersion: 'client.authentication.k8s.io/v1',
+  kind: 'ExecCredential',
+  spec: {interactive: true},
+})
 
 describe('device code sign-in behind kubectl (exec-credential) and exec: the prompt on stderr', function () {
   this.timeout(60_000)
@@ -20,10 +24,15 @@ describe('device code sign-in behind kubectl (exec-credential) and exec: the pro
   beforeEach(() => ({idp, world} = suite))
 
   it('get-token --output-format exec-credential --silent: the code on stderr, the ExecCredential alone on stdout', async () => {
-    const session = startCli(['get-token', '--profile', 'me', '--output-format', 'exec-credential', '--silent'], world.browserEnv({extra: {KUBERNETES_EXEC_INFO: EXEC_INFO}, mode: 'fail'}))
+    const session = startCli(
+      ['get-token', '--profile', 'me', '--output-format', 'exec-credential', '--silent'],
+      world.browserEnv({extra: {KUBERNETES_EXEC_INFO: EXEC_INFO}, mode: 'fail'}),
+    )
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
     expect(session.stdout).to.equal('')
-    expect((await enterDeviceCode(uri, code, {password: world.password, username: world.alice})).outcome).to.equal('success')
+    expect((await enterDeviceCode(uri, code, {password: world.password, username: world.alice})).outcome).to.equal(
+      'success',
+    )
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     const credential = JSON.parse(result.stdout) as {kind: string; status: {token: string}}
@@ -33,9 +42,14 @@ describe('device code sign-in behind kubectl (exec-credential) and exec: the pro
   })
 
   it('exec: the code on stderr; the command gets the token and has stdout to itself', async () => {
-    const session = startCli(['exec', '-p', 'me', '--', 'sh', '-c', 'printf %s "$ACCESS_TOKEN" | sha256sum'], world.browserEnv({mode: 'fail'}))
+    const session = startCli(
+      ['exec', '-p', 'me', '--', 'sh', '-c', 'printf %s "$ACCESS_TOKEN" | sha256sum'],
+      world.browserEnv({mode: 'fail'}),
+    )
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
-    expect((await enterDeviceCode(uri, code, {password: world.password, username: world.alice})).outcome).to.equal('success')
+    expect((await enterDeviceCode(uri, code, {password: world.password, username: world.alice})).outcome).to.equal(
+      'success',
+    )
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     const hash = result.stdout.split(' ')[0]

@@ -17,7 +17,15 @@ interface Report {
   flow: string
   cache: string
   accounts: Array<{username: string | null; homeAccountId: string; lastUsed: boolean; refreshToken: boolean}>
-  tokens: Array<{account: string | null; scopes: string[]; expiresOn: string; secondsLeft: number; roles: string[]; scp: string[]; readable: boolean}>
+  tokens: Array<{
+    account: string | null
+    scopes: string[]
+    expiresOn: string
+    secondsLeft: number
+    roles: string[]
+    scp: string[]
+    readable: boolean
+  }>
 }
 
 describe('whoami: profiles, accounts and cached token permissions, offline', function () {
@@ -45,16 +53,29 @@ describe('whoami: profiles, accounts and cached token permissions, offline', fun
     expect(text.code, text.stderr).to.equal(0)
     expect(text.stderr).to.equal('')
     expect(text.stdout).not.to.include(token)
-    expect(text.stdout).to.match(new RegExp(`^Profile 'app'\\n  Tenant: +${world.tenantId}\\n  Client: +${world.clientId}\\n  Authority: +${idp.origin}\\n  Flow: +ClientCredentials\\n`))
+    expect(text.stdout).to.match(
+      new RegExp(
+        `^Profile 'app'\\n  Tenant: +${world.tenantId}\\n  Client: +${world.clientId}\\n  Authority: +${idp.origin}\\n  Flow: +ClientCredentials\\n`,
+      ),
+    )
     expect(text.stdout).to.match(/\n {2}Account: +none \(app-only tokens\)\n/)
-    expect(text.stdout).to.match(/Token: +https:\/\/graph\.microsoft\.com\/\.default \(app-only\); expires in (59|60) min \(/)
+    expect(text.stdout).to.match(
+      /Token: +https:\/\/graph\.microsoft\.com\/\.default \(app-only\); expires in (59|60) min \(/,
+    )
     expect(text.stdout).to.match(/\n {4}Permissions: +roles Data\.Read\n/)
 
     const json = await world.cli(['whoami', '-p', 'app', '--json'])
     expect(json.code, json.stderr).to.equal(0)
     expect(json.stdout).not.to.include(token)
     const report = JSON.parse(json.stdout) as Report
-    expect(report).to.include({authority: idp.origin, cache: 'ok', clientId: world.clientId, flow: 'ClientCredentials', profile: 'app', tenantId: world.tenantId})
+    expect(report).to.include({
+      authority: idp.origin,
+      cache: 'ok',
+      clientId: world.clientId,
+      flow: 'ClientCredentials',
+      profile: 'app',
+      tenantId: world.tenantId,
+    })
     expect(report.accounts).to.deep.equal([])
     expect(report.tokens).to.have.length(1)
     expect(report.tokens[0]).to.include({account: null, readable: true})
@@ -69,7 +90,22 @@ describe('whoami: profiles, accounts and cached token permissions, offline', fun
     const secret = `${randomBytes(18).toString('base64url')}~B`
     registerSensitive(secret)
     idp.registerApp({clientId: bare, clientSecret: secret, tenantId: world.tenantId})
-    const created = await world.cli(['config', 'create', '--name', 'bare', '--tenant-id', world.tenantId, '--client-id', bare, '--authority', idp.authority(world.tenantId), '--client-secret-stdin'], {input: secret})
+    const created = await world.cli(
+      [
+        'config',
+        'create',
+        '--name',
+        'bare',
+        '--tenant-id',
+        world.tenantId,
+        '--client-id',
+        bare,
+        '--authority',
+        idp.authority(world.tenantId),
+        '--client-secret-stdin',
+      ],
+      {input: secret},
+    )
     expect(created.code, created.stderr).to.equal(0)
     expect((await world.cli(['get-token', '-p', 'bare', '--silent'])).code).to.equal(0)
     expect((await world.createProfile('unused')).code).to.equal(0)
@@ -80,9 +116,14 @@ describe('whoami: profiles, accounts and cached token permissions, offline', fun
     expect(all.stdout).to.include("Profile 'bare'\n")
     expect(all.stdout).to.match(/Permissions: +none: the usual cause of "Insufficient privileges" \(403\)/)
     expect(all.stdout).to.include(`Profile 'unused'\n`)
-    expect(all.stdout).to.match(/Cache: +empty: not signed in, no token yet \(run 'entra-auth-cli get-token -p unused'\)/)
+    expect(all.stdout).to.match(
+      /Cache: +empty: not signed in, no token yet \(run 'entra-auth-cli get-token -p unused'\)/,
+    )
     const json = JSON.parse((await world.cli(['whoami', '--json'])).stdout) as Report[]
-    expect(json.map((r) => [r.profile, r.cache])).to.deep.equal([['bare', 'ok'], ['unused', 'empty']])
+    expect(json.map((r) => [r.profile, r.cache])).to.deep.equal([
+      ['bare', 'ok'],
+      ['unused', 'empty'],
+    ])
 
     const missing = await world.cli(['whoami', '-p', 'nope'])
     expect(missing.code).to.equal(3)
@@ -103,12 +144,24 @@ describe('whoami: profiles, accounts and cached token permissions, offline', fun
       expect(text.code, text.stderr).to.equal(0)
       expect(leakedSecrets(idp, text.stdout + text.stderr)).to.deep.equal([])
       expect(text.stdout).to.match(/\n {2}Flow: +InteractiveBrowser\n/)
-      expect(text.stdout).to.match(new RegExp(`Account: +${delegated.alice.replace('.', '\\.')} \\(Alice\\); last used, refresh token: yes\\n`))
-      expect(text.stdout).to.match(new RegExp(`Token: +User\\.Read.* for ${delegated.alice.replace('.', '\\.')}; expires in`))
+      expect(text.stdout).to.match(
+        new RegExp(`Account: +${delegated.alice.replace('.', '\\.')} \\(Alice\\); last used, refresh token: yes\\n`),
+      )
+      expect(text.stdout).to.match(
+        new RegExp(`Token: +User\\.Read.* for ${delegated.alice.replace('.', '\\.')}; expires in`),
+      )
       expect(text.stdout).to.match(/Permissions: +scp User\.Read/)
 
       const report = JSON.parse((await delegated.cli(['whoami', '-p', 'me', '--json'])).stdout) as Report
-      expect(report.accounts).to.deep.equal([{homeAccountId: report.accounts[0].homeAccountId, lastUsed: true, name: 'Alice', refreshToken: true, username: delegated.alice}])
+      expect(report.accounts).to.deep.equal([
+        {
+          homeAccountId: report.accounts[0].homeAccountId,
+          lastUsed: true,
+          name: 'Alice',
+          refreshToken: true,
+          username: delegated.alice,
+        },
+      ])
       expect(report.tokens[0].account).to.equal(delegated.alice)
       expect(report.tokens[0].scp).to.deep.equal(['User.Read'])
     } finally {

@@ -66,16 +66,29 @@ describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_
   })
 
   async function createPodProfile(name = 'pod') {
-    const created = await world.cli(['config', 'create', '--name', name, '--flow', 'WorkloadIdentity'], {extraEnv: podEnv()})
+    const created = await world.cli(['config', 'create', '--name', name, '--flow', 'WorkloadIdentity'], {
+      extraEnv: podEnv(),
+    })
     expect(created.code, created.stderr).to.equal(0)
     return created
   }
 
   it('creates a profile from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_AUTHORITY_HOST, gets an app-only token, then serves it from the cache', async () => {
     const created = await createPodProfile()
-    expect(created.stderr).to.include('Using AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_AUTHORITY_HOST from the environment for the WorkloadIdentity flow.')
-    const shown = JSON.parse((await world.cli(['config', 'show', '-p', 'pod', '--json'])).stdout) as Record<string, unknown>
-    expect(shown).to.include({authMethod: 'None', authority: idp.origin, clientId: world.clientId, defaultFlow: 'WorkloadIdentity', tenantId: world.tenantId})
+    expect(created.stderr).to.include(
+      'Using AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_AUTHORITY_HOST from the environment for the WorkloadIdentity flow.',
+    )
+    const shown = JSON.parse((await world.cli(['config', 'show', '-p', 'pod', '--json'])).stdout) as Record<
+      string,
+      unknown
+    >
+    expect(shown).to.include({
+      authMethod: 'None',
+      authority: idp.origin,
+      clientId: world.clientId,
+      defaultFlow: 'WorkloadIdentity',
+      tenantId: world.tenantId,
+    })
 
     await projectToken()
     const result = await world.cli(['get-token', '-p', 'pod'], {extraEnv: podEnv()})
@@ -111,12 +124,14 @@ describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_
     expect(idp.tokenRequests().map((r) => r.status)).to.deep.equal([200, 401, 200])
   })
 
-  it('an assertion for a subject the app does not trust gets Entra\'s AADSTS70021, exit 4', async () => {
+  it("an assertion for a subject the app does not trust gets Entra's AADSTS70021, exit 4", async () => {
     await createPodProfile()
     await projectToken({sub: 'system:serviceaccount:other:intruder'})
     const result = await world.cli(['get-token', '-p', 'pod'], {extraEnv: podEnv()})
     expect(result.code).to.equal(4)
-    expect(result.stderr).to.match(/^Error: Authentication failed \(AADSTS70021\): No federated credential of the app matches/m)
+    expect(result.stderr).to.match(
+      /^Error: Authentication failed \(AADSTS70021\): No federated credential of the app matches/m,
+    )
     expect(result.stderr).to.include("Assertion Subject: 'system:serviceaccount:other:intruder'")
     expect(result.stdout).to.equal('')
   })
@@ -133,12 +148,16 @@ describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_
   it('config create --flow WorkloadIdentity without the variables or flags names both (exit 2)', async () => {
     const result = await world.cli(['config', 'create', '--name', 'pod', '--flow', 'WorkloadIdentity'])
     expect(result.code).to.equal(2)
-    expect(result.stderr).to.match(/^Error: Missing --tenant-id \(or AZURE_TENANT_ID\), --client-id \(or AZURE_CLIENT_ID\); pass them as flags/)
+    expect(result.stderr).to.match(
+      /^Error: Missing --tenant-id \(or AZURE_TENANT_ID\), --client-id \(or AZURE_CLIENT_ID\); pass them as flags/,
+    )
   })
 
   it('without AZURE_FEDERATED_TOKEN_FILE, or with the file missing, says what to set (exit 3) and asks nobody', async () => {
     await createPodProfile()
-    const unset = await world.cli(['get-token', '-p', 'pod'], {extraEnv: {...podEnv(), AZURE_FEDERATED_TOKEN_FILE: undefined}})
+    const unset = await world.cli(['get-token', '-p', 'pod'], {
+      extraEnv: {...podEnv(), AZURE_FEDERATED_TOKEN_FILE: undefined},
+    })
     expect(unset.code).to.equal(3)
     expect(unset.stderr).to.match(/WorkloadIdentity flow, but AZURE_FEDERATED_TOKEN_FILE is not set/)
     const missing = await world.cli(['get-token', '-p', 'pod'], {extraEnv: podEnv()})

@@ -115,7 +115,10 @@ function issueFrom(ca: PemPair, subjectCn: string, key: KeyMaterial, validDays: 
 }
 
 /** A TLS server certificate for the given IP and DNS name (both as subjectAltName; Node ignores the CN). */
-export function issueServerCertificate(ca: PemPair, names: {ip?: string; dns?: string} = {ip: '127.0.0.1', dns: 'localhost'}): PemPair {
+export function issueServerCertificate(
+  ca: PemPair,
+  names: {ip?: string; dns?: string} = {ip: '127.0.0.1', dns: 'localhost'},
+): PemPair {
   const key = generateRsaKey()
   const altNames: Array<{type: number; ip?: string; value?: string}> = []
   if (names.ip) altNames.push({type: 7, ip: names.ip})
@@ -134,7 +137,10 @@ export function selfSignedCertificate(keyPem: string, commonName: string, validD
   const key: KeyMaterial = {keyPem, privateKey, publicKey: forge.pki.setRsaPublicKey(privateKey.n, privateKey.e)}
   const cert = newCertificate(commonName, key, validDays)
   cert.setIssuer(cert.subject.attributes)
-  cert.setExtensions([{name: 'basicConstraints', cA: false}, {name: 'keyUsage', digitalSignature: true, critical: true}])
+  cert.setExtensions([
+    {name: 'basicConstraints', cA: false},
+    {name: 'keyUsage', digitalSignature: true, critical: true},
+  ])
   sign(cert, privateKey)
   return forge.pki.certificateToPem(cert)
 }

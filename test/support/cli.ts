@@ -51,7 +51,16 @@ export class TestHome {
       ...extra,
     }
     // Never let the developer's or the machine's settings leak into a test.
-    for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'DEBUG']) {
+    for (const name of [
+      'HTTPS_PROXY',
+      'HTTP_PROXY',
+      'https_proxy',
+      'http_proxy',
+      'AZURE_CLIENT_SECRET',
+      'AZURE_CLIENT_ID',
+      'AZURE_TENANT_ID',
+      'DEBUG',
+    ]) {
       if (!(name in extra)) delete env[name]
     }
     for (const [key, value] of Object.entries(extra)) if (value === undefined) delete env[key]
@@ -67,7 +76,11 @@ export class TestHome {
 }
 
 export function spawnCli(args: string[], options: RunOptions = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']})
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {

@@ -41,7 +41,9 @@ export async function startForwardProxy(options: {refuseConnect?: number} = {}):
   if (options.refuseConnect === undefined) createProxy(server)
   else {
     server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-      socket.end(`HTTP/1.1 ${options.refuseConnect} Refused by policy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+      socket.end(
+        `HTTP/1.1 ${options.refuseConnect} Refused by policy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      )
     })
   }
   await new Promise<void>((resolve, reject) => {

@@ -12,8 +12,11 @@ import {registerTokensIn} from './plaintext-scan.js'
  */
 export function privateMountsUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (CI runs as root) to mount in a private namespace'
-  const probe = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --make-rprivate / && mount -t tmpfs none /mnt'], {encoding: 'utf8'})
-  if (probe.status !== 0) return `unshare -m is not available here: ${(probe.stderr || probe.error?.message || '').trim()}`
+  const probe = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --make-rprivate / && mount -t tmpfs none /mnt'], {
+    encoding: 'utf8',
+  })
+  if (probe.status !== 0)
+    return `unshare -m is not available here: ${(probe.stderr || probe.error?.message || '').trim()}`
   return undefined
 }
 
@@ -37,7 +40,11 @@ export function runCliInPrivateMounts(
 ): Promise<CliResult> {
   const script = `set -e; mount --make-rprivate /; ${options.setup}; set +e; "$@"; rc=$?; echo '--- check' >&2; ${options.check ?? 'true'} >&2; exit $rc`
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, BIN, ...args], {cwd: ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, BIN, ...args], {
+      cwd: ROOT,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))

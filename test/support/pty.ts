@@ -148,7 +148,8 @@ export class Terminal {
     for (;;) {
       const screen = await this.screen()
       if (screen.split(text).length - 1 >= count) return screen
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${count} x ${JSON.stringify(text)} on the terminal:\n${screen}`)
+      if (Date.now() > deadline)
+        throw new Error(`Timed out waiting for ${count} x ${JSON.stringify(text)} on the terminal:\n${screen}`)
       await sleep(50)
     }
   }

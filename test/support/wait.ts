@@ -19,7 +19,10 @@ export async function until(ready: () => boolean, what: string, timeoutMs = 15_0
  * temp file `<lock>.<pid>.<nonce>.tmp` next to the lock and links it into place, so two tries by another process
  * mean its first one found the lock taken and it is waiting. Start watching before the other process starts.
  */
-export function watchLockAttempts(lockPath: string): {attempts(count: number, timeoutMs?: number): Promise<void>; close(): void} {
+export function watchLockAttempts(lockPath: string): {
+  attempts(count: number, timeoutMs?: number): Promise<void>
+  close(): void
+} {
   const prefix = `${basename(lockPath)}.`
   const own = `${prefix}${process.pid}.`
   const seen = new Set<string>()

@@ -17,7 +17,11 @@ export interface World {
   /** Environment for the spawned CLI: private HOME, the provider's CA trusted, and the given store. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv
   cli(args: string[], options?: RunOptions & {extraEnv?: NodeJS.ProcessEnv}): Promise<CliResult>
-  createProfile(name: string, extraArgs?: string[], options?: {secret?: string; extraEnv?: NodeJS.ProcessEnv}): Promise<CliResult>
+  createProfile(
+    name: string,
+    extraArgs?: string[],
+    options?: {secret?: string; extraEnv?: NodeJS.ProcessEnv},
+  ): Promise<CliResult>
 }
 
 export type StoreChoice = 'keyring' | 'encrypted-file'
@@ -47,7 +51,19 @@ export async function startWorld(options: {store?: StoreChoice; idp?: Idp} = {})
     cli: (args, runOptions = {}) => runCli(args, {...runOptions, env: runOptions.env ?? env(runOptions.extraEnv)}),
     createProfile: (name, extraArgs = [], profileOptions = {}) =>
       world.cli(
-        ['config', 'create', '--name', name, '--tenant-id', tenantId, '--client-id', clientId, '--authority', idp.authority(tenantId), ...(extraArgs.length > 0 ? extraArgs : ['--client-secret-stdin'])],
+        [
+          'config',
+          'create',
+          '--name',
+          name,
+          '--tenant-id',
+          tenantId,
+          '--client-id',
+          clientId,
+          '--authority',
+          idp.authority(tenantId),
+          ...(extraArgs.length > 0 ? extraArgs : ['--client-secret-stdin']),
+        ],
         {extraEnv: profileOptions.extraEnv, input: profileOptions.secret ?? clientSecret},
       ),
     env,

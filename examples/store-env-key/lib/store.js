@@ -32,7 +32,9 @@ class EnvKeyStore {
     }
     const decipher = crypto.createDecipheriv('aes-256-gcm', this.key(), Buffer.from(box.iv, 'base64'))
     decipher.setAuthTag(Buffer.from(box.tag, 'base64'))
-    return JSON.parse(Buffer.concat([decipher.update(Buffer.from(box.data, 'base64')), decipher.final()]).toString('utf8'))
+    return JSON.parse(
+      Buffer.concat([decipher.update(Buffer.from(box.data, 'base64')), decipher.final()]).toString('utf8'),
+    )
   }
 
   /** @param {Record<string, string>} secrets */

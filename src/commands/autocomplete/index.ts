@@ -13,8 +13,12 @@ export default class Autocomplete extends BaseCommand {
     {command: '<%= config.bin %> autocomplete zsh', description: 'Steps for zsh'},
     {command: '<%= config.bin %> autocomplete --refresh-cache', description: 'Rewrite the scripts only'},
   ]
-  static override args = {shell: Args.string({description: 'Shell: bash, zsh, fish or powershell (default: yours).', options: [...SHELLS]})}
-  static override flags = {'refresh-cache': Flags.boolean({char: 'r', description: 'Only rewrite the scripts; print no steps.'})}
+  static override args = {
+    shell: Args.string({description: 'Shell: bash, zsh, fish or powershell (default: yours).', options: [...SHELLS]}),
+  }
+  static override flags = {
+    'refresh-cache': Flags.boolean({char: 'r', description: 'Only rewrite the scripts; print no steps.'}),
+  }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Autocomplete)

@@ -26,28 +26,59 @@ Without a terminal every required value must be given as a flag; secrets are rea
       description: 'Client secret, for scripts',
     },
     {
-      command: '<%= config.bin %> config create --name gov --tenant-id <tenant-guid> --client-id <client-guid> --cloud AzureUSGovernment --certificate ./app.pfx --certificate-password-stdin < pfx-password.txt',
+      command:
+        '<%= config.bin %> config create --name gov --tenant-id <tenant-guid> --client-id <client-guid> --cloud AzureUSGovernment --certificate ./app.pfx --certificate-password-stdin < pfx-password.txt',
       description: 'Certificate in the US Government cloud',
     },
-    {command: '<%= config.bin %> config create --name me --tenant-id <tenant> --client-id <client> --auth-method None --flow DeviceCode --scope User.Read', description: 'User sign-in'},
+    {
+      command:
+        '<%= config.bin %> config create --name me --tenant-id <tenant> --client-id <client> --auth-method None --flow DeviceCode --scope User.Read',
+      description: 'User sign-in',
+    },
     {
       command: '<%= config.bin %> config create --name pod --flow WorkloadIdentity',
-      description: 'Kubernetes workload identity: tenant, client and authority from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_AUTHORITY_HOST',
+      description:
+        'Kubernetes workload identity: tenant, client and authority from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_AUTHORITY_HOST',
     },
   ]
 
   static override flags = {
-    authority: Flags.string({description: 'Authority host (https://login.microsoftonline.us) or full authority https://host/<tenant>; custom hosts allowed.', exclusive: ['cloud'], helpValue: 'URL'}),
-    'auth-method': Flags.string({description: `How the app authenticates: ${AUTH_METHODS.join(', ')}.`, helpValue: 'METHOD'}),
-    certificate: Flags.string({description: 'Client certificate: .pfx/.p12, or .pem with certificate and private key.', helpValue: 'PATH'}),
-    'certificate-password-stdin': Flags.boolean({description: 'Read the certificate password from stdin.', exclusive: ['client-secret-stdin']}),
+    authority: Flags.string({
+      description:
+        'Authority host (https://login.microsoftonline.us) or full authority https://host/<tenant>; custom hosts allowed.',
+      exclusive: ['cloud'],
+      helpValue: 'URL',
+    }),
+    'auth-method': Flags.string({
+      description: `How the app authenticates: ${AUTH_METHODS.join(', ')}.`,
+      helpValue: 'METHOD',
+    }),
+    certificate: Flags.string({
+      description: 'Client certificate: .pfx/.p12, or .pem with certificate and private key.',
+      helpValue: 'PATH',
+    }),
+    'certificate-password-stdin': Flags.boolean({
+      description: 'Read the certificate password from stdin.',
+      exclusive: ['client-secret-stdin'],
+    }),
     'client-id': Flags.string({description: 'Application (client) ID, a GUID.'}),
     'client-secret-stdin': Flags.boolean({description: 'Read the client secret from stdin.'}),
-    cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')} (default AzurePublic).`, helpValue: 'CLOUD'}),
+    cloud: Flags.string({
+      description: `National cloud: ${Object.keys(CLOUDS).join(', ')} (default AzurePublic).`,
+      helpValue: 'CLOUD',
+    }),
     ...flowOptionFlags,
-    flow: Flags.string({char: 'f', description: "Default flow for get-token: one of 'flows' (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or a plugin's).", helpValue: 'FLOW'}),
+    flow: Flags.string({
+      char: 'f',
+      description:
+        "Default flow for get-token: one of 'flows' (ClientCredentials, WorkloadIdentity, AuthorizationCode, DeviceCode, InteractiveBrowser, or a plugin's).",
+      helpValue: 'FLOW',
+    }),
     name: Flags.string({char: 'n', description: 'Profile name: letters, digits, ".", "_" or "-".'}),
-    'redirect-uri': Flags.string({description: 'Redirect URI for AuthorizationCode (default http://localhost:8080).', helpValue: 'URI'}),
+    'redirect-uri': Flags.string({
+      description: 'Redirect URI for AuthorizationCode (default http://localhost:8080).',
+      helpValue: 'URI',
+    }),
     scope: Flags.string({description: 'Default scope(s), space- or comma-separated; repeatable.', multiple: true}),
     'tenant-id': Flags.string({description: 'Directory (tenant) ID or a verified domain.'}),
   }
@@ -72,13 +103,19 @@ Without a terminal every required value must be given as a flag; secrets are rea
 
     const defaults = await service.environmentDefaults(input)
     input = defaults.input
-    if (defaults.used.length > 0) process.stderr.write(`Using ${defaults.used.join(', ')} from the environment for the ${input.flow} flow.\n`)
+    if (defaults.used.length > 0)
+      process.stderr.write(`Using ${defaults.used.join(', ')} from the environment for the ${input.flow} flow.\n`)
     const rules = await service.ruleContext()
     // The flow says which standard fields it uses and which options it takes.
     const needs = needsOf(rules, input.flow)
     input.options = await readFlowOptions(flags, needs, input.flow ?? 'default')
 
-    const clash = input.name ? nameClash(input.name, (await service.profiles.list()).map((p) => p.name)) : undefined
+    const clash = input.name
+      ? nameClash(
+          input.name,
+          (await service.profiles.list()).map((p) => p.name),
+        )
+      : undefined
     if (clash) throw new UsageError(`${clash}; pick another name, or change or delete that profile first.`)
     const missing = (['name', 'tenantId', 'clientId'] as const).filter(
       (key) => !input[key] && (key === 'name' || needs[key === 'tenantId' ? 'tenant' : 'clientId'] === 'required'),
@@ -86,8 +123,14 @@ Without a terminal every required value must be given as a flag; secrets are rea
     if (missing.length > 0) {
       if (!isInteractive()) {
         const variables: Partial<Record<(typeof missing)[number], string>> = defaults.variables
-        const names = missing.map((m) => ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m] + (variables[m] ? ` (or ${variables[m]})` : ''))
-        throw new UsageError(`Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see '${this.config.bin} config create --help'.`)
+        const names = missing.map(
+          (m) =>
+            ({clientId: '--client-id', name: '--name', tenantId: '--tenant-id'})[m] +
+            (variables[m] ? ` (or ${variables[m]})` : ''),
+        )
+        throw new UsageError(
+          `Missing ${names.join(', ')}; pass them as flags (no terminal to ask on), see '${this.config.bin} config create --help'.`,
+        )
       }
       input = await this.ask(service, input, false)
     } else if (isInteractive() && (needsCredential(input, rules) || missingOptions(input, rules))) {
@@ -108,13 +151,23 @@ Without a terminal every required value must be given as a flag; secrets are rea
     for (const [option, value] of Object.entries(profile.flowOptions ?? {})) rows.push([option, value])
     for (const option of profile.secretOptions ?? []) rows.push([option, 'stored'])
     if (secretLocation) rows.push(['Secret', `stored in ${secretLocation}`])
-    else if (profile.authMethod === 'ClientSecret') rows.push(['Secret', `none stored (add one with: ${this.config.bin} config edit -p ${profile.name} --client-secret-stdin)`])
-    process.stderr.write(`✓ Profile '${profile.name}' created${secretLocation ? `; secret stored in ${secretLocation}` : ''}.\n`)
+    else if (profile.authMethod === 'ClientSecret')
+      rows.push([
+        'Secret',
+        `none stored (add one with: ${this.config.bin} config edit -p ${profile.name} --client-secret-stdin)`,
+      ])
+    process.stderr.write(
+      `✓ Profile '${profile.name}' created${secretLocation ? `; secret stored in ${secretLocation}` : ''}.\n`,
+    )
     process.stderr.write(rows.map(([k, v]) => `  ${k.padEnd(14)}${v}`).join('\n') + '\n')
     process.stderr.write(`  Next: ${this.config.bin} get-token -p ${profile.name}\n`)
   }
 
-  private async ask(service: ProfileService, input: Partial<ProfileInput>, credentialOnly: boolean): Promise<ProfileInput> {
+  private async ask(
+    service: ProfileService,
+    input: Partial<ProfileInput>,
+    credentialOnly: boolean,
+  ): Promise<ProfileInput> {
     const {askForProfile} = await import('../../cli/profile-wizard.js')
     return askForProfile(input, {
       checkCertificate: (path, password) => service.checkCertificate(path, password),

@@ -22,7 +22,8 @@ export default class ConfigDelete extends BaseCommand {
     const service = new ProfileService(this.home, this.hooks, (m) => process.stderr.write(`Warning: ${m}\n`))
     await service.profiles.get(flags.profile)
     if (!flags.yes) {
-      if (!isInteractive()) throw new UsageError(`Refusing to delete '${flags.profile}' without confirmation; add --yes.`)
+      if (!isInteractive())
+        throw new UsageError(`Refusing to delete '${flags.profile}' without confirmation; add --yes.`)
       const sure = await terminalPrompts().confirm(`Delete profile '${flags.profile}', its secrets and cached tokens?`)
       if (!sure) {
         process.stderr.write('Nothing was deleted.\n')

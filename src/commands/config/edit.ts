@@ -20,27 +20,63 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
 
   static override examples = [
     {command: '<%= config.bin %> config edit -p myapp', description: 'Pick what to change from a menu'},
-    {command: `printf '%s' "$NEW_SECRET" | <%= config.bin %> config edit -p myapp --client-secret-stdin`, description: 'Rotate the client secret'},
-    {command: '<%= config.bin %> config edit -p myapp --scope api://my-api/.default --flow ClientCredentials', description: 'New default scope and flow'},
-    {command: '<%= config.bin %> config edit -p myapp --certificate ./new.pfx --certificate-password-stdin < pfx-password.txt', description: 'Switch to (or replace) a certificate'},
-    {command: '<%= config.bin %> config edit -p myapp --cloud AzureUSGovernment', description: 'Move to a national cloud'},
-    {command: '<%= config.bin %> config edit -p myapp --rename prod-app', description: 'Rename, keeping secrets and cached tokens'},
+    {
+      command: `printf '%s' "$NEW_SECRET" | <%= config.bin %> config edit -p myapp --client-secret-stdin`,
+      description: 'Rotate the client secret',
+    },
+    {
+      command: '<%= config.bin %> config edit -p myapp --scope api://my-api/.default --flow ClientCredentials',
+      description: 'New default scope and flow',
+    },
+    {
+      command:
+        '<%= config.bin %> config edit -p myapp --certificate ./new.pfx --certificate-password-stdin < pfx-password.txt',
+      description: 'Switch to (or replace) a certificate',
+    },
+    {
+      command: '<%= config.bin %> config edit -p myapp --cloud AzureUSGovernment',
+      description: 'Move to a national cloud',
+    },
+    {
+      command: '<%= config.bin %> config edit -p myapp --rename prod-app',
+      description: 'Rename, keeping secrets and cached tokens',
+    },
   ]
 
   static override flags = {
-    authority: Flags.string({description: 'Authority host (https://login.microsoftonline.us) or https://host/<tenant>; replaces --cloud.', exclusive: ['cloud'], helpValue: 'URL'}),
-    'auth-method': Flags.string({description: `Switch how the app authenticates: ${AUTH_METHODS.join(', ')}.`, helpValue: 'METHOD'}),
-    certificate: Flags.string({description: 'Use this client certificate (.pfx/.p12, or .pem with its key).', exclusive: ['client-secret-stdin'], helpValue: 'PATH'}),
-    'certificate-password-stdin': Flags.boolean({description: 'Read the certificate password from stdin.', exclusive: ['client-secret-stdin']}),
+    authority: Flags.string({
+      description: 'Authority host (https://login.microsoftonline.us) or https://host/<tenant>; replaces --cloud.',
+      exclusive: ['cloud'],
+      helpValue: 'URL',
+    }),
+    'auth-method': Flags.string({
+      description: `Switch how the app authenticates: ${AUTH_METHODS.join(', ')}.`,
+      helpValue: 'METHOD',
+    }),
+    certificate: Flags.string({
+      description: 'Use this client certificate (.pfx/.p12, or .pem with its key).',
+      exclusive: ['client-secret-stdin'],
+      helpValue: 'PATH',
+    }),
+    'certificate-password-stdin': Flags.boolean({
+      description: 'Read the certificate password from stdin.',
+      exclusive: ['client-secret-stdin'],
+    }),
     'client-id': Flags.string({description: 'New application (client) ID.'}),
     'client-secret-stdin': Flags.boolean({description: 'Read a new client secret from stdin.'}),
-    cloud: Flags.string({description: `National cloud: ${Object.keys(CLOUDS).join(', ')}; replaces --authority.`, helpValue: 'CLOUD'}),
+    cloud: Flags.string({
+      description: `National cloud: ${Object.keys(CLOUDS).join(', ')}; replaces --authority.`,
+      helpValue: 'CLOUD',
+    }),
     ...flowOptionFlags,
     flow: Flags.string({char: 'f', description: "New default flow for get-token (see 'flows').", helpValue: 'FLOW'}),
     profile: Flags.string({char: 'p', description: 'Profile to edit.', required: true}),
     'redirect-uri': Flags.string({description: 'New redirect URI.', helpValue: 'URI'}),
     rename: Flags.string({description: 'New profile name; secrets and cached tokens move with it.', helpValue: 'NAME'}),
-    scope: Flags.string({description: 'New default scope(s), space- or comma-separated; repeatable. Replaces the current list.', multiple: true}),
+    scope: Flags.string({
+      description: 'New default scope(s), space- or comma-separated; repeatable. Replaces the current list.',
+      multiple: true,
+    }),
     'tenant-id': Flags.string({description: 'New directory (tenant) ID or verified domain.'}),
   }
 
@@ -95,9 +131,11 @@ Renaming moves the profile's secrets and cached tokens with it. Changing the ten
     }
     const name = result.profile.name
     const lines = [`✓ Profile '${name}' updated: ${result.changed.join(', ')}.`]
-    if (result.renamedFrom) lines.push(`  Renamed from '${result.renamedFrom}'; its secrets and cached tokens moved with it.`)
+    if (result.renamedFrom)
+      lines.push(`  Renamed from '${result.renamedFrom}'; its secrets and cached tokens moved with it.`)
     if (result.secretLocation) lines.push(`  Secret stored in ${result.secretLocation}.`)
-    if (result.cacheCleared) lines.push('  Cached tokens were removed: they belonged to the previous tenant, app, authority or flow options.')
+    if (result.cacheCleared)
+      lines.push('  Cached tokens were removed: they belonged to the previous tenant, app, authority or flow options.')
     lines.push(`  Next: ${this.config.bin} get-token -p ${name}`)
     process.stderr.write(lines.join('\n') + '\n')
   }

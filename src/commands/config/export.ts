@@ -14,15 +14,28 @@ Secrets (client secrets, certificate passwords and the certificate files themsel
 
   static override examples = [
     {command: '<%= config.bin %> config export -o profiles.entra', description: 'All profiles, without secrets'},
-    {command: '<%= config.bin %> config export -p myapp -p gov -o team.entra --include-secrets', description: 'Two profiles with their secrets'},
-    {command: `${EXPORT_PASSPHRASE_ENV}=... <%= config.bin %> config export -o backup.entra --include-secrets --force`, description: 'In a script, replacing an older file'},
+    {
+      command: '<%= config.bin %> config export -p myapp -p gov -o team.entra --include-secrets',
+      description: 'Two profiles with their secrets',
+    },
+    {
+      command: `${EXPORT_PASSPHRASE_ENV}=... <%= config.bin %> config export -o backup.entra --include-secrets --force`,
+      description: 'In a script, replacing an older file',
+    },
   ]
 
   static override flags = {
     force: Flags.boolean({description: 'Replace FILE if it exists.'}),
-    'include-secrets': Flags.boolean({description: "Also export client secrets, certificate passwords, certificate files and the flow's secret options."}),
+    'include-secrets': Flags.boolean({
+      description:
+        "Also export client secrets, certificate passwords, certificate files and the flow's secret options.",
+    }),
     output: Flags.string({char: 'o', description: 'File to write (mode 0600).', helpValue: 'FILE', required: true}),
-    profile: Flags.string({char: 'p', description: 'Profile to export; repeatable. Default: all profiles.', multiple: true}),
+    profile: Flags.string({
+      char: 'p',
+      description: 'Profile to export; repeatable. Default: all profiles.',
+      multiple: true,
+    }),
   }
 
   async run(): Promise<void> {
@@ -41,7 +54,8 @@ Secrets (client secrets, certificate passwords and the certificate files themsel
     process.stderr.write(
       `✓ Exported ${names.length} profile${names.length === 1 ? '' : 's'} (${names.join(', ')}) to ${path}${includeSecrets ? ', secrets included' : ', without secrets'}.\n`,
     )
-    if (includeSecrets) process.stderr.write('  The file holds secrets: send the passphrase by another channel than the file.\n')
+    if (includeSecrets)
+      process.stderr.write('  The file holds secrets: send the passphrase by another channel than the file.\n')
     process.stderr.write(`  Next, on the other machine: ${this.config.bin} config import ${path}\n`)
   }
 }

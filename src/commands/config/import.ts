@@ -15,8 +15,14 @@ A wrong passphrase, a modified file, an unknown bundle version, an invalid profi
 
   static override examples = [
     {command: '<%= config.bin %> config import profiles.entra', description: 'Import; stop if a name is taken'},
-    {command: '<%= config.bin %> config import team.entra --skip', description: 'Keep profiles that already exist here'},
-    {command: `${EXPORT_PASSPHRASE_ENV}=... <%= config.bin %> config import backup.entra --overwrite`, description: 'Restore a backup over the current profiles, in a script'},
+    {
+      command: '<%= config.bin %> config import team.entra --skip',
+      description: 'Keep profiles that already exist here',
+    },
+    {
+      command: `${EXPORT_PASSPHRASE_ENV}=... <%= config.bin %> config import backup.entra --overwrite`,
+      description: 'Restore a backup over the current profiles, in a script',
+    },
   ]
 
   static override args = {
@@ -25,7 +31,10 @@ A wrong passphrase, a modified file, an unknown bundle version, an invalid profi
 
   static override flags = {
     overwrite: Flags.boolean({description: 'Replace profiles that have the same name.', exclusive: ['skip']}),
-    skip: Flags.boolean({description: 'Keep profiles that have the same name; import the others.', exclusive: ['overwrite']}),
+    skip: Flags.boolean({
+      description: 'Keep profiles that have the same name; import the others.',
+      exclusive: ['overwrite'],
+    }),
   }
 
   async run(): Promise<void> {
@@ -42,7 +51,12 @@ A wrong passphrase, a modified file, an unknown bundle version, an invalid profi
         process.stderr.write('Wrong passphrase (or the file was modified); try again.\n')
       }
     }
-    const result = await importProfiles(service, payload, path, flags.overwrite ? 'overwrite' : flags.skip ? 'skip' : 'error')
+    const result = await importProfiles(
+      service,
+      payload,
+      path,
+      flags.overwrite ? 'overwrite' : flags.skip ? 'skip' : 'error',
+    )
     for (const warning of result.warnings) process.stderr.write(`Warning: ${warning}\n`)
     const lines: string[] = []
     const list = (names: string[]) => names.join(', ')

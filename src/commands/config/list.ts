@@ -24,7 +24,14 @@ export default class ConfigList extends BaseCommand {
     const installed = new Set(listExtensions(this.hooks, 'flow').map((e) => canonicalName(e.id)))
     const flowInstalled = (p: (typeof profiles)[number]) => installed.has(canonicalName(p.defaultFlow ?? DEFAULT_FLOW))
     if (flags.json) {
-      await writeStdout(JSON.stringify(profiles.map((p) => ({...profileSummary(p), flowInstalled: flowInstalled(p)})), null, 2) + '\n', 'the profile list')
+      await writeStdout(
+        JSON.stringify(
+          profiles.map((p) => ({...profileSummary(p), flowInstalled: flowInstalled(p)})),
+          null,
+          2,
+        ) + '\n',
+        'the profile list',
+      )
       return
     }
     if (profiles.length === 0) {
@@ -37,7 +44,9 @@ export default class ConfigList extends BaseCommand {
     })
     await writeStdout(renderTable(['NAME', 'TENANT', 'CLIENT ID', 'AUTH', 'FLOW', 'SECRET'], rows), 'the profile list')
     if (profiles.some((p) => !flowInstalled(p))) {
-      process.stderr.write(`A flow marked (not installed) comes from a plugin that is gone: reinstall it ('${this.config.bin} plugins install ...'), or pick another flow with '${this.config.bin} config edit -p NAME --flow FLOW' (see '${this.config.bin} flows').\n`)
+      process.stderr.write(
+        `A flow marked (not installed) comes from a plugin that is gone: reinstall it ('${this.config.bin} plugins install ...'), or pick another flow with '${this.config.bin} config edit -p NAME --flow FLOW' (see '${this.config.bin} flows').\n`,
+      )
     }
   }
 }

@@ -12,7 +12,10 @@ export default class ConfigShow extends BaseCommand {
     'Prints every setting of the profile as "key: value" lines, where its secrets live (and whether they are there), and whether tokens are cached for it. --json prints the profile as one JSON object.'
   static override examples = [
     {command: '<%= config.bin %> config show -p myapp', description: 'Settings, one per line'},
-    {command: '<%= config.bin %> config show -p myapp --json | jq -r .authority', description: 'One setting, for scripts'},
+    {
+      command: '<%= config.bin %> config show -p myapp --json | jq -r .authority',
+      description: 'One setting, for scripts',
+    },
   ]
   static override flags = {
     json: Flags.boolean({description: 'Print the profile as JSON.'}),
@@ -30,7 +33,9 @@ export default class ConfigShow extends BaseCommand {
     }
     const lines = Object.entries(summary).flatMap(([key, value]) => {
       if (key === 'secrets') return Object.entries(value as Record<string, string>).map(([k, v]) => `${k}: ${v}`)
-      return [`${key}: ${Array.isArray(value) ? value.join(' ') : typeof value === 'object' ? JSON.stringify(value) : String(value)}`]
+      return [
+        `${key}: ${Array.isArray(value) ? value.join(' ') : typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+      ]
     })
     const cached = await access(paths.tokenCache(this.home, profile.name)).then(
       () => 'yes (encrypted)',

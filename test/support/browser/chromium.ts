@@ -71,9 +71,14 @@ export interface SignInOutcome {
 const WAIT_MS = 20_000
 
 /** On the provider's sign-in form (already loaded in `page`): fill it in and submit; returns what came next. */
-export async function submitSignIn(page: Page, credentials: Credentials, resultSelector: string): Promise<SignInOutcome> {
+export async function submitSignIn(
+  page: Page,
+  credentials: Credentials,
+  resultSelector: string,
+): Promise<SignInOutcome> {
   const form = page.locator('#sign-in')
-  if ((await form.count()) === 0) return {outcome: 'idp-error', text: (await page.locator('body').innerText()).slice(0, 500)}
+  if ((await form.count()) === 0)
+    return {outcome: 'idp-error', text: (await page.locator('body').innerText()).slice(0, 500)}
   const prefilled = await page.inputValue('#login')
   await page.fill('#login', credentials.username)
   await page.fill('#passwd', credentials.password)
@@ -98,7 +103,11 @@ export async function signInAt(session: Session, url: string, credentials: Crede
 }
 
 /** The second device of a device code sign-in: open the verification page, enter the code, sign in. */
-export async function enterDeviceCode(verificationUri: string, userCode: string, credentials: Credentials): Promise<SignInOutcome> {
+export async function enterDeviceCode(
+  verificationUri: string,
+  userCode: string,
+  credentials: Credentials,
+): Promise<SignInOutcome> {
   const session = await openChromium()
   try {
     await session.page.goto(verificationUri, {timeout: WAIT_MS})

@@ -18,10 +18,18 @@ export interface CliSession {
 }
 
 /** `launcher`: run the CLI through this command line (e.g. `setpriv ...`), which then execs node. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, options: {timeoutMs?: number; launcher?: string[]} = {}): CliSession {
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: {timeoutMs?: number; launcher?: string[]} = {},
+): CliSession {
   const {launcher} = options
   const child = launcher
-    ? spawn(launcher[0], [...launcher.slice(1), process.execPath, BIN, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
+    ? spawn(launcher[0], [...launcher.slice(1), process.execPath, BIN, ...args], {
+        cwd: ROOT,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
     : spawnCli(args, {env})
   let stdout = ''
   let stderr = ''
@@ -95,7 +103,10 @@ export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
 /** Local addresses of listening TCP sockets on `port`, from /proc/net/tcp and tcp6 (e.g. `127.0.0.1`, `::`). */
 export function listeningAddresses(port: number): string[] {
   const found: string[] = []
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
     let text: string
     try {
       text = readFileSync(file, 'utf8')

@@ -69,13 +69,37 @@ export async function startDelegatedWorld(idp: Idp): Promise<DelegatedWorld> {
         ...extra,
       }),
     async createUserProfile(name, flow, extraArgs = []) {
-      const result = await world.cli(['config', 'create', '--name', name, '--tenant-id', world.tenantId, '--client-id', world.clientId, '--authority', idp.authority(world.tenantId), '--auth-method', 'None', '--flow', flow, '--scope', 'User.Read', ...extraArgs])
+      const result = await world.cli([
+        'config',
+        'create',
+        '--name',
+        name,
+        '--tenant-id',
+        world.tenantId,
+        '--client-id',
+        world.clientId,
+        '--authority',
+        idp.authority(world.tenantId),
+        '--auth-method',
+        'None',
+        '--flow',
+        flow,
+        '--scope',
+        'User.Read',
+        ...extraArgs,
+      ])
       if (result.code !== 0) throw new Error(`config create failed: ${result.stderr}`)
     },
     async browserVisits(count = 0) {
       const read = () =>
-        existsSync(browserLog) ? readFileSync(browserLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>) : []
-      for (let waited = 0; read().length < count && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100))
+        existsSync(browserLog)
+          ? readFileSync(browserLog, 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as Record<string, string>)
+          : []
+      for (let waited = 0; read().length < count && waited < 15_000; waited += 100)
+        await new Promise((r) => setTimeout(r, 100))
       return read()
     },
     assertNoSecretsAtRest() {
@@ -105,7 +129,11 @@ export interface DelegatedSuite {
  * (plus `profileArgs()`), counts reset. After each: no secret at rest in the test home, then the home removed.
  * Tests read `suite.idp` and `suite.world`, which the hooks replace.
  */
-export function useDelegatedWorld(name: string, flow: string, profileArgs: () => Promise<string[]> | string[] = () => []): DelegatedSuite {
+export function useDelegatedWorld(
+  name: string,
+  flow: string,
+  profileArgs: () => Promise<string[]> | string[] = () => [],
+): DelegatedSuite {
   const suite = {} as DelegatedSuite
   before(async () => {
     suite.idp = await startIdp()

@@ -19,7 +19,8 @@ async function main(): Promise<number> {
   const url = process.argv[2]
   const mode = process.env.ENTRA_TEST_BROWSER_MODE ?? 'signin'
   const log = (entry: Record<string, unknown>) => {
-    if (process.env.ENTRA_TEST_BROWSER_LOG) appendFileSync(process.env.ENTRA_TEST_BROWSER_LOG, `${JSON.stringify({mode, url, ...entry})}\n`)
+    if (process.env.ENTRA_TEST_BROWSER_LOG)
+      appendFileSync(process.env.ENTRA_TEST_BROWSER_LOG, `${JSON.stringify({mode, url, ...entry})}\n`)
   }
   if (!url) return 2
   if (mode === 'fail') return 1

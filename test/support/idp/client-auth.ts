@@ -43,7 +43,10 @@ function basicCredentials(req: Pick<IdpRequest, 'headers'>): {clientId: string; 
   }
 }
 
-export function presentedCredential(req: Pick<IdpRequest, 'headers'>, form: Record<string, string>): PresentedCredential {
+export function presentedCredential(
+  req: Pick<IdpRequest, 'headers'>,
+  form: Record<string, string>,
+): PresentedCredential {
   const basic = basicCredentials(req)
   const bodySecret = form.client_secret
   const assertion = form.client_assertion
@@ -51,7 +54,7 @@ export function presentedCredential(req: Pick<IdpRequest, 'headers'>, form: Reco
   if (count > 1) return {kind: 'conflict', detail: 'more than one client credential was presented'}
   if (basic) {
     if (form.client_id !== undefined && form.client_id.toLowerCase() !== basic.clientId.toLowerCase()) {
-      return {kind: 'conflict', detail: "client_id in the body and in the Authorization header differ"}
+      return {kind: 'conflict', detail: 'client_id in the body and in the Authorization header differ'}
     }
     return {kind: 'secret', secret: basic.secret, via: 'basic', basicClientId: basic.clientId}
   }
@@ -99,15 +102,23 @@ function base64urlToHex(value: string): string {
   return Buffer.from(value, 'base64url').toString('hex').toUpperCase()
 }
 
-function findCertificate(app: AppRegistration, header: Record<string, unknown>): {cert?: RegisteredCertificate; thumbprint: string} {
+function findCertificate(
+  app: AppRegistration,
+  header: Record<string, unknown>,
+): {cert?: RegisteredCertificate; thumbprint: string} {
   const s256 = header['x5t#S256']
   const s1 = header.x5t
-  if (typeof s256 === 'string') return {cert: app.certificates.find((c) => c.x5tS256 === s256), thumbprint: base64urlToHex(s256)}
+  if (typeof s256 === 'string')
+    return {cert: app.certificates.find((c) => c.x5tS256 === s256), thumbprint: base64urlToHex(s256)}
   if (typeof s1 === 'string') return {cert: app.certificates.find((c) => c.x5t === s1), thumbprint: base64urlToHex(s1)}
   return {thumbprint: ''}
 }
 
-async function verifyAssertion(app: AppRegistration, assertion: string, ctx: AssertionContext): Promise<ClientAuthResult> {
+async function verifyAssertion(
+  app: AppRegistration,
+  assertion: string,
+  ctx: AssertionContext,
+): Promise<ClientAuthResult> {
   let header: Record<string, unknown>
   try {
     header = decodeProtectedHeader(assertion)
@@ -120,7 +131,12 @@ async function verifyAssertion(app: AppRegistration, assertion: string, ctx: Ass
   const claims = decodePayload(assertion)
   const iss = typeof claims?.iss === 'string' ? claims.iss : undefined
   const namesCertificate = typeof header.x5t === 'string' || typeof header['x5t#S256'] === 'string'
-  if (claims && iss && iss.toLowerCase() !== app.clientId.toLowerCase() && (!namesCertificate || app.federatedCredentials.some((f) => f.issuer === iss))) {
+  if (
+    claims &&
+    iss &&
+    iss.toLowerCase() !== app.clientId.toLowerCase() &&
+    (!namesCertificate || app.federatedCredentials.some((f) => f.issuer === iss))
+  ) {
     return verifyFederatedAssertion(app, assertion, claims)
   }
   const {cert, thumbprint} = findCertificate(app, header)
@@ -131,7 +147,10 @@ async function verifyAssertion(app: AppRegistration, assertion: string, ctx: Ass
   if (x5c !== undefined) {
     const leaf = Array.isArray(x5c) && typeof x5c[0] === 'string' ? Buffer.from(x5c[0], 'base64') : undefined
     if (!leaf || !leaf.equals(cert.der)) {
-      return {ok: false, error: AADSTS.assertionSignatureInvalid('The x5c header does not match the registered certificate.')}
+      return {
+        ok: false,
+        error: AADSTS.assertionSignatureInvalid('The x5c header does not match the registered certificate.'),
+      }
     }
   }
 
@@ -139,23 +158,30 @@ async function verifyAssertion(app: AppRegistration, assertion: string, ctx: Ass
   try {
     // Entra allows 5 minutes of clock skew on nbf (msal-node rounds "now" up, so its nbf can be 0.5 s ahead);
     // exp is checked strictly below.
-    ;({payload} = await jwtVerify(assertion, cert.publicKey, {algorithms: ['RS256', 'PS256'], requiredClaims: ['exp'], clockTolerance: 300}))
+    ;({payload} = await jwtVerify(assertion, cert.publicKey, {
+      algorithms: ['RS256', 'PS256'],
+      requiredClaims: ['exp'],
+      clockTolerance: 300,
+    }))
   } catch (e) {
     const claims = decodeClaims(assertion)
     const now = Math.floor(Date.now() / 1000)
-    if (e instanceof joseErrors.JWTExpired) return {ok: false, error: AADSTS.assertionOutsideValidity(now, claims.nbf, claims.exp)}
+    if (e instanceof joseErrors.JWTExpired)
+      return {ok: false, error: AADSTS.assertionOutsideValidity(now, claims.nbf, claims.exp)}
     if (e instanceof joseErrors.JWTClaimValidationFailed && (e.claim === 'nbf' || e.claim === 'exp')) {
       return {ok: false, error: AADSTS.assertionOutsideValidity(now, claims.nbf, claims.exp)}
     }
     if (e instanceof joseErrors.JOSEAlgNotAllowed) {
       return {ok: false, error: AADSTS.assertionSignatureInvalid(`Algorithm '${String(header.alg)}' is not supported.`)}
     }
-    if (e instanceof joseErrors.JWSSignatureVerificationFailed) return {ok: false, error: AADSTS.assertionSignatureInvalid()}
+    if (e instanceof joseErrors.JWSSignatureVerificationFailed)
+      return {ok: false, error: AADSTS.assertionSignatureInvalid()}
     return {ok: false, error: AADSTS.assertionMalformed(e instanceof Error ? e.message : String(e))}
   }
 
   const now = Math.floor(Date.now() / 1000)
-  if (typeof payload.exp !== 'number' || payload.exp <= now) return {ok: false, error: AADSTS.assertionOutsideValidity(now, payload.nbf, payload.exp)}
+  if (typeof payload.exp !== 'number' || payload.exp <= now)
+    return {ok: false, error: AADSTS.assertionOutsideValidity(now, payload.nbf, payload.exp)}
 
   const clientId = app.clientId.toLowerCase()
   if (String(payload.iss).toLowerCase() !== clientId || String(payload.sub).toLowerCase() !== clientId) {
@@ -211,7 +237,12 @@ export async function authenticateClient(
     case 'assertion':
       if (credential.assertionType === '') return {ok: false, error: AADSTS.missingParameter('client_assertion_type')}
       if (credential.assertionType !== JWT_BEARER_ASSERTION_TYPE) {
-        return {ok: false, error: AADSTS.malformedRequest(`client_assertion_type '${credential.assertionType}' is not supported; use '${JWT_BEARER_ASSERTION_TYPE}'`)}
+        return {
+          ok: false,
+          error: AADSTS.malformedRequest(
+            `client_assertion_type '${credential.assertionType}' is not supported; use '${JWT_BEARER_ASSERTION_TYPE}'`,
+          ),
+        }
       }
       return verifyAssertion(app, credential.assertion, ctx)
   }

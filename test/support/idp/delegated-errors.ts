@@ -74,7 +74,8 @@ export const DELEGATED = {
     status: 400,
     error: 'invalid_request',
     code: 900144,
-    message: "The request body must contain the following parameter: 'state'. (This test provider requires it of every authorization request.)",
+    message:
+      "The request body must contain the following parameter: 'state'. (This test provider requires it of every authorization request.)",
   }),
   pkceMismatch: (): EntraError => ({
     status: 400,
@@ -98,13 +99,15 @@ export const DELEGATED = {
     status: 400,
     error: 'invalid_grant',
     code: 54005,
-    message: 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    message:
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
   }),
   codeExpired: (): EntraError => ({
     status: 400,
     error: 'invalid_grant',
     code: 70008,
-    message: 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    message:
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
   }),
   invalidGrant: (what: string): EntraError => ({
     status: 400,

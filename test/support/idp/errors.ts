@@ -32,10 +32,17 @@ export interface EntraError {
 
 /** Entra's timestamp format: `2026-01-01 10:00:00Z` (no `T`, no milliseconds). */
 export function entraTimestamp(date = new Date()): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z')
 }
 
-export function entraErrorResponse(origin: string, req: Pick<IdpRequest, 'correlationId' | 'traceId'>, e: EntraError): IdpResponse {
+export function entraErrorResponse(
+  origin: string,
+  req: Pick<IdpRequest, 'correlationId' | 'traceId'>,
+  e: EntraError,
+): IdpResponse {
   const timestamp = entraTimestamp()
   const body: EntraErrorBody = {
     error: e.error,
@@ -142,13 +149,15 @@ export const AADSTS = {
     status: 401,
     error: 'invalid_client',
     code: 700021,
-    message: "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .",
+    message:
+      "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .",
   }),
   assertionAudienceMismatch: (): EntraError => ({
     status: 401,
     error: 'invalid_client',
     code: 700023,
-    message: 'Client assertion audience claim does not match Realm issuer. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .',
+    message:
+      'Client assertion audience claim does not match Realm issuer. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .',
   }),
   assertionOutsideValidity: (now: number, nbf: number | undefined, exp: number | undefined): EntraError => ({
     status: 401,
@@ -192,7 +201,8 @@ export const AADSTS = {
     status: 429,
     error: 'temporarily_unavailable',
     code: 90055,
-    message: 'TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.',
+    message:
+      'TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.',
   }),
 } as const
 

@@ -34,12 +34,20 @@ function fetchJson(url: string, caPem: string | undefined): Promise<unknown> {
 
 async function issuerKeys(credential: FederatedCredential): Promise<JSONWebKeySet> {
   const base = credential.issuer.replace(/\/+$/, '')
-  const metadata = (await fetchJson(`${base}/.well-known/openid-configuration`, credential.issuerCaPem)) as {issuer?: string; jwks_uri?: string}
-  if (metadata.issuer !== credential.issuer || typeof metadata.jwks_uri !== 'string') throw new Error('issuer metadata does not name this issuer or has no jwks_uri')
+  const metadata = (await fetchJson(`${base}/.well-known/openid-configuration`, credential.issuerCaPem)) as {
+    issuer?: string
+    jwks_uri?: string
+  }
+  if (metadata.issuer !== credential.issuer || typeof metadata.jwks_uri !== 'string')
+    throw new Error('issuer metadata does not name this issuer or has no jwks_uri')
   return (await fetchJson(metadata.jwks_uri, credential.issuerCaPem)) as JSONWebKeySet
 }
 
-export async function verifyFederatedAssertion(app: AppRegistration, assertion: string, claims: JWTPayload): Promise<ClientAuthResult> {
+export async function verifyFederatedAssertion(
+  app: AppRegistration,
+  assertion: string,
+  claims: JWTPayload,
+): Promise<ClientAuthResult> {
   const issuer = String(claims.iss ?? '')
   const credentials = app.federatedCredentials.filter((f) => f.issuer === issuer)
   if (credentials.length === 0) return {ok: false, error: AADSTS.federatedIssuerNotFound(issuer)}
@@ -52,18 +60,29 @@ export async function verifyFederatedAssertion(app: AppRegistration, assertion: 
   }
   let payload: JWTPayload
   try {
-    ;({payload} = await jwtVerify(assertion, createLocalJWKSet(keys), {algorithms: ['RS256', 'PS256', 'ES256'], issuer, requiredClaims: ['exp', 'sub', 'aud']}))
+    ;({payload} = await jwtVerify(assertion, createLocalJWKSet(keys), {
+      algorithms: ['RS256', 'PS256', 'ES256'],
+      issuer,
+      requiredClaims: ['exp', 'sub', 'aud'],
+    }))
   } catch (e) {
     const now = Math.floor(Date.now() / 1000)
-    if (e instanceof joseErrors.JWTExpired || (e instanceof joseErrors.JWTClaimValidationFailed && (e.claim === 'nbf' || e.claim === 'exp'))) {
+    if (
+      e instanceof joseErrors.JWTExpired ||
+      (e instanceof joseErrors.JWTClaimValidationFailed && (e.claim === 'nbf' || e.claim === 'exp'))
+    ) {
       return {ok: false, error: AADSTS.assertionOutsideValidity(now, claims.nbf, claims.exp)}
     }
-    if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JWKSNoMatchingKey) return {ok: false, error: AADSTS.assertionSignatureInvalid()}
+    if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JWKSNoMatchingKey)
+      return {ok: false, error: AADSTS.assertionSignatureInvalid()}
     return {ok: false, error: AADSTS.assertionMalformed(e instanceof Error ? e.message : String(e))}
   }
 
-  const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((a): a is string => typeof a === 'string')
+  const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter(
+    (a): a is string => typeof a === 'string',
+  )
   const match = credentials.some((f) => f.subject === payload.sub && audiences.some((a) => f.audiences.includes(a)))
-  if (!match) return {ok: false, error: AADSTS.federatedRecordNotFound(issuer, String(payload.sub), audiences.join(','))}
+  if (!match)
+    return {ok: false, error: AADSTS.federatedRecordNotFound(issuer, String(payload.sub), audiences.join(','))}
   return {ok: true, kind: 'assertion'}
 }

@@ -11,7 +11,15 @@ import {createSecureContext} from 'node:tls'
 import {createInterface} from 'node:readline'
 import {ConfidentialClientApplication, ServerError, type Configuration} from '@azure/msal-node'
 import {expect} from 'chai'
-import {SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet} from 'jose'
+import {
+  SignJWT,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+} from 'jose'
 import forge from 'node-forge'
 import {Agent, fetch} from 'undici'
 import {createClientCertificate, type ClientCertificate} from '../certs.js'
@@ -38,7 +46,12 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
   before(async () => {
     idp = await startIdp()
     idp.registerTenant(tenantId, [domain])
-    idp.registerApp({tenantId, clientId: secretApp.clientId, clientSecret: secretApp.secret, roles: ['Files.Read.All', 'User.Read.All']})
+    idp.registerApp({
+      tenantId,
+      clientId: secretApp.clientId,
+      clientSecret: secretApp.secret,
+      roles: ['Files.Read.All', 'User.Read.All'],
+    })
     cert = createClientCertificate({commonName: 'cert-app', password: 'pfx-pass', chain: true})
     strangerCert = createClientCertificate({commonName: 'not-registered'})
     idp.registerApp({tenantId, clientId: certAppId, certificatePem: cert.certPem})
@@ -58,7 +71,10 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
     await idp?.stop()
   })
 
-  function app(auth: Partial<Configuration['auth']> & {clientId: string}, network: TrustingNetworkClient = net): ConfidentialClientApplication {
+  function app(
+    auth: Partial<Configuration['auth']> & {clientId: string},
+    network: TrustingNetworkClient = net,
+  ): ConfidentialClientApplication {
     return new ConfidentialClientApplication({
       auth: {authority: idp.authority(tenantId), knownAuthorities: [idp.host], ...auth},
       system: {networkClient: network},
@@ -87,7 +103,11 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
   async function verifyWithJwks(token: string, audience: string) {
     const config = await getJson<{jwks_uri: string}>(`${idp.authority(tenantId)}/v2.0/.well-known/openid-configuration`)
     const jwks = await getJson<JSONWebKeySet>(config.body.jwks_uri)
-    return jwtVerify(token, createLocalJWKSet(jwks.body), {issuer: idp.issuer(tenantId), audience, algorithms: ['RS256']})
+    return jwtVerify(token, createLocalJWKSet(jwks.body), {
+      issuer: idp.issuer(tenantId),
+      audience,
+      algorithms: ['RS256'],
+    })
   }
 
   async function expectServerError(promise: Promise<unknown>, code: number, error: string): Promise<ServerError> {
@@ -108,16 +128,25 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
   describe('discovery', () => {
     it('serves v2.0 metadata with the GUID issuer for the GUID and for a domain, and Entra-shaped errors for unknown tenants', async () => {
       for (const segment of [tenantId, domain]) {
-        const {status, body} = await getJson<Record<string, unknown>>(`${idp.origin}/${segment}/v2.0/.well-known/openid-configuration`)
+        const {status, body} = await getJson<Record<string, unknown>>(
+          `${idp.origin}/${segment}/v2.0/.well-known/openid-configuration`,
+        )
         expect(status).to.equal(200)
         expect(body.issuer).to.equal(`${idp.origin}/${tenantId}/v2.0`)
         expect(body.token_endpoint).to.equal(`${idp.origin}/${tenantId}/oauth2/v2.0/token`)
         expect(body.device_authorization_endpoint).to.equal(`${idp.origin}/${tenantId}/oauth2/v2.0/devicecode`)
         expect(body.jwks_uri).to.equal(`${idp.origin}/${tenantId}/discovery/v2.0/keys`)
-        expect(body).to.include.keys('authorization_endpoint', 'end_session_endpoint', 'response_modes_supported', 'token_endpoint_auth_methods_supported')
+        expect(body).to.include.keys(
+          'authorization_endpoint',
+          'end_session_endpoint',
+          'response_modes_supported',
+          'token_endpoint_auth_methods_supported',
+        )
       }
 
-      const unknown = await getJson<Record<string, unknown>>(`${idp.origin}/nowhere.example/v2.0/.well-known/openid-configuration`)
+      const unknown = await getJson<Record<string, unknown>>(
+        `${idp.origin}/nowhere.example/v2.0/.well-known/openid-configuration`,
+      )
       expect(unknown.status).to.equal(400)
       expect(unknown.body.error).to.equal('invalid_tenant')
       expect(unknown.body.error_codes).to.deep.equal([90002])
@@ -129,9 +158,10 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
 
     it('answers instance discovery for its own host', async () => {
       const authorize = encodeURIComponent(`${idp.origin}/${tenantId}/oauth2/v2.0/authorize`)
-      const {body} = await getJson<{tenant_discovery_endpoint: string; metadata: Array<{aliases: string[]; preferred_network: string}>}>(
-        `${idp.origin}/common/discovery/instance?api-version=1.1&authorization_endpoint=${authorize}`,
-      )
+      const {body} = await getJson<{
+        tenant_discovery_endpoint: string
+        metadata: Array<{aliases: string[]; preferred_network: string}>
+      }>(`${idp.origin}/common/discovery/instance?api-version=1.1&authorization_endpoint=${authorize}`)
       expect(body.tenant_discovery_endpoint).to.equal(`${idp.origin}/${tenantId}/v2.0/.well-known/openid-configuration`)
       expect(body.metadata[0].preferred_network).to.equal(idp.host)
       expect(body.metadata[0].aliases).to.deep.equal([idp.host])
@@ -154,14 +184,26 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
       expect(result?.tokenType).to.equal('Bearer')
       const {payload, protectedHeader} = await verifyWithJwks(result!.accessToken, 'https://graph.microsoft.com')
       expect(protectedHeader).to.deep.equal({typ: 'JWT', alg: 'RS256', kid: idp.signingKey.kid})
-      expect(payload).to.include({tid: tenantId, appid: secretApp.clientId, azp: secretApp.clientId, azpacr: '1', ver: '2.0'})
+      expect(payload).to.include({
+        tid: tenantId,
+        appid: secretApp.clientId,
+        azp: secretApp.clientId,
+        azpacr: '1',
+        ver: '2.0',
+      })
       expect(payload.roles).to.deep.equal(['Files.Read.All', 'User.Read.All'])
       expect(payload.sub).to.equal(payload.oid)
       expect(payload.exp! - Math.floor(Date.now() / 1000)).to.be.within(3590, 3600)
       expect(result!.expiresOn!.getTime() / 1000).to.be.closeTo(payload.exp!, 2)
 
       const [request] = idp.tokenRequests()
-      expect(request).to.include({grant_type: 'client_credentials', client_id: secretApp.clientId, scope: GRAPH, clientAuth: 'secret', status: 200})
+      expect(request).to.include({
+        grant_type: 'client_credentials',
+        client_id: secretApp.clientId,
+        scope: GRAPH,
+        clientAuth: 'secret',
+        status: 200,
+      })
       expect(request.body.client_secret).to.equal('[redacted]')
       expect(JSON.stringify(idp.tokenRequests())).not.to.contain(secretApp.secret)
     })
@@ -176,14 +218,22 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
     })
 
     it('accepts a tenant domain in the authority (token posted to the domain path, GUID issuer)', async () => {
-      const result = await secretClient({authority: idp.authority(domain)}).acquireTokenByClientCredential({scopes: [GRAPH]})
+      const result = await secretClient({authority: idp.authority(domain)}).acquireTokenByClientCredential({
+        scopes: [GRAPH],
+      })
       expect(decodeJwt(result!.accessToken).iss).to.equal(`${idp.origin}/${tenantId}/v2.0`)
       expect(idp.requestCount(`POST /${domain}/oauth2/v2.0/token`)).to.equal(1)
     })
 
     it('accepts client_secret_basic (HTTP Basic) as Entra does', async () => {
-      const basic = Buffer.from(`${encodeURIComponent(secretApp.clientId)}:${encodeURIComponent(secretApp.secret)}`).toString('base64')
-      const res = await postForm(idp.tokenEndpoint(tenantId), {grant_type: 'client_credentials', scope: GRAPH}, {authorization: `Basic ${basic}`})
+      const basic = Buffer.from(
+        `${encodeURIComponent(secretApp.clientId)}:${encodeURIComponent(secretApp.secret)}`,
+      ).toString('base64')
+      const res = await postForm(
+        idp.tokenEndpoint(tenantId),
+        {grant_type: 'client_credentials', scope: GRAPH},
+        {authorization: `Basic ${basic}`},
+      )
       expect(res.status, res.text).to.equal(200)
       const body = JSON.parse(res.text) as Record<string, unknown>
       expect(Object.keys(body).sort()).to.deep.equal(['access_token', 'expires_in', 'ext_expires_in', 'token_type'])
@@ -194,32 +244,64 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
     })
 
     it('rejects a wrong secret with AADSTS7000215 (HTTP 401)', async () => {
-      await expectServerError(secretClient({clientSecret: 'not-the-secret'}).acquireTokenByClientCredential({scopes: [GRAPH]}), 7000215, 'invalid_client')
+      await expectServerError(
+        secretClient({clientSecret: 'not-the-secret'}).acquireTokenByClientCredential({scopes: [GRAPH]}),
+        7000215,
+        'invalid_client',
+      )
       expect(idp.tokenRequests()[0].status).to.equal(401)
     })
 
     it('rejects an unknown app (AADSTS700016), a bad scope (AADSTS70011) and a missing credential (AADSTS7000216)', async () => {
-      await expectServerError(app({clientId: randomUUID(), clientSecret: 'x'}).acquireTokenByClientCredential({scopes: [GRAPH]}), 700016, 'unauthorized_client')
-      await expectServerError(secretClient().acquireTokenByClientCredential({scopes: ['https://graph.microsoft.com/User.Read']}), 70011, 'invalid_scope')
-      const none = await postForm(idp.tokenEndpoint(tenantId), {grant_type: 'client_credentials', client_id: secretApp.clientId, scope: GRAPH})
+      await expectServerError(
+        app({clientId: randomUUID(), clientSecret: 'x'}).acquireTokenByClientCredential({scopes: [GRAPH]}),
+        700016,
+        'unauthorized_client',
+      )
+      await expectServerError(
+        secretClient().acquireTokenByClientCredential({scopes: ['https://graph.microsoft.com/User.Read']}),
+        70011,
+        'invalid_scope',
+      )
+      const none = await postForm(idp.tokenEndpoint(tenantId), {
+        grant_type: 'client_credentials',
+        client_id: secretApp.clientId,
+        scope: GRAPH,
+      })
       expect(none.status).to.equal(401)
-      expect(JSON.parse(none.text)).to.include({error: 'invalid_client'}).and.to.have.deep.property('error_codes', [7000216])
-      const noScope = await postForm(idp.tokenEndpoint(tenantId), {grant_type: 'client_credentials', client_id: secretApp.clientId, client_secret: secretApp.secret})
+      expect(JSON.parse(none.text))
+        .to.include({error: 'invalid_client'})
+        .and.to.have.deep.property('error_codes', [7000216])
+      const noScope = await postForm(idp.tokenEndpoint(tenantId), {
+        grant_type: 'client_credentials',
+        client_id: secretApp.clientId,
+        client_secret: secretApp.secret,
+      })
       expect(JSON.parse(noScope.text).error_codes).to.deep.equal([900144])
     })
 
     it('rejects an unknown tenant with AADSTS90002 (msal needs the metadata first, so supply it as the CLI does from its cache)', async () => {
       const unknownTenant = randomUUID()
       // Without stored metadata msal fails before the token request: the metadata request gets the 400.
-      const cold = app({clientId: secretApp.clientId, clientSecret: secretApp.secret, authority: idp.authority(unknownTenant)})
-      const coldError = await cold.acquireTokenByClientCredential({scopes: [GRAPH]}).then(() => undefined, (e: unknown) => e as Error)
+      const cold = app({
+        clientId: secretApp.clientId,
+        clientSecret: secretApp.secret,
+        authority: idp.authority(unknownTenant),
+      })
+      const coldError = await cold.acquireTokenByClientCredential({scopes: [GRAPH]}).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
       expect(coldError?.message).to.match(/endpoints_resolution_error/)
 
       const warm = app({
         clientId: secretApp.clientId,
         clientSecret: secretApp.secret,
         authority: idp.authority(unknownTenant),
-        authorityMetadata: JSON.stringify({...idp.openIdConfiguration(tenantId), token_endpoint: idp.tokenEndpoint(unknownTenant)}),
+        authorityMetadata: JSON.stringify({
+          ...idp.openIdConfiguration(tenantId),
+          token_endpoint: idp.tokenEndpoint(unknownTenant),
+        }),
         cloudDiscoveryMetadata: idp.cloudDiscoveryMetadata(),
       })
       await expectServerError(warm.acquireTokenByClientCredential({scopes: [GRAPH]}), 90002, 'invalid_request')
@@ -229,30 +311,57 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
 
   describe('client credentials with a certificate', () => {
     it('verifies a PS256 assertion with x5t#S256 and x5c (thumbprintSha256)', async () => {
-      const cca = app({clientId: certAppId, clientCertificate: {thumbprintSha256: cert.thumbprintSha256Hex, privateKey: cert.keyPem, x5c: cert.certPem + cert.caCertPem}})
+      const cca = app({
+        clientId: certAppId,
+        clientCertificate: {
+          thumbprintSha256: cert.thumbprintSha256Hex,
+          privateKey: cert.keyPem,
+          x5c: cert.certPem + cert.caCertPem,
+        },
+      })
       const result = await cca.acquireTokenByClientCredential({scopes: [GRAPH]})
       const {payload} = await verifyWithJwks(result!.accessToken, 'https://graph.microsoft.com')
       expect(payload).to.include({appid: certAppId, azpacr: '2'})
       expect(payload).not.to.have.property('roles')
       const [request] = idp.tokenRequests()
       expect(request).to.include({clientAuth: 'assertion', status: 200})
-      expect(request.body).to.include({client_assertion: '[redacted]', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'})
+      expect(request.body).to.include({
+        client_assertion: '[redacted]',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      })
     })
 
     it('verifies an RS256 assertion with x5t (SHA-1 thumbprint)', async () => {
-      const cca = app({clientId: certAppId, clientCertificate: {thumbprint: cert.thumbprintSha1Hex, privateKey: cert.keyPem}})
+      const cca = app({
+        clientId: certAppId,
+        clientCertificate: {thumbprint: cert.thumbprintSha1Hex, privateKey: cert.keyPem},
+      })
       const result = await cca.acquireTokenByClientCredential({scopes: [GRAPH]})
       expect(decodeJwt(result!.accessToken).azpacr).to.equal('2')
     })
 
     it('rejects an unregistered certificate and a forged signature with AADSTS700027', async () => {
-      const unregistered = app({clientId: certAppId, clientCertificate: {thumbprintSha256: strangerCert.thumbprintSha256Hex, privateKey: strangerCert.keyPem}})
-      const e1 = await expectServerError(unregistered.acquireTokenByClientCredential({scopes: [GRAPH]}), 700027, 'invalid_client')
+      const unregistered = app({
+        clientId: certAppId,
+        clientCertificate: {thumbprintSha256: strangerCert.thumbprintSha256Hex, privateKey: strangerCert.keyPem},
+      })
+      const e1 = await expectServerError(
+        unregistered.acquireTokenByClientCredential({scopes: [GRAPH]}),
+        700027,
+        'invalid_client',
+      )
       expect(e1.message).to.contain(strangerCert.thumbprintSha256Hex)
 
       // Registered thumbprint, someone else's key.
-      const forged = app({clientId: certAppId, clientCertificate: {thumbprintSha256: cert.thumbprintSha256Hex, privateKey: strangerCert.keyPem}})
-      const e2 = await expectServerError(forged.acquireTokenByClientCredential({scopes: [GRAPH]}), 700027, 'invalid_client')
+      const forged = app({
+        clientId: certAppId,
+        clientCertificate: {thumbprintSha256: cert.thumbprintSha256Hex, privateKey: strangerCert.keyPem},
+      })
+      const e2 = await expectServerError(
+        forged.acquireTokenByClientCredential({scopes: [GRAPH]}),
+        700027,
+        'invalid_client',
+      )
       expect(e2.message).to.contain('signature validation')
       expect(idp.tokenRequests().map((r) => r.status)).to.deep.equal([401, 401])
     })
@@ -262,13 +371,24 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
       const x5tS256 = Buffer.from(cert.thumbprintSha256Hex, 'hex').toString('base64url')
       const now = Math.floor(Date.now() / 1000)
       const assertion = (claims: Record<string, unknown>) =>
-        new SignJWT({aud: idp.tokenEndpoint(tenantId), iss: certAppId, sub: certAppId, jti: randomUUID(), nbf: now, exp: now + 600, ...claims})
+        new SignJWT({
+          aud: idp.tokenEndpoint(tenantId),
+          iss: certAppId,
+          sub: certAppId,
+          jti: randomUUID(),
+          nbf: now,
+          exp: now + 600,
+          ...claims,
+        })
           .setProtectedHeader({alg: 'PS256', typ: 'JWT', 'x5t#S256': x5tS256})
           .sign(key)
       const post = async (claims: Record<string, unknown>) => {
         const res = await postForm(idp.tokenEndpoint(tenantId), {
-          grant_type: 'client_credentials', client_id: certAppId, scope: GRAPH,
-          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(claims),
+          grant_type: 'client_credentials',
+          client_id: certAppId,
+          scope: GRAPH,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: await assertion(claims),
         })
         return {status: res.status, codes: (JSON.parse(res.text) as {error_codes?: number[]}).error_codes}
       }
@@ -276,16 +396,22 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
       // The domain form of the token endpoint is the same endpoint.
       expect(await post({aud: idp.tokenEndpoint(domain)})).to.deep.equal({status: 200, codes: undefined})
       expect(await post({aud: idp.tokenEndpoint(randomUUID())})).to.deep.equal({status: 401, codes: [700023]})
-      expect(await post({iss: secretApp.clientId, sub: secretApp.clientId})).to.deep.equal({status: 401, codes: [700021]})
+      expect(await post({iss: secretApp.clientId, sub: secretApp.clientId})).to.deep.equal({
+        status: 401,
+        codes: [700021],
+      })
       expect(await post({nbf: now - 900, exp: now - 5})).to.deep.equal({status: 401, codes: [700024]})
     })
 
     it('PKCS#12 bundle holds the key, the certificate and its CA, 3DES-protected, readable by OpenSSL', () => {
       const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(cert.pfx.toString('binary')), 'pfx-pass')
-      const keyBags = p12.getBags({bagType: forge.pki.oids.pkcs8ShroudedKeyBag})[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []
+      const keyBags =
+        p12.getBags({bagType: forge.pki.oids.pkcs8ShroudedKeyBag})[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []
       const certBags = p12.getBags({bagType: forge.pki.oids.certBag})[forge.pki.oids.certBag] ?? []
       expect(keyBags).to.have.length(1)
-      expect(certBags.map((b) => forge.pki.certificateToPem(b.cert!).replace(/\r\n/g, '\n'))).to.deep.equal([cert.certPem, cert.caCertPem].map((p) => p!.replace(/\r\n/g, '\n')))
+      expect(certBags.map((b) => forge.pki.certificateToPem(b.cert!).replace(/\r\n/g, '\n'))).to.deep.equal(
+        [cert.certPem, cert.caCertPem].map((p) => p!.replace(/\r\n/g, '\n')),
+      )
       expect(() => createSecureContext({pfx: cert.pfx, passphrase: 'pfx-pass'})).not.to.throw()
       expect(() => createSecureContext({pfx: cert.pfx, passphrase: 'wrong'})).to.throw()
       expect(cert.thumbprintSha1Hex).to.equal(new X509Certificate(cert.certPem).fingerprint.replace(/:/g, ''))
@@ -297,37 +423,66 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
   describe('fault injection and token lifetime', () => {
     it('429 carries Retry-After, and msal honours it (no request until it passes)', async () => {
       idp.injectFault({status: 429, retryAfterSeconds: 30})
-      const raw = await postForm(idp.tokenEndpoint(tenantId), {grant_type: 'client_credentials', client_id: secretApp.clientId, client_secret: secretApp.secret, scope: GRAPH})
+      const raw = await postForm(idp.tokenEndpoint(tenantId), {
+        grant_type: 'client_credentials',
+        client_id: secretApp.clientId,
+        client_secret: secretApp.secret,
+        scope: GRAPH,
+      })
       expect(raw.status).to.equal(429)
       expect(raw.headers.get('retry-after')).to.equal('30')
       expect(JSON.parse(raw.text).error_codes).to.deep.equal([90055])
 
       idp.injectFault({status: 429, retryAfterSeconds: 30})
       const cca = secretClient()
-      const err = await expectServerError(cca.acquireTokenByClientCredential({scopes: [GRAPH]}), 90055, 'temporarily_unavailable')
+      const err = await expectServerError(
+        cca.acquireTokenByClientCredential({scopes: [GRAPH]}),
+        90055,
+        'temporarily_unavailable',
+      )
       expect(err.status).to.equal(429)
       const before = idp.requestCount('/oauth2/v2.0/token')
-      const blocked = await cca.acquireTokenByClientCredential({scopes: [GRAPH]}).then(() => undefined, (e: unknown) => e as Error)
+      const blocked = await cca.acquireTokenByClientCredential({scopes: [GRAPH]}).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
       expect(blocked?.message).to.contain('AADSTS90055')
       expect(idp.requestCount('/oauth2/v2.0/token'), 'msal throttled locally').to.equal(before)
-      expect(idp.tokenRequests().map((r) => [r.status, r.faulted])).to.deep.equal([[429, true], [429, true]])
+      expect(idp.tokenRequests().map((r) => [r.status, r.faulted])).to.deep.equal([
+        [429, true],
+        [429, true],
+      ])
     })
 
     it('503 once, then success; slow and malformed responses on demand', async () => {
       idp.injectFault({status: 503})
-      await expectServerError(secretClient().acquireTokenByClientCredential({scopes: [GRAPH]}), 90033, 'temporarily_unavailable')
+      await expectServerError(
+        secretClient().acquireTokenByClientCredential({scopes: [GRAPH]}),
+        90033,
+        'temporarily_unavailable',
+      )
       expect(idp.pendingFaults()).to.equal(0)
       // msal throttles the same app+scopes for 60 s after a 5xx without Retry-After, so ask with a new instance.
       const ok = await secretClient().acquireTokenByClientCredential({scopes: [GRAPH]})
       expect(ok?.accessToken).to.be.a('string')
 
       idp.injectFault({delayMs: 300})
-      const slow = await postForm(idp.tokenEndpoint(tenantId), {grant_type: 'client_credentials', client_id: secretApp.clientId, client_secret: secretApp.secret, scope: GRAPH})
+      const slow = await postForm(idp.tokenEndpoint(tenantId), {
+        grant_type: 'client_credentials',
+        client_id: secretApp.clientId,
+        client_secret: secretApp.secret,
+        scope: GRAPH,
+      })
       expect(slow.status).to.equal(200)
       expect(slow.ms).to.be.at.least(290)
 
       idp.injectFault({malformedJson: true})
-      const broken = await postForm(idp.tokenEndpoint(tenantId), {grant_type: 'client_credentials', client_id: secretApp.clientId, client_secret: secretApp.secret, scope: GRAPH})
+      const broken = await postForm(idp.tokenEndpoint(tenantId), {
+        grant_type: 'client_credentials',
+        client_id: secretApp.clientId,
+        client_secret: secretApp.secret,
+        scope: GRAPH,
+      })
       expect(broken.status).to.equal(200)
       expect(() => JSON.parse(broken.text)).to.throw(SyntaxError)
     })
@@ -360,7 +515,10 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
         const cached = await cca.acquireTokenByClientCredential({scopes: [GRAPH]})
         expect(cached?.fromCache).to.equal(true)
         expect(cached?.accessToken).to.equal(first?.accessToken)
-        const down = await cca.acquireTokenByClientCredential({scopes: [GRAPH], skipCache: true}).then(() => undefined, (e: unknown) => e as Error)
+        const down = await cca.acquireTokenByClientCredential({scopes: [GRAPH], skipCache: true}).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        )
         expect(down, 'request to a stopped provider fails').to.be.instanceOf(Error)
       } finally {
         await idp.restart()
@@ -377,7 +535,10 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
       try {
         proxy = await startForwardProxy()
         proxied = createTrustingNetworkClient(idp.caCertPem, {proxyUrl: proxy.url})
-        const result = await app({clientId: secretApp.clientId, clientSecret: secretApp.secret}, proxied).acquireTokenByClientCredential({scopes: [GRAPH]})
+        const result = await app(
+          {clientId: secretApp.clientId, clientSecret: secretApp.secret},
+          proxied,
+        ).acquireTokenByClientCredential({scopes: [GRAPH]})
         expect(result?.accessToken).to.be.a('string')
         expect(proxy.connectCount()).to.be.at.least(1)
         expect(new Set(proxy.targets())).to.deep.equal(new Set([idp.host]))
@@ -396,11 +557,20 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
       expect(decodeProtectedHeader(await idp.signToken(claims, {alg: 'PS256'})).alg).to.equal('PS256')
 
       const unknownKid = await idp.signToken(claims, {kid: 'no-such-key'})
-      await jwtVerify(unknownKid, jwks).then(() => expect.fail('verified'), (e: unknown) => expect(e).to.be.instanceOf(joseErrors.JWKSNoMatchingKey))
+      await jwtVerify(unknownKid, jwks).then(
+        () => expect.fail('verified'),
+        (e: unknown) => expect(e).to.be.instanceOf(joseErrors.JWKSNoMatchingKey),
+      )
       const expired = await idp.signToken({...claims, exp: now - 60})
-      await jwtVerify(expired, jwks).then(() => expect.fail('verified'), (e: unknown) => expect(e).to.be.instanceOf(joseErrors.JWTExpired))
+      await jwtVerify(expired, jwks).then(
+        () => expect.fail('verified'),
+        (e: unknown) => expect(e).to.be.instanceOf(joseErrors.JWTExpired),
+      )
       const forged = await idp.signToken(claims, {privateKey: strangerCert.keyPem})
-      await jwtVerify(forged, jwks).then(() => expect.fail('verified'), (e: unknown) => expect(e).to.be.instanceOf(joseErrors.JWSSignatureVerificationFailed))
+      await jwtVerify(forged, jwks).then(
+        () => expect.fail('verified'),
+        (e: unknown) => expect(e).to.be.instanceOf(joseErrors.JWSSignatureVerificationFailed),
+      )
     })
   })
 
@@ -413,11 +583,15 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
         new ConfidentialClientApplication({auth: {clientId, clientSecret, authority, knownAuthorities: [host]}})
           .acquireTokenByClientCredential({scopes: ['${GRAPH}']})
           .then((r) => process.stdout.write(r.accessToken), (e) => { process.stderr.write(String(e)); process.exit(3) })`
-      const child = spawn(process.execPath, ['-e', script, secretApp.clientId, secretApp.secret, idp.authority(tenantId), idp.host], {
-        cwd: ROOT,
-        env: {...process.env, NODE_EXTRA_CA_CERTS: idp.caCertPath},
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      const child = spawn(
+        process.execPath,
+        ['-e', script, secretApp.clientId, secretApp.secret, idp.authority(tenantId), idp.host],
+        {
+          cwd: ROOT,
+          env: {...process.env, NODE_EXTRA_CA_CERTS: idp.caCertPath},
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -431,15 +605,28 @@ describe('local Entra-compatible identity provider (with real msal-node)', funct
 
   describe('standalone demo provider (cli.ts)', () => {
     it('prints its settings as one JSON line, serves tokens, and exits on SIGTERM', async () => {
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'cli.ts')], {stdio: ['ignore', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'cli.ts')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       try {
         const [line] = (await once(createInterface({input: child.stdout!}), 'line')) as [string]
-        const demo = JSON.parse(line) as {authority: string; tenantId: string; clientId: string; clientSecret: string; caCertPath: string}
+        const demo = JSON.parse(line) as {
+          authority: string
+          tenantId: string
+          clientId: string
+          clientSecret: string
+          caCertPath: string
+        }
         expect(demo.authority).to.equal(`${new URL(demo.authority).origin}/${demo.tenantId}`)
         const demoNet = createTrustingNetworkClient(readFileSync(demo.caCertPath, 'utf8'))
         try {
           const cca = new ConfidentialClientApplication({
-            auth: {clientId: demo.clientId, clientSecret: demo.clientSecret, authority: demo.authority, knownAuthorities: [new URL(demo.authority).host]},
+            auth: {
+              clientId: demo.clientId,
+              clientSecret: demo.clientSecret,
+              authority: demo.authority,
+              knownAuthorities: [new URL(demo.authority).host],
+            },
             system: {networkClient: demoNet},
           })
           const result = await cca.acquireTokenByClientCredential({scopes: [GRAPH]})

@@ -25,14 +25,34 @@ import {DEVICE_CODE_MSAL, DEVICE_CODE_URN, deviceCodeGrant} from './grants/devic
 import {REFRESH_TOKEN, refreshTokenGrant} from './grants/refresh-token.js'
 import {SigningKeys, type Jwks, type SignOptions} from './keys.js'
 import {metadataRoutes, openIdConfiguration} from './metadata.js'
-import {Directory, Registry, type AppRegistration, type AppRegistrationInput, type Tenant, type User, type UserInput} from './registry.js'
+import {
+  Directory,
+  Registry,
+  type AppRegistration,
+  type AppRegistrationInput,
+  type Tenant,
+  type User,
+  type UserInput,
+} from './registry.js'
 import {IdpServer, type TokenRequestRecord} from './server.js'
 import {signInRoutes} from './sign-in.js'
 import {tokenEndpointRoutes, type GrantHandler} from './token-endpoint.js'
 
 export {TOKEN_EXCHANGE_AUDIENCE} from './registry.js'
 export type {FederatedCredentialInput} from './registry.js'
-export type {AppRegistration, AppRegistrationInput, AuthorizeRecord, DeviceCodeSettings, FaultSpec, Jwks, SignOptions, Tenant, TokenRequestRecord, User, UserInput}
+export type {
+  AppRegistration,
+  AppRegistrationInput,
+  AuthorizeRecord,
+  DeviceCodeSettings,
+  FaultSpec,
+  Jwks,
+  SignOptions,
+  Tenant,
+  TokenRequestRecord,
+  User,
+  UserInput,
+}
 
 export interface StartIdpOptions {
   /** Lifetime of issued access tokens (default 3599 s, Entra's usual `expires_in`). */

@@ -74,9 +74,12 @@ export class SigningKeys {
 
   /** Sign exactly the given claims (nothing is added), so tests can build expired, wrong-aud or odd tokens. */
   async signToken(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
-    const key = options.privateKey === undefined
-      ? this.privateKey
-      : typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey
+    const key =
+      options.privateKey === undefined
+        ? this.privateKey
+        : typeof options.privateKey === 'string'
+          ? createPrivateKey(options.privateKey)
+          : options.privateKey
     return new SignJWT(claims)
       .setProtectedHeader({typ: 'JWT', ...options.header, alg: options.alg ?? 'RS256', kid: options.kid ?? this.kid})
       .sign(key)

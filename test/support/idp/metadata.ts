@@ -17,7 +17,11 @@ const TENANT = '(?<tenant>[^/]+)'
  * domain it was configured with). For common/organizations/consumers the endpoints keep that segment and the
  * issuer carries the literal `{tenantid}` template.
  */
-export function openIdConfiguration(ctx: IdpContext, tenantSegment: string, tenantId: string | undefined): Record<string, unknown> {
+export function openIdConfiguration(
+  ctx: IdpContext,
+  tenantSegment: string,
+  tenantId: string | undefined,
+): Record<string, unknown> {
   const o = ctx.origin
   const t = tenantId ?? tenantSegment
   return {
@@ -42,8 +46,25 @@ export function openIdConfiguration(ctx: IdpContext, tenantSegment: string, tena
     frontchannel_logout_supported: true,
     end_session_endpoint: `${o}/${t}/oauth2/v2.0/logout`,
     claims_supported: [
-      'sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud',
-      'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email',
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
     ],
     kerberos_endpoint: `${o}/${t}/kerberos`,
     tenant_region_scope: 'NA',
@@ -73,7 +94,8 @@ function jwksRoute(ctx: IdpContext): Route {
     pattern: new RegExp(`^/${TENANT}/discovery/v2\\.0/keys$`),
     handler: (req) => {
       const resolved = ctx.registry.resolveTenant(req.params.tenant)
-      if (resolved.kind === 'unknown') return errorResponse(ctx, req, AADSTS.tenantNotFound(req.params.tenant, 'invalid_tenant'))
+      if (resolved.kind === 'unknown')
+        return errorResponse(ctx, req, AADSTS.tenantNotFound(req.params.tenant, 'invalid_tenant'))
       const issuer = resolved.kind === 'tenant' ? issuerFor(ctx, resolved.tenant.id) : `${ctx.origin}/{tenantid}/v2.0`
       return json(200, ctx.keys.jwks(issuer))
     },
@@ -97,7 +119,10 @@ function instanceDiscovery(ctx: IdpContext, req: IdpRequest): IdpResponse {
     }
     if (!url || url.host !== host) {
       return entraErrorResponse(ctx.origin, req, {
-        status: 400, error: 'invalid_instance', code: 50049, message: "Unknown or invalid instance.",
+        status: 400,
+        error: 'invalid_instance',
+        code: 50049,
+        message: 'Unknown or invalid instance.',
       })
     }
     tenant = url.pathname.split('/').filter(Boolean)[0] ?? tenant
@@ -110,7 +135,11 @@ function instanceDiscovery(ctx: IdpContext, req: IdpRequest): IdpResponse {
 }
 
 function instanceDiscoveryRoute(ctx: IdpContext): Route {
-  return {method: 'GET', pattern: new RegExp(`^/${TENANT}/discovery/instance$`), handler: (req) => instanceDiscovery(ctx, req)}
+  return {
+    method: 'GET',
+    pattern: new RegExp(`^/${TENANT}/discovery/instance$`),
+    handler: (req) => instanceDiscovery(ctx, req),
+  }
 }
 
 export function metadataRoutes(ctx: IdpContext): Route[] {

@@ -18,16 +18,24 @@ export interface NetworkClientOptions {
   proxyUrl?: string
 }
 
-export function createTrustingNetworkClient(caCertPem: string, options: NetworkClientOptions = {}): TrustingNetworkClient {
+export function createTrustingNetworkClient(
+  caCertPem: string,
+  options: NetworkClientOptions = {},
+): TrustingNetworkClient {
   const dispatcher: Dispatcher = options.proxyUrl
     ? new ProxyAgent({uri: options.proxyUrl, requestTls: {ca: caCertPem}})
     : new Agent({connect: {ca: caCertPem}})
 
-  async function send<T>(url: string, method: 'GET' | 'POST', init: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> {
+  async function send<T>(
+    url: string,
+    method: 'GET' | 'POST',
+    init: NetworkRequestOptions | undefined,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     const response = await fetch(url, {
       method,
       headers: init?.headers,
-      body: method === 'POST' ? init?.body ?? '' : undefined,
+      body: method === 'POST' ? (init?.body ?? '') : undefined,
       dispatcher,
       signal: timeout ? AbortSignal.timeout(timeout) : undefined,
     })
@@ -41,13 +49,18 @@ export function createTrustingNetworkClient(caCertPem: string, options: NetworkC
       body = JSON.parse(text) as T
     } catch (e) {
       // (errorCode, correlationId, errorMessage): msal's own HttpClient leaves the correlation id empty too.
-      throw new AuthError('token_parsing_error', '', `Failed to parse response: ${e instanceof Error ? e.message : String(e)}`)
+      throw new AuthError(
+        'token_parsing_error',
+        '',
+        `Failed to parse response: ${e instanceof Error ? e.message : String(e)}`,
+      )
     }
     return {headers, body, status: response.status}
   }
 
   return {
-    sendGetRequestAsync: <T>(url: string, init?: NetworkRequestOptions, timeout?: number) => send<T>(url, 'GET', init, timeout),
+    sendGetRequestAsync: <T>(url: string, init?: NetworkRequestOptions, timeout?: number) =>
+      send<T>(url, 'GET', init, timeout),
     sendPostRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>(url, 'POST', init),
     close: () => dispatcher.close(),
   }

@@ -17,7 +17,11 @@ function page(title: string, body: string, status = 200, headers: Record<string,
 label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password],input[type=email]{width:100%;padding:.4rem;box-sizing:border-box}
 .error{color:#a80000}.buttons{margin-top:1.2rem;display:flex;gap:.5rem;justify-content:flex-end}</style></head>
 <body><main>${body}</main></body></html>`
-  return {status, body: html, headers: {'Content-Type': 'text/html; charset=utf-8', 'X-Frame-Options': 'DENY', ...headers}}
+  return {
+    status,
+    body: html,
+    headers: {'Content-Type': 'text/html; charset=utf-8', 'X-Frame-Options': 'DENY', ...headers},
+  }
 }
 
 export interface SignInPage {
@@ -31,9 +35,10 @@ export interface SignInPage {
 }
 
 export function signInPage(p: SignInPage): IdpResponse {
-  const consent = p.consentScopes.length === 0
-    ? ''
-    : `<fieldset id="consent-box"><legend>Permissions requested</legend>
+  const consent =
+    p.consentScopes.length === 0
+      ? ''
+      : `<fieldset id="consent-box"><legend>Permissions requested</legend>
 <p><b>${escapeHtml(p.appName)}</b> wants to: ${p.consentScopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}</p>
 <label><input type="checkbox" id="consent" name="consent" value="yes"> Accept</label></fieldset>`
   return page(
@@ -70,7 +75,11 @@ export function deviceDonePage(appName: string, approved: boolean): IdpResponse 
 }
 
 export function errorPage(message: string, status = 400): IdpResponse {
-  return page('Sign-in error', `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error" id="error">${escapeHtml(message)}</p>`, status)
+  return page(
+    'Sign-in error',
+    `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error" id="error">${escapeHtml(message)}</p>`,
+    status,
+  )
 }
 
 /**

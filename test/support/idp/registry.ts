@@ -79,9 +79,7 @@ export interface AppRegistration {
 }
 
 export type TenantResolution =
-  | {kind: 'tenant'; tenant: Tenant}
-  | {kind: 'multi'; name: string}
-  | {kind: 'unknown'; name: string}
+  {kind: 'tenant'; tenant: Tenant} | {kind: 'multi'; name: string} | {kind: 'unknown'; name: string}
 
 function toList(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return []
@@ -261,8 +259,15 @@ export function redirectUriAllowed(app: AppRegistration, redirectUri: string): b
       return false
     }
     const loopback = ['localhost', '127.0.0.1', '[::1]']
-    return r.protocol === 'http:' && wanted.protocol === 'http:' && loopback.includes(r.hostname) && r.hostname === wanted.hostname &&
-      normalizePath(r.pathname) === normalizePath(wanted.pathname) && !wanted.search && !wanted.hash
+    return (
+      r.protocol === 'http:' &&
+      wanted.protocol === 'http:' &&
+      loopback.includes(r.hostname) &&
+      r.hostname === wanted.hostname &&
+      normalizePath(r.pathname) === normalizePath(wanted.pathname) &&
+      !wanted.search &&
+      !wanted.hash
+    )
   })
 }
 

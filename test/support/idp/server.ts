@@ -14,7 +14,16 @@ import {parseForm, type IdpRequest, type IdpResponse, type Route} from './http.j
 import type {ClientAuthKind} from './tokens.js'
 
 /** Request body fields never kept in clear in the log. */
-const SECRET_FIELDS = new Set(['client_secret', 'client_assertion', 'code', 'code_verifier', 'refresh_token', 'device_code', 'password', 'assertion'])
+const SECRET_FIELDS = new Set([
+  'client_secret',
+  'client_assertion',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'device_code',
+  'password',
+  'assertion',
+])
 const REDACTED = '[redacted]'
 const MAX_BODY_BYTES = 1024 * 1024
 
@@ -135,7 +144,11 @@ export class IdpServer {
         headers: req.headers,
         body,
         params: {},
-        correlationId: (typeof header === 'string' && header) || url.searchParams.get('client-request-id') || formField(req, body, 'client-request-id') || randomUUID(),
+        correlationId:
+          (typeof header === 'string' && header) ||
+          url.searchParams.get('client-request-id') ||
+          formField(req, body, 'client-request-id') ||
+          randomUUID(),
         traceId: randomUUID(),
       }
 

@@ -30,7 +30,11 @@ function describe(error: EntraError): string {
  * An error sent back to the client through its redirect URI, the way it asked for the response. As Entra does, the
  * description ends with the IDs support asks for (there are no separate fields in a redirect).
  */
-function redirectError(tx: Pick<AuthorizeTransaction, 'redirectUri' | 'responseMode' | 'state'>, error: EntraError, req: Pick<IdpRequest, 'correlationId' | 'traceId'>): IdpResponse {
+function redirectError(
+  tx: Pick<AuthorizeTransaction, 'redirectUri' | 'responseMode' | 'state'>,
+  error: EntraError,
+  req: Pick<IdpRequest, 'correlationId' | 'traceId'>,
+): IdpResponse {
   const ids = `\r\nTrace ID: ${req.traceId}\r\nCorrelation ID: ${req.correlationId}\r\nTimestamp: ${entraTimestamp()}`
   const params: Record<string, string> = {error: error.error, error_description: `${describe(error)}${ids}`}
   if (error.suberror) params.error_subcode = error.suberror
@@ -51,16 +55,23 @@ function authorize(ctx: IdpContext, state: DelegatedState, req: IdpRequest): Idp
   if (!app) return errorPage(describe(AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant))))
   const redirectUri = q.redirect_uri
   if (!redirectUri) return errorPage(describe(AADSTS.missingParameter('redirect_uri')))
-  if (!redirectUriAllowed(app, redirectUri)) return errorPage(describe(DELEGATED.invalidRedirectUri(redirectUri, app.clientId)))
+  if (!redirectUriAllowed(app, redirectUri))
+    return errorPage(describe(DELEGATED.invalidRedirectUri(redirectUri, app.clientId)))
 
   // From here on, errors travel back to the (validated) redirect URI.
   const mode = q.response_mode ?? 'query'
-  const back = {redirectUri, responseMode: mode === 'form_post' ? ('form_post' as const) : ('query' as const), state: q.state}
+  const back = {
+    redirectUri,
+    responseMode: mode === 'form_post' ? ('form_post' as const) : ('query' as const),
+    state: q.state,
+  }
   if (mode !== 'query' && mode !== 'form_post') return redirectError(back, DELEGATED.unsupportedResponseMode(mode), req)
-  if (q.response_type !== 'code') return redirectError(back, DELEGATED.unsupportedResponseType(q.response_type ?? ''), req)
+  if (q.response_type !== 'code')
+    return redirectError(back, DELEGATED.unsupportedResponseType(q.response_type ?? ''), req)
   if (!q.state) return redirectError(back, DELEGATED.stateRequired(), req)
   if (!q.code_challenge) return redirectError(back, DELEGATED.pkceRequired(), req)
-  if (q.code_challenge_method !== 'S256') return redirectError(back, DELEGATED.pkceMethodUnsupported(q.code_challenge_method ?? 'plain'), req)
+  if (q.code_challenge_method !== 'S256')
+    return redirectError(back, DELEGATED.pkceMethodUnsupported(q.code_challenge_method ?? 'plain'), req)
   const scopes = splitScope(q.scope)
   if (scopes.length === 0) return redirectError(back, AADSTS.missingParameter('scope'), req)
 
@@ -78,7 +89,13 @@ function authorize(ctx: IdpContext, state: DelegatedState, req: IdpRequest): Idp
     tenantId: tenant.id,
     clientInfo: q.client_info === '1',
   })
-  return signInPage({appName: app.displayName, consentScopes: resourceScopes(scopes), loginHint: q.login_hint, tenantName: ctx.registry.directoryName(tenant), transaction: tx.id})
+  return signInPage({
+    appName: app.displayName,
+    consentScopes: resourceScopes(scopes),
+    loginHint: q.login_hint,
+    tenantName: ctx.registry.directoryName(tenant),
+    transaction: tx.id,
+  })
 }
 
 function deviceCodeEndpoint(ctx: IdpContext, state: DelegatedState, req: IdpRequest): IdpResponse {
@@ -89,8 +106,14 @@ function deviceCodeEndpoint(ctx: IdpContext, state: DelegatedState, req: IdpRequ
   if (!form.client_id) return errorResponse(ctx, req, AADSTS.missingParameter('client_id'))
   if (!form.scope) return errorResponse(ctx, req, AADSTS.missingParameter('scope'))
   const app = ctx.registry.findApp(tenant.id, form.client_id)
-  if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(form.client_id, ctx.registry.directoryName(tenant)))
-  const device = state.issueDeviceCode({appName: app.displayName, clientId: app.clientId, scopes: splitScope(form.scope), tenantId: tenant.id})
+  if (!app)
+    return errorResponse(ctx, req, AADSTS.unknownApplication(form.client_id, ctx.registry.directoryName(tenant)))
+  const device = state.issueDeviceCode({
+    appName: app.displayName,
+    clientId: app.clientId,
+    scopes: splitScope(form.scope),
+    tenantId: tenant.id,
+  })
   const verificationUri = `${ctx.origin}/devicelogin`
   const body: Record<string, unknown> = {
     user_code: device.userCode,
@@ -106,11 +129,20 @@ function deviceCodeEndpoint(ctx: IdpContext, state: DelegatedState, req: IdpRequ
 function deviceLogin(ctx: IdpContext, state: DelegatedState, req: IdpRequest): IdpResponse {
   const form = parseForm(req.body)
   const device = state.deviceByUserCode(form.otc ?? '')
-  if (!device || device.status !== 'pending') return deviceCodeEntryPage("That code didn't work. Check the code and try again.")
-  if (Date.now() > device.expiresAt) return deviceCodeEntryPage("The code you entered has expired. Get a new code from the device you're trying to sign in to and try again.")
+  if (!device || device.status !== 'pending')
+    return deviceCodeEntryPage("That code didn't work. Check the code and try again.")
+  if (Date.now() > device.expiresAt)
+    return deviceCodeEntryPage(
+      "The code you entered has expired. Get a new code from the device you're trying to sign in to and try again.",
+    )
   const tenant = ctx.registry.resolveTenant(device.tenantId) as {kind: 'tenant'; tenant: Tenant}
   const tx = state.beginDevice(device.userCode)
-  return signInPage({appName: device.appName, consentScopes: resourceScopes(device.scopes), tenantName: ctx.registry.directoryName(tenant.tenant), transaction: tx.id})
+  return signInPage({
+    appName: device.appName,
+    consentScopes: resourceScopes(device.scopes),
+    tenantName: ctx.registry.directoryName(tenant.tenant),
+    transaction: tx.id,
+  })
 }
 
 function login(ctx: IdpContext, state: DelegatedState, req: IdpRequest): IdpResponse {
@@ -128,9 +160,18 @@ function login(ctx: IdpContext, state: DelegatedState, req: IdpRequest): IdpResp
   const user = state.directory.findUser(tx.tenantId, form.login ?? '')
   if (!user || user.password !== form.passwd) {
     const attempts = ++tx.failedAttempts
-    const error = user ? DELEGATED.badCredentials() : DELEGATED.userNotFound(form.login ?? '', ctx.registry.directoryName(tenant))
+    const error = user
+      ? DELEGATED.badCredentials()
+      : DELEGATED.userNotFound(form.login ?? '', ctx.registry.directoryName(tenant))
     if (attempts >= MAX_PASSWORD_ATTEMPTS) return finish(redirectError(tx, error, req))
-    return signInPage({appName: tx.appName, consentScopes: resourceScopes(tx.scopes), error: describe(error), loginHint: form.login, tenantName: ctx.registry.directoryName(tenant), transaction: tx.id})
+    return signInPage({
+      appName: tx.appName,
+      consentScopes: resourceScopes(tx.scopes),
+      error: describe(error),
+      loginHint: form.login,
+      tenantName: ctx.registry.directoryName(tenant),
+      transaction: tx.id,
+    })
   }
   const missing = state.directory.missingConsent(user, tx.clientId, tx.scopes)
   if (missing.length > 0 && form.consent !== 'yes') return finish(redirectError(tx, DELEGATED.consentDeclined(), req))
@@ -149,10 +190,17 @@ function login(ctx: IdpContext, state: DelegatedState, req: IdpRequest): IdpResp
   if (tx.state !== undefined) params.state = tx.state
   if (tx.clientInfo) params.client_info = clientInfo(user)
   params.session_state = user.id
-  return finish(tx.responseMode === 'form_post' ? formPostPage(tx.redirectUri, params) : queryRedirect(tx.redirectUri, params))
+  return finish(
+    tx.responseMode === 'form_post' ? formPostPage(tx.redirectUri, params) : queryRedirect(tx.redirectUri, params),
+  )
 }
 
-function deviceSignIn(ctx: IdpContext, state: DelegatedState, tx: DeviceTransaction, form: Record<string, string>): IdpResponse {
+function deviceSignIn(
+  ctx: IdpContext,
+  state: DelegatedState,
+  tx: DeviceTransaction,
+  form: Record<string, string>,
+): IdpResponse {
   const device = state.deviceByUserCode(tx.userCode)
   if (!device || device.status !== 'pending' || Date.now() > device.expiresAt) {
     state.endTransaction(tx.id)
@@ -170,12 +218,21 @@ function deviceSignIn(ctx: IdpContext, state: DelegatedState, tx: DeviceTransact
   const user = state.directory.findUser(device.tenantId, form.login ?? '')
   if (!user || user.password !== form.passwd) {
     const attempts = ++tx.failedAttempts
-    const error = user ? DELEGATED.badCredentials() : DELEGATED.userNotFound(form.login ?? '', ctx.registry.directoryName(tenant))
+    const error = user
+      ? DELEGATED.badCredentials()
+      : DELEGATED.userNotFound(form.login ?? '', ctx.registry.directoryName(tenant))
     if (attempts >= MAX_PASSWORD_ATTEMPTS) {
       device.status = 'denied'
       return done(false)
     }
-    return signInPage({appName: device.appName, consentScopes: resourceScopes(device.scopes), error: describe(error), loginHint: form.login, tenantName: ctx.registry.directoryName(tenant), transaction: tx.id})
+    return signInPage({
+      appName: device.appName,
+      consentScopes: resourceScopes(device.scopes),
+      error: describe(error),
+      loginHint: form.login,
+      tenantName: ctx.registry.directoryName(tenant),
+      transaction: tx.id,
+    })
   }
   const missing = state.directory.missingConsent(user, device.clientId, device.scopes)
   if (missing.length > 0 && form.consent !== 'yes') {
@@ -190,8 +247,17 @@ function deviceSignIn(ctx: IdpContext, state: DelegatedState, tx: DeviceTransact
 
 export function signInRoutes(ctx: IdpContext, state: DelegatedState): Route[] {
   return [
-    {method: 'GET', pattern: new RegExp(`^/${TENANT}/oauth2/v2\\.0/authorize$`), handler: (req) => authorize(ctx, state, req)},
-    {method: 'POST', pattern: new RegExp(`^/${TENANT}/oauth2/v2\\.0/devicecode$`), faultable: true, handler: (req) => deviceCodeEndpoint(ctx, state, req)},
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/${TENANT}/oauth2/v2\\.0/authorize$`),
+      handler: (req) => authorize(ctx, state, req),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/${TENANT}/oauth2/v2\\.0/devicecode$`),
+      faultable: true,
+      handler: (req) => deviceCodeEndpoint(ctx, state, req),
+    },
     {method: 'GET', pattern: /^\/devicelogin$/, handler: () => deviceCodeEntryPage()},
     {method: 'POST', pattern: /^\/devicelogin$/, handler: (req) => deviceLogin(ctx, state, req)},
     {method: 'POST', pattern: /^\/login$/, handler: (req) => login(ctx, state, req)},

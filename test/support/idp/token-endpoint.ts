@@ -22,7 +22,11 @@ export type GrantHandler = (ctx: IdpContext, grant: GrantRequest) => Promise<Idp
 
 export const TOKEN_PATH = /^\/(?<tenant>[^/]+)\/oauth2\/v2\.0\/token$/
 
-async function handleToken(ctx: IdpContext, grants: ReadonlyMap<string, GrantHandler>, req: IdpRequest): Promise<IdpResponse> {
+async function handleToken(
+  ctx: IdpContext,
+  grants: ReadonlyMap<string, GrantHandler>,
+  req: IdpRequest,
+): Promise<IdpResponse> {
   const lookup = requireTenant(ctx, req)
   if (!lookup.ok) return lookup.response
   const {tenant} = lookup

@@ -45,7 +45,11 @@ export interface UserTokenRequest {
   nonce?: string
 }
 
-export async function issueUserTokens(ctx: IdpContext, state: DelegatedState, request: UserTokenRequest): Promise<Record<string, unknown>> {
+export async function issueUserTokens(
+  ctx: IdpContext,
+  state: DelegatedState,
+  request: UserTokenRequest,
+): Promise<Record<string, unknown>> {
   const {tenant, app, user, scopes} = request
   const lower = new Set(scopes.map((s) => s.toLowerCase()))
   const resources = resourceScopes(scopes).map(resourceOf)

@@ -12,7 +12,9 @@ describe('durations', () => {
     expect(parseDuration('24d', '--timeout')).to.equal(MAX_DURATION_MS)
     expect(MAX_DURATION_MS).to.be.below(2 ** 31 - 1)
     for (const text of ['25d', '24d1s', '2592000', '600h']) {
-      expect(() => parseDuration(text, '--timeout'), text).to.throw(`Invalid --timeout '${text}': the longest is 24 days (24d).`)
+      expect(() => parseDuration(text, '--timeout'), text).to.throw(
+        `Invalid --timeout '${text}': the longest is 24 days (24d).`,
+      )
     }
   })
 })

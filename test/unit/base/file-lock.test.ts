@@ -27,7 +27,14 @@ describe('file lock', () => {
     await releaseSecond()
   })
 
-  const record = (pid: number, holdUntil: number) => JSON.stringify({createdAt: Date.now(), holdUntil, host: hostname(), nonce: Math.random().toString(16).slice(2), pid})
+  const record = (pid: number, holdUntil: number) =>
+    JSON.stringify({
+      createdAt: Date.now(),
+      holdUntil,
+      host: hostname(),
+      nonce: Math.random().toString(16).slice(2),
+      pid,
+    })
   const deadPid = async () => {
     const child = spawn(process.execPath, ['-e', '0'])
     await new Promise((resolve) => child.on('close', resolve))
@@ -37,9 +44,13 @@ describe('file lock', () => {
   it('takes over a lock whose owner died, and one held past its hold time', async () => {
     const path = join(home.root, 'y.lock')
     writeFileSync(path, record(await deadPid(), Date.now() + 600_000))
-    await (await acquireLock(path, {timeoutMs: 2000}))()
+    await (
+      await acquireLock(path, {timeoutMs: 2000})
+    )()
     writeFileSync(path, record(process.pid, Date.now() - 1))
-    await (await acquireLock(path, {timeoutMs: 2000}))()
+    await (
+      await acquireLock(path, {timeoutMs: 2000})
+    )()
   })
 
   it('lets exactly one of many waiters take over a stale lock (no two holders at once)', async () => {
@@ -58,10 +69,14 @@ describe('file lock', () => {
           else await release()
         }
       })()`
-    const workers = Array.from({length: 5}, () => spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {stdio: 'inherit'}))
+    const workers = Array.from({length: 5}, () =>
+      spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {stdio: 'inherit'}),
+    )
     const codes = await Promise.all(workers.map((w) => new Promise((resolve) => w.on('close', resolve))))
     expect(codes).to.deep.equal([0, 0, 0, 0, 0])
-    const log = readFileSync(path + '.log', 'utf8').trim().split('\n')
+    const log = readFileSync(path + '.log', 'utf8')
+      .trim()
+      .split('\n')
     expect(log).to.have.length(5 * 15 * 2)
     // Strictly alternating in/out means no two workers were ever inside together.
     log.forEach((line, i) => expect(line, `line ${i}`).to.equal(i % 2 === 0 ? 'in' : 'out'))
@@ -97,12 +112,17 @@ describe('file lock', () => {
       const path = join(home.root, 'odd.lock')
       make(path)
       const started = process.cpuUsage()
-      const error = await settlesWithin(3000, acquireLock(path, {timeoutMs: 500, what: 'The thing'}).then(
-        () => expect.fail('took a lock over something that is not a lock file'),
-        (error: unknown) => error as CliError,
-      ))
+      const error = await settlesWithin(
+        3000,
+        acquireLock(path, {timeoutMs: 500, what: 'The thing'}).then(
+          () => expect.fail('took a lock over something that is not a lock file'),
+          (error: unknown) => error as CliError,
+        ),
+      )
       expect(error.exitCode).to.equal(3)
-      expect(error.message).to.equal(`The thing cannot be locked: ${path} is ${kind.replace('a dangling ', 'a ')}, not a lock file; remove it (rm -r '${path}') and try again.`)
+      expect(error.message).to.equal(
+        `The thing cannot be locked: ${path} is ${kind.replace('a dangling ', 'a ')}, not a lock file; remove it (rm -r '${path}') and try again.`,
+      )
       const used = process.cpuUsage(started)
       expect(used.user + used.system, 'CPU time (µs)').to.be.below(500_000)
     })
@@ -118,7 +138,9 @@ describe('file lock', () => {
       (error: unknown) => error as CliError,
     )
     expect(error.exitCode).to.equal(3)
-    expect(error.message).to.match(/^The thing cannot be locked: cannot write .*x\.lock: permission denied \(EACCES\)\./)
+    expect(error.message).to.match(
+      /^The thing cannot be locked: cannot write .*x\.lock: permission denied \(EACCES\)\./,
+    )
     expect(readdirSync(folder)).to.deep.equal([])
   })
 })

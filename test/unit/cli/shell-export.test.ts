@@ -23,7 +23,9 @@ describe('shell-export: the line env prints, read back by real shells', () => {
       for (const value of NASTY) {
         const line = exportLine(shell as Shell, 'V', value)
         // The shell's own view of the variable, then a child process's (exported).
-        const {stdout} = await run(file, [...args, `${line}\nprintf %s "$V"; printf '|'; printenv V`], {env: {PATH: process.env.PATH}})
+        const {stdout} = await run(file, [...args, `${line}\nprintf %s "$V"; printf '|'; printenv V`], {
+          env: {PATH: process.env.PATH},
+        })
         expect(stdout, line).to.equal(`${value}|${value}\n`)
       }
     })

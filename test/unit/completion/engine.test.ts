@@ -5,7 +5,9 @@ import {complete, Directive, formatAnswer, type CommandSpec, type ValueSources} 
 import {ROOT} from '../../support/cli.js'
 
 /** The real manifest of the built CLI (npm run build writes it), so the tests follow the commands as they are. */
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, CommandSpec>}
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, CommandSpec>
+}
 // Plus the shape of two plugin commands (help, plugins uninstall) whose manifests live in their own packages.
 const commands: CommandSpec[] = [
   ...Object.entries(manifest.commands).map(([id, c]) => ({...c, id})),
@@ -15,7 +17,10 @@ const commands: CommandSpec[] = [
 
 const sources: ValueSources = {
   choices: (flag) => (flag === 'cloud' ? [{value: 'AzureChina'}, {value: 'AzurePublic'}] : undefined),
-  flows: async () => [{description: 'built-in', value: 'DeviceCode'}, {description: 'from x', value: 'Magic'}],
+  flows: async () => [
+    {description: 'built-in', value: 'DeviceCode'},
+    {description: 'from x', value: 'Magic'},
+  ],
   profiles: async () => [{value: 'prod'}, {value: 'test'}],
   stores: async () => [{value: 'keyring'}],
   plugins: async () => [{value: 'my-plugin'}],
@@ -48,9 +53,17 @@ describe('completion/engine', () => {
   })
 
   it('leaves files to the shell for file flags and arguments, and says "no files" elsewhere', async () => {
-    expect(await complete(['get-token', '-o', ''], commands, sources)).to.deep.equal({candidates: [], directive: Directive.Default})
-    expect(await complete(['config', 'import', ''], commands, sources)).to.deep.equal({candidates: [], directive: Directive.Default})
-    expect((await complete(['config', 'create', '--tenant-id', ''], commands, sources)).directive).to.equal(Directive.NoFileComp)
+    expect(await complete(['get-token', '-o', ''], commands, sources)).to.deep.equal({
+      candidates: [],
+      directive: Directive.Default,
+    })
+    expect(await complete(['config', 'import', ''], commands, sources)).to.deep.equal({
+      candidates: [],
+      directive: Directive.Default,
+    })
+    expect((await complete(['config', 'create', '--tenant-id', ''], commands, sources)).directive).to.equal(
+      Directive.NoFileComp,
+    )
   })
 
   it('completes command names after help, and installed plugins after plugins uninstall', async () => {
@@ -62,7 +75,10 @@ describe('completion/engine', () => {
   })
 
   it('treats everything after -- as arguments, left to the shell', async () => {
-    expect(await complete(['exec', '-p', 'prod', '--', '-'], commands, sources)).to.deep.equal({candidates: [], directive: Directive.Default})
+    expect(await complete(['exec', '-p', 'prod', '--', '-'], commands, sources)).to.deep.equal({
+      candidates: [],
+      directive: Directive.Default,
+    })
   })
 
   it('prints cobra-style lines: value, tab, first sentence of the description; then the directive', () => {
@@ -71,6 +87,8 @@ describe('completion/engine', () => {
       {bin: 'entra-auth-cli'},
     )
     expect(text).to.equal('help\tHelp for entra-auth-cli\nx\n:4\n')
-    expect(formatAnswer({candidates: [{description: 'd', value: 'v'}], directive: 0}, {descriptions: false})).to.equal('v\n:0\n')
+    expect(formatAnswer({candidates: [{description: 'd', value: 'v'}], directive: 0}, {descriptions: false})).to.equal(
+      'v\n:0\n',
+    )
   })
 })

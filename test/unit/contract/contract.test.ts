@@ -1,16 +1,48 @@
 import {expect} from 'chai'
-import {CONTRACT_VERSION, defineFlow, defineStore, ERROR_KINDS, errorKindOf, PluginError} from '../../../src/contract/index.js'
+import {
+  CONTRACT_VERSION,
+  defineFlow,
+  defineStore,
+  ERROR_KINDS,
+  errorKindOf,
+  PluginError,
+} from '../../../src/contract/index.js'
 import {pluginCliError} from '../../../src/base/errors.js'
 
 describe('contract: define helpers and error kinds', () => {
   it('defineFlow and defineStore stamp the contract version, keeping one a registration states', async () => {
-    const base = {create: async () => ({acquireToken: async () => ({accessToken: 'x', expiresOn: new Date(0), scopes: [], tokenType: 'Bearer'})})}
-    const flow = await defineFlow({...base, interactive: false, kind: 'app-only', name: 'A', summary: 's', supportsRefresh: false}).call(undefined)
+    const base = {
+      create: async () => ({
+        acquireToken: async () => ({accessToken: 'x', expiresOn: new Date(0), scopes: [], tokenType: 'Bearer'}),
+      }),
+    }
+    const flow = await defineFlow({
+      ...base,
+      interactive: false,
+      kind: 'app-only',
+      name: 'A',
+      summary: 's',
+      supportsRefresh: false,
+    }).call(undefined)
     expect(flow.contractVersion).to.equal(CONTRACT_VERSION)
-    const old = await defineFlow({...base, contractVersion: 7, interactive: false, kind: 'user', name: 'B', summary: 's', supportsRefresh: false}).call(undefined)
+    const old = await defineFlow({
+      ...base,
+      contractVersion: 7,
+      interactive: false,
+      kind: 'user',
+      name: 'B',
+      summary: 's',
+      supportsRefresh: false,
+    }).call(undefined)
     expect(old.contractVersion).to.equal(7)
     const store = await defineStore({
-      create: async () => ({delete: async () => false, get: async () => undefined, location: 'here', name: 'x', set: async () => {}}),
+      create: async () => ({
+        delete: async () => false,
+        get: async () => undefined,
+        location: 'here',
+        name: 'x',
+        set: async () => {},
+      }),
       encrypted: true,
       isAvailable: async () => ({available: true}),
       name: 'x',
@@ -32,7 +64,9 @@ describe('contract: define helpers and error kinds', () => {
 
   it('the CLI maps a declared kind to its exit code, one line, tokens scrubbed', () => {
     const jwt = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4eXoifQ.c2lnbmF0dXJl'
-    const mapped = pluginCliError(Object.assign(new Error(`refused\n  at ${jwt}`), {code: 'IMDS_DOWN', errorKind: 'network'}))
+    const mapped = pluginCliError(
+      Object.assign(new Error(`refused\n  at ${jwt}`), {code: 'IMDS_DOWN', errorKind: 'network'}),
+    )
     expect(mapped?.exitCode).to.equal(5)
     expect(mapped?.code).to.equal('IMDS_DOWN')
     expect(mapped?.message).to.equal('refused at eyJhbG…')

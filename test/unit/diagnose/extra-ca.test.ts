@@ -13,7 +13,9 @@ describe('diagnose/extra-ca: NODE_EXTRA_CA_CERTS', () => {
   it('names the CAs a readable PEM adds; says nothing when unset', async () => {
     const pem = join(home.root, 'ca.pem')
     writeFileSync(pem, createCertificateAuthority('Corp Root CA').certPem)
-    expect(await checkExtraCaCerts({NODE_EXTRA_CA_CERTS: pem})).to.deep.equal([{check: 'TLS', message: `NODE_EXTRA_CA_CERTS=${pem} adds 1 CA certificate(s): Corp Root CA.`, status: 'ok'}])
+    expect(await checkExtraCaCerts({NODE_EXTRA_CA_CERTS: pem})).to.deep.equal([
+      {check: 'TLS', message: `NODE_EXTRA_CA_CERTS=${pem} adds 1 CA certificate(s): Corp Root CA.`, status: 'ok'},
+    ])
     expect(await checkExtraCaCerts({})).to.deep.equal([])
   })
 

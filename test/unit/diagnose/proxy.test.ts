@@ -5,7 +5,9 @@ describe('diagnose/proxy', () => {
   it('hides the password of a proxy URL, keeps the rest', () => {
     expect(hideCredentials('http://me:s3cret@proxy.corp:3128')).to.equal('http://me:***@proxy.corp:3128')
     expect(hideCredentials('http://proxy.corp:3128')).to.equal('http://proxy.corp:3128')
-    expect(checkProxyVariables({HTTPS_PROXY: 'http://me:s3cret@p:1'})[0].message).to.equal('In effect: HTTPS_PROXY=http://me:***@p:1.')
+    expect(checkProxyVariables({HTTPS_PROXY: 'http://me:s3cret@p:1'})[0].message).to.equal(
+      'In effect: HTTPS_PROXY=http://me:***@p:1.',
+    )
   })
 
   it('picks the proxy a URL takes as undici does: https_proxy, else http_proxy, unless NO_PROXY names the host', () => {

@@ -23,10 +23,18 @@ describe('extensions/installed-plugins', () => {
   function installFixtures(): {linkedRoot: string} {
     writeJson(join(dataDir, 'node_modules', 'user-store', 'package.json'), {
       name: 'user-store',
-      oclif: {hooks: {'entra:store:vault': './lib/vault.js', init: ['./lib/a.js', {identifier: 'warm', target: './lib/b.js'}]}},
+      oclif: {
+        hooks: {
+          'entra:store:vault': './lib/vault.js',
+          init: ['./lib/a.js', {identifier: 'warm', target: './lib/b.js'}],
+        },
+      },
     })
     const linkedRoot = join(world.root, 'src', 'linked-flow')
-    writeJson(join(linkedRoot, 'package.json'), {name: 'linked-flow', oclif: {hooks: {'entra:flow:magic-link': './lib/flow.js'}}})
+    writeJson(join(linkedRoot, 'package.json'), {
+      name: 'linked-flow',
+      oclif: {hooks: {'entra:flow:magic-link': './lib/flow.js'}},
+    })
     writeJson(join(dataDir, 'package.json'), {
       oclif: {
         plugins: [
@@ -51,7 +59,9 @@ describe('extensions/installed-plugins', () => {
   it('lists the root package alone when nothing is installed', () => {
     const plugins = installedPlugins(ROOT, {env: {ENTRA_AUTH_CLI_DATA_DIR: dataDir}})
     expect(plugins.map((p) => [p.name, p.type, p.root])).to.deep.equal([['entra-auth-cli', 'root', ROOT]])
-    expect(plugins[0].hooks['entra:flow:device-code']).to.deep.equal([{identifier: 'default', target: './dist/hooks/flow-device-code'}])
+    expect(plugins[0].hooks['entra:flow:device-code']).to.deep.equal([
+      {identifier: 'default', target: './dist/hooks/flow-device-code'},
+    ])
   })
 
   it('reads user plugins from node_modules and linked ones at their root, users first', () => {
@@ -69,7 +79,9 @@ describe('extensions/installed-plugins', () => {
         {identifier: 'warm', target: './lib/b.js'},
       ],
     })
-    expect(plugins[2].hooks).to.deep.equal({'entra:flow:magic-link': [{identifier: 'default', target: './lib/flow.js'}]})
+    expect(plugins[2].hooks).to.deep.equal({
+      'entra:flow:magic-link': [{identifier: 'default', target: './lib/flow.js'}],
+    })
   })
 
   it('agrees with oclif itself on which plugins declare which hooks', async () => {
@@ -93,15 +105,14 @@ describe('extensions/installed-plugins', () => {
   it('skips and reports a plugin it cannot read, and a broken plugin list, like oclif', () => {
     writeJson(join(dataDir, 'package.json'), {
       oclif: {
-        plugins: [
-          {name: 'gone', type: 'user'},
-          {name: 'rootless', type: 'link'},
-          'not-a-record',
-        ],
+        plugins: [{name: 'gone', type: 'user'}, {name: 'rootless', type: 'link'}, 'not-a-record'],
       },
     })
     const problems: string[] = []
-    const plugins = installedPlugins(ROOT, {env: {ENTRA_AUTH_CLI_DATA_DIR: dataDir}, onProblem: (m) => problems.push(m)})
+    const plugins = installedPlugins(ROOT, {
+      env: {ENTRA_AUTH_CLI_DATA_DIR: dataDir},
+      onProblem: (m) => problems.push(m),
+    })
     expect(plugins.map((p) => p.name)).to.deep.equal(['entra-auth-cli'])
     expect(problems).to.have.length(2)
     expect(problems[0]).to.match(/'gone' could not be read/)
@@ -109,7 +120,9 @@ describe('extensions/installed-plugins', () => {
 
     writeFileSync(join(dataDir, 'package.json'), '{not json')
     problems.length = 0
-    expect(installedPlugins(ROOT, {env: {ENTRA_AUTH_CLI_DATA_DIR: dataDir}, onProblem: (m) => problems.push(m)})).to.have.length(1)
+    expect(
+      installedPlugins(ROOT, {env: {ENTRA_AUTH_CLI_DATA_DIR: dataDir}, onProblem: (m) => problems.push(m)}),
+    ).to.have.length(1)
     expect(problems).to.have.length(1)
   })
 })

@@ -12,9 +12,17 @@ describe('extensions/plugin-source: local paths given to plugins install', () =>
   const file = `file:${join(dir, 'x-1.0.0.tgz')}`
 
   it('reads what plugin-plugins took for a GitHub repository or an npm name as the local file it is', () => {
-    expect(localPluginSource({type: 'repo', url: `https://github.com/${join(dir, 'x-1.0.0.tgz')}`}, '/')).to.deep.equal({type: 'repo', url: file})
-    expect(localPluginSource({type: 'repo', url: 'https://github.com/./x-1.0.0.tgz'}, dir)).to.deep.equal({type: 'repo', url: file})
-    expect(localPluginSource({name: 'x-1.0.0.tgz', tag: 'latest', type: 'npm'}, dir)).to.deep.equal({type: 'repo', url: file})
+    expect(localPluginSource({type: 'repo', url: `https://github.com/${join(dir, 'x-1.0.0.tgz')}`}, '/')).to.deep.equal(
+      {type: 'repo', url: file},
+    )
+    expect(localPluginSource({type: 'repo', url: 'https://github.com/./x-1.0.0.tgz'}, dir)).to.deep.equal({
+      type: 'repo',
+      url: file,
+    })
+    expect(localPluginSource({name: 'x-1.0.0.tgz', tag: 'latest', type: 'npm'}, dir)).to.deep.equal({
+      type: 'repo',
+      url: file,
+    })
     expect(localPluginSource({type: 'repo', url: 'file:./x-1.0.0.tgz'}, dir)).to.deep.equal({type: 'repo', url: file})
   })
 
@@ -25,6 +33,9 @@ describe('extensions/plugin-source: local paths given to plugins install', () =>
   })
 
   it('a tarball path that is not there is one clear usage error', () => {
-    expect(() => localPluginSource({type: 'repo', url: 'https://github.com//nowhere/y.tgz'}, dir)).to.throw(UsageError, 'No plugin at /nowhere/y.tgz')
+    expect(() => localPluginSource({type: 'repo', url: 'https://github.com//nowhere/y.tgz'}, dir)).to.throw(
+      UsageError,
+      'No plugin at /nowhere/y.tgz',
+    )
   })
 })

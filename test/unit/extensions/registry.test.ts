@@ -1,6 +1,12 @@
 import {expect} from 'chai'
 import {ConfigError, UsageError} from '../../../src/base/errors.js'
-import {findExtension, listExtensions, loadAllStores, loadFlow, type HookSource} from '../../../src/extensions/registry.js'
+import {
+  findExtension,
+  listExtensions,
+  loadAllStores,
+  loadFlow,
+  type HookSource,
+} from '../../../src/extensions/registry.js'
 
 /** Plugins as data: what each declares and what its hook resolves to (or throws). */
 function source(plugins: Array<{plugin: string; builtin?: boolean; hooks: Record<string, () => unknown>}>): HookSource {
@@ -22,16 +28,18 @@ function source(plugins: Array<{plugin: string; builtin?: boolean; hooks: Record
   }
 }
 
-const flow = (name: string, extra: Record<string, unknown> = {}) => () => ({
-  contractVersion: 1,
-  create: async () => ({}),
-  interactive: false,
-  kind: 'app-only',
-  name,
-  summary: `${name} flow`,
-  supportsRefresh: false,
-  ...extra,
-})
+const flow =
+  (name: string, extra: Record<string, unknown> = {}) =>
+  () => ({
+    contractVersion: 1,
+    create: async () => ({}),
+    interactive: false,
+    kind: 'app-only',
+    name,
+    summary: `${name} flow`,
+    supportsRefresh: false,
+    ...extra,
+  })
 
 describe('extensions/registry', () => {
   it('a built-in name claimed by a plugin stays the built-in, and the plugin is named', async () => {
@@ -43,7 +51,9 @@ describe('extensions/registry', () => {
     const {info, registration} = await loadFlow(hooks, 'devicecode', (m) => warnings.push(m))
     expect(info.plugin).to.equal('entra-auth-cli')
     expect(registration.summary).to.equal('DeviceCode flow')
-    expect(warnings).to.deep.equal(["The plugin 'impostor' also declares the built-in flow 'device-code'; it is ignored (uninstall it, or ask its author to rename it)."])
+    expect(warnings).to.deep.equal([
+      "The plugin 'impostor' also declares the built-in flow 'device-code'; it is ignored (uninstall it, or ask its author to rename it).",
+    ])
   })
 
   it('two plugins claiming one name (not a built-in) is a conflict naming both', () => {
@@ -51,21 +61,32 @@ describe('extensions/registry', () => {
       {hooks: {'entra:flow:my-flow': flow('MyFlow')}, plugin: 'a'},
       {hooks: {'entra:flow:MyFlow': flow('MyFlow')}, plugin: 'b'},
     ])
-    expect(() => findExtension(hooks, 'flow', 'my-flow')).to.throw(ConfigError, "more than one plugin (a, b)")
+    expect(() => findExtension(hooks, 'flow', 'my-flow')).to.throw(ConfigError, 'more than one plugin (a, b)')
     expect(listExtensions(hooks, 'flow')).to.have.length(1)
   })
 
   it('an unknown name is a usage error listing what is installed', () => {
-    expect(() => findExtension(source([{hooks: {'entra:flow:x': flow('X')}, plugin: 'p'}]), 'flow', 'y')).to.throw(UsageError, 'Installed flows: X')
+    expect(() => findExtension(source([{hooks: {'entra:flow:x': flow('X')}, plugin: 'p'}]), 'flow', 'y')).to.throw(
+      UsageError,
+      'Installed flows: X',
+    )
   })
 
   for (const [label, extra, message] of [
-    ['no contract version', {contractVersion: undefined}, "The plugin 'p' registers flow 'x' without a contract version"],
-    ['a later contract version', {contractVersion: 2}, "The plugin 'p' was written for plugin contract version 2, but this entra-auth-cli speaks plugin contract version 1"],
+    [
+      'no contract version',
+      {contractVersion: undefined},
+      "The plugin 'p' registers flow 'x' without a contract version",
+    ],
+    [
+      'a later contract version',
+      {contractVersion: 2},
+      "The plugin 'p' was written for plugin contract version 2, but this entra-auth-cli speaks plugin contract version 1",
+    ],
     ['another name than its event', {name: 'Y'}, "declares the hook 'entra:flow:x' but names itself 'Y'"],
     ['no kind', {kind: undefined}, "its kind is undefined, not 'app-only' or 'user'"],
     ['a bad option name', {options: [{description: 'd', name: 'Bad Name'}]}, 'needs a name of lower-case letters'],
-    ['a bad field use', {profileFields: {tenant: 'maybe'}}, "profileFields.tenant is \"maybe\""],
+    ['a bad field use', {profileFields: {tenant: 'maybe'}}, 'profileFields.tenant is "maybe"'],
   ] as const) {
     it(`a registration with ${label} is refused, naming the plugin`, async () => {
       const hooks = source([{hooks: {'entra:flow:x': flow('X', extra)}, plugin: 'p'}])
@@ -77,24 +98,31 @@ describe('extensions/registry', () => {
   }
 
   it('a store that fails to register is skipped with a warning; the others stay, by priority', async () => {
-    const store = (name: string, priority: number, extra: Record<string, unknown> = {}) => () => ({
-      contractVersion: 1,
-      create: async () => ({}),
-      encrypted: true,
-      isAvailable: async () => ({available: true}),
-      name,
-      priority,
-      summary: name,
-      ...extra,
-    })
+    const store =
+      (name: string, priority: number, extra: Record<string, unknown> = {}) =>
+      () => ({
+        contractVersion: 1,
+        create: async () => ({}),
+        encrypted: true,
+        isAvailable: async () => ({available: true}),
+        name,
+        priority,
+        summary: name,
+        ...extra,
+      })
     const hooks = source([
-      {hooks: {'entra:store:plain': store('plain', 500, {encrypted: false}), 'entra:store:low': store('low', 1)}, plugin: 'p'},
+      {
+        hooks: {'entra:store:plain': store('plain', 500, {encrypted: false}), 'entra:store:low': store('low', 1)},
+        plugin: 'p',
+      },
       {builtin: true, hooks: {'entra:store:high': store('high', 100)}, plugin: 'cli'},
     ])
     const warnings: string[] = []
     const stores = await loadAllStores(hooks, (m) => warnings.push(m))
     expect(stores.map((s) => s.name)).to.deep.equal(['high', 'low'])
     expect(warnings).to.have.length(1)
-    expect(warnings[0]).to.include("Skipping secret store 'plain': The plugin 'p' failed to register store 'plain': it does not declare encryption")
+    expect(warnings[0]).to.include(
+      "Skipping secret store 'plain': The plugin 'p' failed to register store 'plain': it does not declare encryption",
+    )
   })
 })

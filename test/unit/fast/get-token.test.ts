@@ -6,7 +6,10 @@ describe('fast/get-token: which command lines the fast path takes', () => {
   const taken: Array<[string[], object]> = [
     [['-p', 'app'], {...plain, profile: 'app'}],
     [['--profile=app'], {...plain, profile: 'app'}],
-    [['--profile', 'app', '-s', 'a b', '--scope=c', '--silent'], {...plain, profile: 'app', scopes: ['a b', 'c'], silent: true}],
+    [
+      ['--profile', 'app', '-s', 'a b', '--scope=c', '--silent'],
+      {...plain, profile: 'app', scopes: ['a b', 'c'], silent: true},
+    ],
     [['-p', 'app', '--json', '-o', 'out.json'], {...plain, json: true, output: 'out.json', profile: 'app'}],
     [['-p', 'app', '--output-format', 'exec-credential'], {...plain, format: 'exec-credential', profile: 'app'}],
     [['-p', 'app', '--output-format=token'], {...plain, format: 'token', profile: 'app'}],

@@ -61,7 +61,9 @@ async function inspectParsing(input: string): Promise<void> {
 async function discoverParsing(input: string): Promise<void> {
   const assessment = await assessToken(() => normalizeToken(input, 'stdin'), {minValidMs: 300_000})
   expect(assessment.message).not.to.match(/[\r\n]/)
-  expect([ExitCode.Ok, ExitCode.TokenExpired, ExitCode.TokenNotYetValid, ExitCode.TokenUnreadable]).to.include(assessment.exitCode)
+  expect([ExitCode.Ok, ExitCode.TokenExpired, ExitCode.TokenNotYetValid, ExitCode.TokenUnreadable]).to.include(
+    assessment.exitCode,
+  )
   expect(assessment.valid).to.equal(assessment.exitCode === ExitCode.Ok)
   const json = JSON.parse(assessmentJson(assessment))
   expect(Object.keys(json)).to.deep.equal(['valid', 'expiresOn', 'secondsLeft', 'reason'])
@@ -79,7 +81,21 @@ const weirdValue = fc.oneof(
   fc.jsonValue({maxDepth: 2}),
   fc.double(),
   fc.integer({max: 2 ** 53, min: -(2 ** 53)}),
-  fc.constantFrom(1e300, -1e300, 8.64e12, 8.64e12 + 1, 0, -1, Number.MAX_SAFE_INTEGER, '1700000000', '', null, true, [], {}),
+  fc.constantFrom(
+    1e300,
+    -1e300,
+    8.64e12,
+    8.64e12 + 1,
+    0,
+    -1,
+    Number.MAX_SAFE_INTEGER,
+    '1700000000',
+    '',
+    null,
+    true,
+    [],
+    {},
+  ),
   fc.string({unit: 'binary', maxLength: 30}),
 )
 
@@ -88,7 +104,12 @@ const plausibleTime = fc.integer({max: nowSeconds + 86_400, min: nowSeconds - 86
 
 const header = fc.oneof(
   fc.record(
-    {alg: fc.oneof(fc.constantFrom('RS256', 'PS256', 'ES256', 'HS256', 'none', 'RSA-OAEP'), weirdValue), enc: fc.constantFrom('A256GCM'), kid: weirdValue, typ: fc.oneof(fc.constant('JWT'), weirdValue)},
+    {
+      alg: fc.oneof(fc.constantFrom('RS256', 'PS256', 'ES256', 'HS256', 'none', 'RSA-OAEP'), weirdValue),
+      enc: fc.constantFrom('A256GCM'),
+      kid: weirdValue,
+      typ: fc.oneof(fc.constant('JWT'), weirdValue),
+    },
     {requiredKeys: []},
   ),
   fc.jsonValue({maxDepth: 2}),
@@ -125,20 +146,31 @@ const signaturePart = fc.oneof(fc.uint8Array({maxLength: 300, minLength: 0}).map
 
 /** How people deliver a token: as is, with `Bearer `, padded, wrapped, quoted, as get-token --json, with a BOM. */
 const dressed = (token: fc.Arbitrary<string>) =>
-  fc.tuple(token, fc.constantFrom('', 'Bearer ', 'bearer  ', 'Authorization: Bearer ', ' \t', '\uFEFF'), fc.constantFrom('', '\n', '\r\n', '  \n\n'), fc.nat(400), fc.constantFrom('none', 'wrap', 'quote', 'json')).map(
-    ([t, prefix, suffix, at, style]) => {
+  fc
+    .tuple(
+      token,
+      fc.constantFrom('', 'Bearer ', 'bearer  ', 'Authorization: Bearer ', ' \t', '\uFEFF'),
+      fc.constantFrom('', '\n', '\r\n', '  \n\n'),
+      fc.nat(400),
+      fc.constantFrom('none', 'wrap', 'quote', 'json'),
+    )
+    .map(([t, prefix, suffix, at, style]) => {
       if (style === 'wrap') return `${prefix}${t.slice(0, at)}\n${t.slice(at)}${suffix}`
       if (style === 'quote') return `"${prefix}${t}"${suffix}`
       if (style === 'json') return JSON.stringify({accessToken: `${prefix}${t}`})
       return `${prefix}${t}${suffix}`
-    },
-  )
+    })
 
 const nearJwt = dressed(
   fc.oneof(
     {arbitrary: fc.tuple(jsonPart(header), jsonPart(claims), signaturePart).map((parts) => parts.join('.')), weight: 6},
     // JWE-shaped: five parts.
-    {arbitrary: fc.tuple(jsonPart(header), signaturePart, signaturePart, signaturePart, signaturePart).map((parts) => parts.join('.')), weight: 1},
+    {
+      arbitrary: fc
+        .tuple(jsonPart(header), signaturePart, signaturePart, signaturePart, signaturePart)
+        .map((parts) => parts.join('.')),
+      weight: 1,
+    },
     // Wrong number of parts.
     {arbitrary: fc.array(jsonPart(claims), {maxLength: 7}).map((parts) => parts.join('.')), weight: 1},
   ),
@@ -152,13 +184,31 @@ describe('token parsing under arbitrary input (property-based, fast-check)', fun
     const {SignJWT} = await import('jose')
     const {privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048})
     const t = nowSeconds
-    realToken = await new SignJWT({aud: 'api://orders', exp: t + 3600, iat: t - 300, iss: 'https://login.example/t/v2.0', nbf: t - 300, roles: ['Orders.Read'], scp: 'a b'})
+    realToken = await new SignJWT({
+      aud: 'api://orders',
+      exp: t + 3600,
+      iat: t - 300,
+      iss: 'https://login.example/t/v2.0',
+      nbf: t - 300,
+      roles: ['Orders.Read'],
+      scp: 'a b',
+    })
       .setProtectedHeader({alg: 'RS256', kid: 'k1', typ: 'JWT'})
       .sign(privateKey)
   })
 
   it('arbitrary strings (3,000 runs)', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(fc.string({maxLength: 200}), fc.string({maxLength: 200, unit: 'binary'}), fc.string({maxLength: 200, unit: 'grapheme'})), bothCommands), {numRuns: 3000})
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({maxLength: 200}),
+          fc.string({maxLength: 200, unit: 'binary'}),
+          fc.string({maxLength: 200, unit: 'grapheme'}),
+        ),
+        bothCommands,
+      ),
+      {numRuns: 3000},
+    )
   })
 
   it('arbitrary byte sequences, as piped or read from a file (2,000 runs)', async () => {
@@ -182,7 +232,11 @@ describe('token parsing under arbitrary input (property-based, fast-check)', fun
   })
 
   it('a real JWT with random edits, decorations included (2,000 runs)', async () => {
-    const edit = fc.tuple(fc.nat(), fc.constantFrom('replace', 'insert', 'delete'), fc.string({maxLength: 3, minLength: 1, unit: 'binary'}))
+    const edit = fc.tuple(
+      fc.nat(),
+      fc.constantFrom('replace', 'insert', 'delete'),
+      fc.string({maxLength: 3, minLength: 1, unit: 'binary'}),
+    )
     const mutated = fc.array(edit, {maxLength: 4, minLength: 1}).map((edits) =>
       edits.reduce((token, [position, kind, text]) => {
         const at = position % (token.length + 1)

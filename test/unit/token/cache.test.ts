@@ -13,7 +13,8 @@ describe('cache matching (msal schema, read without msal)', () => {
     token_type: 'Bearer',
     ...over,
   })
-  const cache = (...entries: Array<Record<string, string>>) => JSON.stringify({AccessToken: Object.fromEntries(entries.map((e, i) => [`k${i}`, entry(e)]))})
+  const cache = (...entries: Array<Record<string, string>>) =>
+    JSON.stringify({AccessToken: Object.fromEntries(entries.map((e, i) => [`k${i}`, entry(e)]))})
   const query = {clientId: 'APP', minValidSeconds: 300, now, scopes: ['https://graph.microsoft.com/.default']}
 
   it('serves a token for the client and scope, case-insensitively', () => {
@@ -30,7 +31,10 @@ describe('cache matching (msal schema, read without msal)', () => {
   })
   it('ignores OIDC scopes in the request and picks the longest-lived match', () => {
     const later = String(now / 1000 + 7200)
-    const found = findAccessToken(cache({target: 'user.read'}, {expires_on: later, target: 'User.Read email'}), {...query, scopes: ['openid', 'profile', 'offline_access', 'User.Read']})
+    const found = findAccessToken(cache({target: 'user.read'}, {expires_on: later, target: 'User.Read email'}), {
+      ...query,
+      scopes: ['openid', 'profile', 'offline_access', 'User.Read'],
+    })
     expect(found?.expiresOn.getTime()).to.equal(Number(later) * 1000)
   })
 })

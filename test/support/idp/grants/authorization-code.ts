@@ -36,21 +36,40 @@ export function authorizationCodeGrant(state: DelegatedState): GrantHandler {
     }
     const app = ctx.registry.findApp(tenant.id, clientId)
     if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant)))
-    const auth = await authenticateClient(app, credential, AUTHORIZATION_CODE, {audiences: grant.tokenEndpoints}, {allowPublic: true})
+    const auth = await authenticateClient(
+      app,
+      credential,
+      AUTHORIZATION_CODE,
+      {audiences: grant.tokenEndpoints},
+      {allowPublic: true},
+    )
     if (!auth.ok) return errorResponse(ctx, req, auth.error)
 
     const entry = state.code(form.code)
-    if (!entry || entry.tenantId !== tenant.id || entry.clientId !== app.clientId) return errorResponse(ctx, req, DELEGATED.invalidGrant('code'))
+    if (!entry || entry.tenantId !== tenant.id || entry.clientId !== app.clientId)
+      return errorResponse(ctx, req, DELEGATED.invalidGrant('code'))
     if (entry.redeemed) return errorResponse(ctx, req, DELEGATED.codeRedeemed())
     if (Date.now() > entry.expiresAt) return errorResponse(ctx, req, DELEGATED.codeExpired())
     if (entry.redirectUri !== form.redirect_uri) return errorResponse(ctx, req, DELEGATED.redirectUriMismatch())
     if (!form.code_verifier) return errorResponse(ctx, req, AADSTS.missingParameter('code_verifier'))
-    if (!sameText(s256(form.code_verifier), entry.codeChallenge)) return errorResponse(ctx, req, DELEGATED.pkceMismatch())
+    if (!sameText(s256(form.code_verifier), entry.codeChallenge))
+      return errorResponse(ctx, req, DELEGATED.pkceMismatch())
     entry.redeemed = true
 
     const user = state.directory.userById(entry.userId)
     if (!user) return errorResponse(ctx, req, DELEGATED.invalidGrant('code'))
     // The token covers what the user consented to on the sign-in page (the redemption's `scope` only repeats it).
-    return json(200, await issueUserTokens(ctx, state, {app, clientAuth: auth.kind, clientInfo: form.client_info === '1', nonce: entry.nonce, scopes: entry.scopes, tenant, user}))
+    return json(
+      200,
+      await issueUserTokens(ctx, state, {
+        app,
+        clientAuth: auth.kind,
+        clientInfo: form.client_info === '1',
+        nonce: entry.nonce,
+        scopes: entry.scopes,
+        tenant,
+        user,
+      }),
+    )
   }
 }

@@ -24,8 +24,15 @@ export function deviceCodeGrant(state: DelegatedState): GrantHandler {
     if (!form.device_code) return errorResponse(ctx, req, AADSTS.missingParameter('device_code'))
     const app = ctx.registry.findApp(tenant.id, clientId)
     if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant)))
-    if (credential.kind === 'none' && !app.publicClient) return errorResponse(ctx, req, DELEGATED.publicClientNotAllowed())
-    const auth = await authenticateClient(app, credential, DEVICE_CODE_URN, {audiences: grant.tokenEndpoints}, {allowPublic: true})
+    if (credential.kind === 'none' && !app.publicClient)
+      return errorResponse(ctx, req, DELEGATED.publicClientNotAllowed())
+    const auth = await authenticateClient(
+      app,
+      credential,
+      DEVICE_CODE_URN,
+      {audiences: grant.tokenEndpoints},
+      {allowPublic: true},
+    )
     if (!auth.ok) return errorResponse(ctx, req, auth.error)
 
     const device = state.deviceCode(form.device_code)
@@ -44,6 +51,16 @@ export function deviceCodeGrant(state: DelegatedState): GrantHandler {
     const user = device.userId ? state.directory.userById(device.userId) : undefined
     if (!user) return errorResponse(ctx, req, DELEGATED.invalidGrant('device_code'))
     device.status = 'redeemed'
-    return json(200, await issueUserTokens(ctx, state, {app, clientAuth: auth.kind, clientInfo: form.client_info === '1', scopes: device.scopes, tenant, user}))
+    return json(
+      200,
+      await issueUserTokens(ctx, state, {
+        app,
+        clientAuth: auth.kind,
+        clientInfo: form.client_info === '1',
+        scopes: device.scopes,
+        tenant,
+        user,
+      }),
+    )
   }
 }

@@ -23,7 +23,13 @@ export function refreshTokenGrant(state: DelegatedState): GrantHandler {
     if (!form.refresh_token) return errorResponse(ctx, req, AADSTS.missingParameter('refresh_token'))
     const app = ctx.registry.findApp(tenant.id, clientId)
     if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant)))
-    const auth = await authenticateClient(app, credential, REFRESH_TOKEN, {audiences: grant.tokenEndpoints}, {allowPublic: true})
+    const auth = await authenticateClient(
+      app,
+      credential,
+      REFRESH_TOKEN,
+      {audiences: grant.tokenEndpoints},
+      {allowPublic: true},
+    )
     if (!auth.ok) return errorResponse(ctx, req, auth.error)
 
     const entry = state.refreshToken(form.refresh_token)
@@ -35,11 +41,19 @@ export function refreshTokenGrant(state: DelegatedState): GrantHandler {
     if (!user) return errorResponse(ctx, req, DELEGATED.invalidGrant('refresh_token'))
     const scopes = splitScope(form.scope)
     if (resourceScopes(scopes).length === 0) return errorResponse(ctx, req, AADSTS.missingParameter('scope'))
-    if (state.mfaRequired(user.id)) return errorResponse(ctx, req, DELEGATED.mfaRequired(resourceScopes(scopes).join(' ')))
+    if (state.mfaRequired(user.id))
+      return errorResponse(ctx, req, DELEGATED.mfaRequired(resourceScopes(scopes).join(' ')))
     if (state.directory.missingConsent(user, app.clientId, scopes).length > 0) {
       return errorResponse(ctx, req, DELEGATED.consentRequired(app.clientId, app.displayName))
     }
-    const body = await issueUserTokens(ctx, state, {app, clientAuth: auth.kind, clientInfo: form.client_info === '1', scopes, tenant, user})
+    const body = await issueUserTokens(ctx, state, {
+      app,
+      clientAuth: auth.kind,
+      clientInfo: form.client_info === '1',
+      scopes,
+      tenant,
+      user,
+    })
     if (body.refresh_token) entry.revoked = true
     return json(200, body)
   }
