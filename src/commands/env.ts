@@ -1,15 +1,13 @@
 import {Flags} from '@oclif/core'
 import {parseDuration} from '../base/duration.js'
 import {checkVariableName, DEFAULT_TOKEN_VARIABLE} from '../cli/child-env.js'
-import {BaseCommand} from '../cli/command-base.js'
-import {terminalPrompts} from '../cli/prompts.js'
+import {TokenCommand} from '../cli/token-command.js'
 import {createReporter} from '../cli/reporter.js'
 import {defaultShell, evalHint, exportLine, SHELLS, type Shell} from '../cli/shell-export.js'
 import {parseScopes} from '../profile/model.js'
-import {TokenService} from '../token/service.js'
 import {writeStdout} from '../base/output-target.js'
 
-export default class Env extends BaseCommand {
+export default class Env extends TokenCommand {
   static override summary = 'Print the shell line that exports a token, for eval.'
 
   static override description = `Gets the token as get-token does and prints one line that sets ACCESS_TOKEN (or --env-name) in your shell, quoted for it: bash, zsh and sh (export NAME='...'), fish (set -gx NAME '...') or PowerShell ($env:NAME = '...'). The default shell comes from $SHELL (PowerShell on Windows).
@@ -59,13 +57,7 @@ The token goes to stdout because you asked for it there: load it with eval rathe
     const name = checkVariableName(flags['env-name'], '--env-name')
     const shell = (flags.shell as Shell | undefined) ?? defaultShell()
     const reporter = createReporter({silent: true})
-    const service = new TokenService({
-      home: this.home,
-      hooks: this.hooks,
-      interrupt: this.interrupt,
-      prompt: terminalPrompts(),
-      reporter,
-    })
+    const service = this.tokenService(reporter)
     const {result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,

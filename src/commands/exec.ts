@@ -3,13 +3,11 @@ import {UsageError} from '../base/errors.js'
 import {parseDuration} from '../base/duration.js'
 import {CLI_SECRET_VARIABLES, checkVariableName, childEnvironment, DEFAULT_TOKEN_VARIABLE} from '../cli/child-env.js'
 import {runChild} from '../cli/child-process.js'
-import {BaseCommand} from '../cli/command-base.js'
-import {terminalPrompts} from '../cli/prompts.js'
+import {TokenCommand} from '../cli/token-command.js'
 import {createReporter} from '../cli/reporter.js'
 import {parseScopes} from '../profile/model.js'
-import {TokenService} from '../token/service.js'
 
-export default class Exec extends BaseCommand {
+export default class Exec extends TokenCommand {
   static override summary = 'Run a command with a token in its environment (never in argv, a file or the terminal).'
 
   static override description = `Gets the token as get-token does (from the cache when it is valid for 5 more minutes), then runs COMMAND with it in ACCESS_TOKEN (or --env-name) in the command's environment only. Everything after -- is the command and its arguments, passed as they are (no shell): use sh -c '...' for pipes or "$ACCESS_TOKEN" expansions (but a token expanded into another program's arguments is visible in ps again: pipe it in).
@@ -85,13 +83,7 @@ Only what you must act on (a device code, a sign-in URL, a passphrase prompt) an
       throw new UsageError(`Unexpected '${String(extra[0])}' before --: the command and its arguments go after --.`)
     const name = checkVariableName(flags['env-name'], '--env-name')
     const reporter = createReporter({silent: true})
-    const service = new TokenService({
-      home: this.home,
-      hooks: this.hooks,
-      interrupt: this.interrupt,
-      prompt: terminalPrompts(),
-      reporter,
-    })
+    const service = this.tokenService(reporter)
     const {result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,

@@ -1,15 +1,13 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../cli/command-base.js'
+import {TokenCommand} from '../cli/token-command.js'
 import {canOpenTerminal, chooseClipboard, copyToClipboard} from '../cli/clipboard.js'
 import {parseDuration} from '../base/duration.js'
 import {parseScopes} from '../profile/model.js'
-import {terminalPrompts} from '../cli/prompts.js'
 import {createReporter} from '../cli/reporter.js'
 import {tokenOutputFlags} from '../cli/token-flags.js'
 import {emitToken, outputFormat, messages} from '../token/output.js'
-import {TokenService} from '../token/service.js'
 
-export default class GetToken extends BaseCommand {
+export default class GetToken extends TokenCommand {
   static override summary = 'Get an access token for a profile.'
 
   static override description = `Serves a cached token when it is valid for at least 5 more minutes, otherwise runs the profile's flow (or -f FLOW) against Microsoft Entra ID and caches the result, encrypted.
@@ -66,13 +64,7 @@ The token alone goes to stdout; every status line goes to stderr, so TOKEN=$(<%=
   async run(): Promise<void> {
     const {flags} = await this.parse(GetToken)
     const reporter = createReporter({silent: flags.silent})
-    const service = new TokenService({
-      home: this.home,
-      hooks: this.hooks,
-      interrupt: this.interrupt,
-      prompt: terminalPrompts(),
-      reporter,
-    })
+    const service = this.tokenService(reporter)
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout')
     // Where the token will go is settled first: no clipboard is reported before anyone signs in.
     const clipboard = flags.clipboard

@@ -1,14 +1,12 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../cli/command-base.js'
+import {TokenCommand} from '../cli/token-command.js'
 import {parseDuration} from '../base/duration.js'
 import {parseScopes} from '../profile/model.js'
-import {terminalPrompts} from '../cli/prompts.js'
 import {createReporter} from '../cli/reporter.js'
 import {tokenOutputFlags} from '../cli/token-flags.js'
 import {emitToken, outputFormat} from '../token/output.js'
-import {TokenService} from '../token/service.js'
 
-export default class Refresh extends BaseCommand {
+export default class Refresh extends TokenCommand {
   static override summary = "Redeem a profile's cached refresh token for a new access token."
 
   static override description = `Always asks the identity provider: a cached access token is never served, the refresh token is redeemed (and replaced by the new one it returns). Works for profiles whose users signed in with InteractiveBrowser, AuthorizationCode or DeviceCode. ClientCredentials has no refresh token: use 'get-token --force' there; when a user signed in on such a profile with 'get-token -f FLOW', refresh with the same -f FLOW.
@@ -43,13 +41,7 @@ Output is the same as get-token's: the token alone on stdout, or --json, or -o F
   async run(): Promise<void> {
     const {flags} = await this.parse(Refresh)
     const reporter = createReporter({silent: flags.silent})
-    const service = new TokenService({
-      home: this.home,
-      hooks: this.hooks,
-      interrupt: this.interrupt,
-      prompt: terminalPrompts(),
-      reporter,
-    })
+    const service = this.tokenService(reporter)
     const {result} = await service.getToken({
       account: flags.account,
       flow: flags.flow,
