@@ -3,7 +3,7 @@ import {BaseCommand} from '../cli/command-base.js'
 import {writeStdout} from '../base/output-target.js'
 import {renderTable} from '../cli/table.js'
 import {loadAll, shadowWarnings} from '../extensions/registry.js'
-import {STORE_ENV} from '../extensions/secret-stores.js'
+import {sameStoreName, STORE_ENV} from '../extensions/secret-stores.js'
 import type {StoreRegistration} from '../contract/index.js'
 
 export default class Stores extends BaseCommand {
@@ -38,7 +38,9 @@ export default class Stores extends BaseCommand {
     )
     rows.sort((a, b) => (b.priority ?? -Infinity) - (a.priority ?? -Infinity))
     const chosen = process.env[STORE_ENV]
-    const selected = chosen ? rows.find((r) => r.name === chosen && r.available) : rows.find((r) => r.available)
+    const selected = chosen
+      ? rows.find((r) => sameStoreName(r.name, chosen) && r.available)
+      : rows.find((r) => r.available)
     if (selected) selected.selected = true
     if (flags.json) {
       await writeStdout(JSON.stringify(rows, null, 2) + '\n', 'the store list')

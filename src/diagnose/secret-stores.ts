@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import {STORE_ENV} from '../extensions/secret-stores.js'
+import {sameStoreName as sameName, STORE_ENV} from '../extensions/secret-stores.js'
 import {loadAllStores, type HookSource} from '../extensions/registry.js'
 import {fail, ok, warn, type Finding} from './finding.js'
 
@@ -42,10 +42,6 @@ export async function checkSecretStores(hooks: HookSource, env: NodeJS.ProcessEn
     )
   }
   return findings
-}
-
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase().replaceAll('-', '') === b.toLowerCase().replaceAll('-', '')
 }
 
 function explain(name: string, reason: string, env: NodeJS.ProcessEnv): {reason: string; fix: string} {

@@ -109,6 +109,10 @@ export class TokenService {
         return {fromCache: true, profile, result: found.hit}
     }
 
+    // A store named by ENTRA_AUTH_CLI_STORE or holding the profile's secrets that is not installed fails here, before
+    // the flow reaches the network (an unreachable authority would otherwise hide it behind a network error).
+    this.stores.checkInstalled(profile)
+
     const timeoutMs = request.timeoutMs ?? (registration.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
     // One signal for "stop now": the deadline (a flow may extend a default one) or Ctrl-C. The HTTP client follows
     // the deadline, so a long Retry-After fails at once instead of sleeping into it.
@@ -230,7 +234,7 @@ export class TokenService {
     let setup: Promise<MsalSetup> | undefined
     const secretStore = () =>
       typeof profile.secretStore === 'string'
-        ? this.stores.openFor(profile.name, profile.secretStore)
+        ? this.stores.openFor(profile, profile.secretStore)
         : this.stores.selected()
     return {
       extendDeadline: (ms) => budget.extend(ms),

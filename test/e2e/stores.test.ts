@@ -2,6 +2,7 @@ import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
+import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -190,7 +191,7 @@ describe('secret stores', () => {
 
     it('names the variable when ENTRA_AUTH_CLI_STORE picks an unknown or unusable store', async () => {
       const unknown = await world.createProfile('x', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'vault'}})
-      expect(unknown.code).to.equal(2)
+      expect(unknown.code).to.equal(3)
       expect(unknown.stderr).to.include(
         "ENTRA_AUTH_CLI_STORE=vault: Unknown store 'vault'. Installed stores: encrypted-file, keyring",
       )
@@ -214,6 +215,61 @@ describe('secret stores', () => {
       const cached = await world.cli(['get-token', '-p', 'ef', '--silent'])
       expect(cached.stdout).to.equal(token.stdout)
       expect(idp.tokenRequests().filter((r) => r.client_id === world.clientId)).to.have.length(1)
+    })
+
+    it('ENTRA_AUTH_CLI_STORE matches whatever the case and dashes, in stores as in config create', async () => {
+      for (const spelling of ['Encrypted-File', 'encryptedfile']) {
+        const env = {ENTRA_AUTH_CLI_STORE: spelling}
+        const json = await world.cli(['stores', '--json'], {extraEnv: env})
+        const rows = JSON.parse(json.stdout) as Array<{name: string; selected: boolean}>
+        expect(rows.filter((r) => r.selected).map((r) => r.name)).to.deep.equal(['encrypted-file'])
+        const table = await world.cli(['stores'], {extraEnv: env})
+        expect(table.stderr).to.include("* new secrets go to 'encrypted-file' (ENTRA_AUTH_CLI_STORE)")
+      }
+      const created = await world.createProfile('spelt', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'Encrypted-File'}})
+      expect(created.code, created.stderr).to.equal(0)
+    })
+
+    it('an ENTRA_AUTH_CLI_STORE naming no installed store fails with exit 3 before the flow asks for a token', async () => {
+      expect((await world.createProfile('ef')).code).to.equal(0)
+      const before = idp.tokenRequests().length
+      const result = await world.cli(['get-token', '-p', 'ef', '--force'], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'nosuch'}})
+      expect(result.code).to.equal(3)
+      expect(result.stderr).to.include("ENTRA_AUTH_CLI_STORE=nosuch: Unknown store 'nosuch'.")
+      expect(idp.tokenRequests().length).to.equal(before)
+    })
+
+    it('a profile whose store plugin is gone says so (naming the plugin), not a network error', async () => {
+      // An authority nothing listens on: reaching the network first would end with exit 5.
+      const created = await world.cli(
+        [
+          'config',
+          'create',
+          '--name',
+          'gone',
+          '--tenant-id',
+          world.tenantId,
+          '--client-id',
+          world.clientId,
+          '--authority',
+          `https://127.0.0.1:9/${world.tenantId}`,
+          '--client-secret-stdin',
+        ],
+        {input: world.clientSecret},
+      )
+      expect(created.code, created.stderr).to.equal(0)
+      // As after 'plugins uninstall' of the store plugin that holds the secret.
+      const file = join(world.home.cliHome, 'profiles.json')
+      const text = await readFile(file, 'utf8')
+      await writeFile(
+        file,
+        text.replace('"secretStore": "encrypted-file"', '"secretStore": "vault", "storePlugin": "vault-store"'),
+      )
+      const result = await world.cli(['get-token', '-p', 'gone', '--force'])
+      expect(result.code, result.stderr).to.equal(3)
+      expect(result.stderr).to.include(
+        "Profile 'gone' keeps its secrets in the 'vault' store, which is not installed any more; reinstall the plugin 'vault-store'",
+      )
     })
 
     it('without a passphrase or a terminal, names ENTRA_AUTH_CLI_PASSPHRASE', async () => {
