@@ -1,9 +1,11 @@
 import {spawn} from 'node:child_process'
 import {lstatSync, mkdirSync, unlinkSync} from 'node:fs'
-import {createServer, type Socket} from 'node:net'
+import {createConnection, createServer, type Socket} from 'node:net'
 import {join, resolve} from 'node:path'
+import {sleep} from '../base/abort.js'
 import type {KdfParams} from '../base/crypto.js'
 import {ConfigError} from '../base/errors.js'
+import {withLock} from '../base/file-lock.js'
 import {
   agentDir,
   agentSocket,
@@ -29,7 +31,12 @@ export interface AgentGrant {
   timeoutMs: number
 }
 
-/** Started by `unlock`: stops any agent already holding this file, then starts one; resolves once it listens. */
+/**
+ * Started by `unlock`: stops any agent already holding this file, then starts one; resolves once it listens.
+ * Serialised per file by a lock in the agent folder: two unlocks at once would otherwise each clear the way for their
+ * own agent, and the second would remove the first one's socket, leaving an agent with the key that `lock` cannot
+ * reach. Under the lock the last unlock wins: its key and its deadline, with one agent alive.
+ */
 export async function startAgent(grant: AgentGrant, env: NodeJS.ProcessEnv = process.env): Promise<{pid: number}> {
   const dir = agentDir(env)
   mkdirSync(dir, {mode: 0o700, recursive: true})
@@ -39,9 +46,16 @@ export async function startAgent(grant: AgentGrant, env: NodeJS.ProcessEnv = pro
       'AGENT_DIR_UNSAFE',
     )
   }
-  await stopAgent(grant.file, env)
-  removeStaleSocket(agentSocket(grant.file, env))
-  const child = spawn(process.execPath, [join(__dirname, 'unlock-agent-main.js'), agentSocket(grant.file, env)], {
+  const socketPath = agentSocket(grant.file, env)
+  const lockPath = socketPath.replace(/\.sock$/, '.lock')
+  return withLock(lockPath, {holdMs: 30_000, timeoutMs: 60_000, what: 'Starting the unlock agent'}, async () => {
+    await clearSocket(grant.file, socketPath, env)
+    return spawnAgent(grant, socketPath)
+  })
+}
+
+async function spawnAgent(grant: AgentGrant, socketPath: string): Promise<{pid: number}> {
+  const child = spawn(process.execPath, [join(__dirname, 'unlock-agent-main.js'), socketPath], {
     cwd: '/',
     detached: true,
     env: {},
@@ -72,13 +86,50 @@ export async function stopAgent(file: string, env: NodeJS.ProcessEnv = process.e
   return reply?.locked === true
 }
 
-/** A socket left by an agent that died without cleaning up (kill -9, a crash): nothing listens on it. */
-function removeStaleSocket(path: string): void {
-  try {
-    if (lstatSync(path).isSocket()) unlinkSync(path)
-  } catch {
-    // Not there: nothing to remove.
+/**
+ * Makes way for a new agent at `socketPath`: asks the agent there to forget its key and exit, then removes the
+ * socket only when nothing listens on it any more (ECONNREFUSED: left by a killed agent; ENOENT: already gone). An
+ * agent that still answers is never unlinked from under it, since it would live on with the key out of reach.
+ */
+async function clearSocket(file: string, socketPath: string, env: NodeJS.ProcessEnv): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await stopAgent(file, env)
+    const state = await probe(socketPath)
+    // Anything else at the path (a regular file, EACCES) is left alone: listen reports it as the agent's failure.
+    if (state === 'absent' || state === 'other') return
+    if (state === 'refused') {
+      try {
+        if (lstatSync(socketPath).isSocket()) unlinkSync(socketPath)
+      } catch {
+        // Gone meanwhile (the old agent removed it itself): the way is clear.
+      }
+      return
+    }
+    // 'listening': an agent that just said yes to `lock` closes its listener a moment later; give it that moment.
+    // A hung agent never closes it: each try then costs askAgent's 2 s, so give up after a few.
+    if (attempt >= 10) {
+      throw new ConfigError(
+        `An unlock agent still answers on ${socketPath} and does not stop; end its process (ps -ef | grep unlock-agent) and run unlock again.`,
+        'AGENT_FAILED',
+      )
+    }
+    await sleep(50)
   }
+}
+
+/** Whether something listens on a Unix socket path, without sending it anything. */
+function probe(socketPath: string): Promise<'absent' | 'listening' | 'other' | 'refused'> {
+  return new Promise((resolvePromise) => {
+    const socket = createConnection(socketPath)
+    socket.once('connect', () => {
+      socket.destroy()
+      resolvePromise('listening')
+    })
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.destroy()
+      resolvePromise(error.code === 'ECONNREFUSED' ? 'refused' : error.code === 'ENOENT' ? 'absent' : 'other')
+    })
+  })
 }
 
 /** The agent process itself (unlock-agent-main.ts): serve until the deadline or a `lock`, then forget and exit. */
@@ -146,6 +197,17 @@ export function serveAgent(socketPath: string, grant: AgentGrant, ready: (error?
   server.listen(socketPath, () => {
     inode = lstatSync(socketPath).ino
     setTimeout(shutdown, grant.timeoutMs)
+    // An agent whose socket was removed or replaced can no longer be reached by `lock`: it forgets and exits by
+    // itself rather than hold the key out of reach until its deadline.
+    setInterval(() => {
+      let current: number | undefined
+      try {
+        current = lstatSync(socketPath).ino
+      } catch {
+        current = undefined
+      }
+      if (current !== inode) shutdown()
+    }, 1000).unref()
     ready()
   })
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, shutdown)

@@ -1,6 +1,16 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
-import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch} from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  watch,
+} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT, type CliResult} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
@@ -26,6 +36,32 @@ function gone(path: string): Promise<void> {
       resolve()
     }
   })
+}
+
+/**
+ * The pids of the processes listening on `socketPath` as unlock agents, found whether or not the path still exists:
+ * the kernel keeps a socket's bound name (/proc/net/unix, flag 00010000 = listening) and the agent holds that socket
+ * open (/proc/<pid>/fd). A replaced agent closes its listener before it answers nothing more and exits, so only
+ * live agents count; an orphan whose socket path was removed still does.
+ */
+function listeningAgents(socketPath: string): number[] {
+  const inodes = new Set<string>()
+  for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/)
+    if (fields[7] === socketPath && fields[3] === '00010000') inodes.add(`socket:[${fields[6]}]`)
+  }
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes('unlock-agent')) continue
+      const fds = readdirSync(`/proc/${entry}/fd`).map((fd) => readlinkSync(`/proc/${entry}/fd/${fd}`))
+      if (fds.some((target) => inodes.has(target))) pids.push(Number(entry))
+    } catch {
+      // The process ended while we looked, or is not ours to read: not one of our agents.
+    }
+  }
+  return pids
 }
 
 /** Every regular file under `dir` with its size and modification time: what "nothing written" is checked against. */
@@ -126,6 +162,35 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
     expect(await status()).to.equal(undefined)
     const result = await cli(['get-token', '-p', 'app', '--silent'], NO_PASSPHRASE)
     expect(result.code).to.equal(3)
+  })
+
+  it('unlocks run in parallel leave exactly one agent, the socket points to it, and lock leaves none', async function () {
+    this.timeout(120_000)
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(Array.from({length: 8}, () => cli(['unlock', '--timeout', '1h'])))
+      for (const result of results) expect(result.code, result.stderr).to.equal(0)
+      // Each unlock stops the agent before it and sees its listener closed before it starts its own.
+      const pids = listeningAgents(socket)
+      expect(pids, `round ${round}`).to.have.length(1)
+      expect((await status())?.pid, `round ${round}`).to.equal(pids[0])
+    }
+    const locked = await cli(['lock'])
+    expect(locked.stderr).to.equal(`✓ Locked: the key of ${join(world.home.cliHome, 'secrets.enc')} is forgotten.\n`)
+    // The agent closes its listener, then removes its socket: once the path is gone, no agent may listen.
+    await gone(socket)
+    expect(listeningAgents(socket)).to.deep.equal([])
+  })
+
+  it('an agent whose socket is removed from under it forgets the key and exits by itself', async () => {
+    expect((await cli(['unlock', '--timeout', '1h'])).code).to.equal(0)
+    const pids = listeningAgents(socket)
+    expect(pids).to.have.length(1)
+    rmSync(socket)
+    // It checks its socket about once a second; wait for its exit in 50 ms steps (capped so a failure ends).
+    for (let step = 0; step < 600 && existsSync(`/proc/${pids[0]}/fd`); step++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(existsSync(`/proc/${pids[0]}/fd`), 'the agent is still alive').to.equal(false)
   })
 
   it('a wrong passphrase is refused by unlock, and no agent starts', async () => {
