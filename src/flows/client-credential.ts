@@ -1,9 +1,9 @@
 import type {NodeAuthOptions} from '@azure/msal-node'
 import {loadClientCertificate} from '../base/certificate.js'
 import {ConfigError} from '../base/errors.js'
-import {authorityHost, isMicrosoftAuthority, sameAuthorityHost} from '../profile/model.js'
 import type {FlowContext} from '../contract/index.js'
 import {BIN} from '../base/product.js'
+import {assertTrustedAuthority} from './trusted-authority.js'
 
 /**
  * The credential a confidential client presents, from the profile: its certificate (password from the secret
@@ -58,13 +58,6 @@ function fromEnvironment(name: string, context: FlowContext): string | undefined
       'ENV_CREDENTIAL_MISMATCH',
     )
   }
-  const authority = authorityHost(profile)
-  const trusted = process.env.AZURE_AUTHORITY_HOST
-  if (!isMicrosoftAuthority(authority) && !(trusted && sameAuthorityHost(trusted, authority))) {
-    throw new ConfigError(
-      `${name} is set, but profile '${profile.name}' signs in at ${authority}, which is not a Microsoft cloud, so the secret is not sent there; if you trust that server, set AZURE_AUTHORITY_HOST=${authority}, or store the secret in the profile.`,
-      'ENV_CREDENTIAL_AUTHORITY',
-    )
-  }
+  assertTrustedAuthority(name, profile, 'secret', ', or store the secret in the profile')
   return value
 }

@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {ConfigError} from '../base/errors.js'
 import type {Flow, FlowContext, TokenResult} from '../contract/index.js'
+import {assertTrustedAuthority} from './trusted-authority.js'
 import {baseConfiguration, loadMsal, tokenResult} from './msal-options.js'
 
 /** Where Kubernetes (azure-workload-identity) and CI set-ups put the projected service-account / OIDC token. */
@@ -17,6 +18,9 @@ export const FEDERATED_TOKEN_FILE_ENV = 'AZURE_FEDERATED_TOKEN_FILE'
 export class WorkloadIdentityFlow implements Flow {
   async acquireToken(context: FlowContext): Promise<TokenResult> {
     const path = federatedTokenFile(context)
+    // The federated token is a credential like a client secret: it only goes to a Microsoft cloud, or to the host
+    // AZURE_AUTHORITY_HOST names, checked before the file is even read.
+    assertTrustedAuthority(FEDERATED_TOKEN_FILE_ENV, context.profile, 'federated token')
     // Fail before any request when the file is not there at all: that is set-up, not a refusal.
     await readAssertion(path, context)
     const {ConfidentialClientApplication} = loadMsal()

@@ -165,4 +165,21 @@ describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_
     expect(missing.stderr).to.include(`Cannot read the federated token file ${tokenFile} (ENOENT)`)
     expect(idp.tokenRequests()).to.have.length(0)
   })
+
+  it('an authority that is neither a Microsoft cloud nor AZURE_AUTHORITY_HOST gets no federated token (exit 3, nothing sent)', async () => {
+    await createPodProfile()
+    await projectToken()
+    const refused = await world.cli(['get-token', '-p', 'pod'], {
+      extraEnv: {...podEnv(), AZURE_AUTHORITY_HOST: undefined},
+    })
+    expect(refused.code, refused.stderr).to.equal(3)
+    expect(refused.stderr).to.match(
+      new RegExp(
+        `^Error: AZURE_FEDERATED_TOKEN_FILE is set, but profile 'pod' signs in at ${idp.origin.replaceAll('.', '\\.')}, which is not a Microsoft cloud, so the federated token is not sent there; if you trust that server, set AZURE_AUTHORITY_HOST=`,
+        'm',
+      ),
+    )
+    expect(refused.stdout).to.equal('')
+    expect(idp.tokenRequests()).to.have.length(0)
+  })
 })
