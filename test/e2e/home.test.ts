@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {chmodSync, mkdirSync, statSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {runCli, TestHome} from '../support/cli.js'
 
@@ -53,6 +53,28 @@ describe('the home folder (ENTRA_AUTH_CLI_HOME)', function () {
       const other = await runCli(command, {env: home.env({ENTRA_AUTH_CLI_HOME: shared})})
       expect(other.code, `${command.join(' ')}: ${other.stderr}`).to.equal(3)
       expect(other.stderr).to.match(/is writable by other users \(mode 1777\)/)
+    }
+  })
+
+  it('refuses a folder owned by another user, even 0755 (its owner can write there): exit 3', async function () {
+    if (process.getuid?.() !== 0) this.skip() // only root can give a folder to another user (CI runs as root)
+    const theirs = join(home.root, 'theirs')
+    mkdirSync(theirs)
+    chmodSync(theirs, 0o755)
+    chownSync(theirs, 65_534, 65_534) // nobody
+    const result = await create(theirs)
+    expect(result.code, result.stderr).to.equal(3)
+    expect(result.stderr).to.equal(
+      `Error: ENTRA_AUTH_CLI_HOME (${theirs}) belongs to another user (uid 65534), who could plant profiles or locks in it; point ENTRA_AUTH_CLI_HOME at a folder you own, e.g. a new one (created with mode 0700).\n`,
+    )
+    expect(readdirSync(theirs)).to.deep.equal([])
+    for (const command of [
+      ['config', 'list'],
+      ['get-token', '-p', 'app'],
+    ]) {
+      const other = await runCli(command, {env: home.env({ENTRA_AUTH_CLI_HOME: theirs})})
+      expect(other.code, `${command.join(' ')}: ${other.stderr}`).to.equal(3)
+      expect(other.stderr).to.match(/belongs to another user \(uid 65534\)/)
     }
   })
 
