@@ -9,9 +9,32 @@ export function checkProxyVariables(env: NodeJS.ProcessEnv = process.env): Findi
   return [ok('proxy', `In effect: ${set.map((name) => `${name}=${hideCredentials(env[name]!)}`).join(', ')}.`)]
 }
 
-/** `http://user:secret@proxy:3128` -> `http://user:***@proxy:3128`. */
+/**
+ * `http://user:secret@proxy:3128` -> `http://user:***@proxy:3128`; a user without a password may be a token and is
+ * hidden whole. Read as undici reads a proxy URL (WHATWG, `http://` added when there is no scheme), so a value
+ * without a scheme or with a `/` in the password keeps its secret too: what cannot be parsed loses everything up to
+ * its last `@`.
+ */
 export function hideCredentials(value: string): string {
-  return value.replace(/^([a-z][\w+.-]*:\/\/)([^/@:]*):[^/@]*@/i, '$1$2:***@')
+  const lastAt = value.lastIndexOf('@')
+  if (lastAt < 0) return value
+  const scheme = /^[a-z][\w+.-]*:\/\//i.exec(value)?.[0] ?? ''
+  let url: URL | undefined
+  try {
+    url = new URL(scheme ? value : `http://${value}`)
+  } catch {
+    // Not a URL: hidden up to the last '@' below.
+  }
+  if (url && !url.username && !url.password) return value
+  const rest = value.slice(scheme.length)
+  const end = rest.search(/[/?#\\]/)
+  const authority = end < 0 ? rest : rest.slice(0, end)
+  const userinfoEnd = authority.lastIndexOf('@')
+  if (url && userinfoEnd >= 0) {
+    const user = url.password ? `${authority.slice(0, authority.indexOf(':'))}:` : ''
+    return `${scheme}${user}***@${rest.slice(userinfoEnd + 1)}`
+  }
+  return `${scheme}***@${value.slice(lastAt + 1)}`
 }
 
 /**

@@ -10,6 +10,21 @@ describe('diagnose/proxy', () => {
     )
   })
 
+  it('hides credentials without a scheme, with a / in the password, or a user alone; an @ in the path is no credential', () => {
+    const hidden = {
+      'alice:S3cretPW@127.0.0.1:9': 'alice:***@127.0.0.1:9',
+      'http://alice:pa/S3cret@127.0.0.1:9/': 'http://***@127.0.0.1:9/',
+      'http://alice:p@ss@proxy:3128': 'http://alice:***@proxy:3128',
+      'http://t0ken@proxy:3128': 'http://***@proxy:3128',
+      'http://alice:S3cret@proxy:port': 'http://***@proxy:port',
+      'http://proxy:3128/a@b': 'http://proxy:3128/a@b',
+      'localhost,.corp.example': 'localhost,.corp.example',
+    }
+    for (const [value, shown] of Object.entries(hidden)) expect(hideCredentials(value), value).to.equal(shown)
+    const message = checkProxyVariables({HTTPS_PROXY: 'alice:S3cretPW@127.0.0.1:9'})[0].message
+    expect(message).to.equal('In effect: HTTPS_PROXY=alice:***@127.0.0.1:9.')
+  })
+
   it('picks the proxy a URL takes as undici does: https_proxy, else http_proxy, unless NO_PROXY names the host', () => {
     const url = new URL('https://login.example.com/t')
     expect(proxyFor(url, {})).to.equal(undefined)
