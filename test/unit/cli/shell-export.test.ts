@@ -1,12 +1,26 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
-import {defaultShell, exportLine, type Shell} from '../../../src/cli/shell-export.js'
+import {CliError} from '../../../src/base/errors.js'
+import {defaultShell, exportLine, SHELLS, type Shell} from '../../../src/cli/shell-export.js'
 
 const run = promisify(execFile)
 
-/** Values no token has, but a quoting bug would show with: quotes, backslashes, $, backticks, globs, newlines. */
-const NASTY = ["it's", 'back\\slash\\', '$HOME `id` $(id) *', 'a\nb', "''\\'", 'eyJhbGciOi.J9.x-_']
+/** Values no token has, but a quoting bug would show with: quotes, backslashes, $, backticks, globs. */
+const NASTY = ["it's", 'back\\slash\\', '$HOME `id` $(id) *', "''\\'", 'eyJhbGciOi.J9.x-_']
+
+/** Outside printable ASCII: line ends, escapes, and the typographic quotes PowerShell takes as ' too. */
+const REFUSED = [
+  'a\nb',
+  'a\rb',
+  'a\tb',
+  '\u001B[31mred',
+  'caf\u00E9',
+  'a\u2019; Write-Host PWNED; \u2019',
+  '\u2018',
+  '\u201A',
+  '\u201B',
+]
 
 /** Each shell, without user configuration, running a script given as an argument. */
 const SHELL_RUNS: Record<Exclude<Shell, 'pwsh'>, string[]> = {
@@ -41,6 +55,16 @@ describe('shell-export: the line env prints, read back by real shells', () => {
       const line = exportLine('pwsh', 'V', value)
       const {stdout} = await run('pwsh', ['-NoProfile', '-Command', `${line}; [Console]::Out.Write($env:V)`])
       expect(stdout, line).to.equal(value)
+    }
+  })
+
+  it('refuses a value outside printable ASCII for every shell (nothing to break out of a quote with)', () => {
+    for (const shell of SHELLS) {
+      for (const value of REFUSED) {
+        expect(() => exportLine(shell, 'V', value), `${shell} ${JSON.stringify(value)}`)
+          .to.throw(CliError, /^The value for V has characters other than printable ASCII/)
+          .with.property('code', 'UNSAFE_EXPORT')
+      }
     }
   })
 
