@@ -1,4 +1,4 @@
-import type {CliError} from '../base/errors.js'
+import {oneLine, type CliError} from '../base/errors.js'
 import {terminalSafe, type TextSink} from '../base/text.js'
 
 /**
@@ -10,12 +10,19 @@ import {terminalSafe, type TextSink} from '../base/text.js'
 export function writeError(error: CliError, options: {json: boolean; stderr?: TextSink; stdout?: TextSink}): void {
   const stderr = options.stderr ?? process.stderr
   const stdout = options.stdout ?? process.stdout
-  // The last line of defence: whatever put it in the message, no escape sequence reaches the terminal.
-  const lines = [`Error: ${terminalSafe(error.message)}`]
+  const lines = [`Error: ${safeLine(error.message)}`]
   for (const detail of error.details)
-    if (detail.label) lines.push(`  ${detail.label}: ${terminalSafe(String(detail.value))}`)
+    if (detail.label) lines.push(`  ${detail.label}: ${safeLine(String(detail.value))}`)
   stderr.write(`${lines.join('\n')}\n`)
   if (options.json) stdout.write(`${JSON.stringify({error: errorJson(error)}, null, 2)}\n`)
+}
+
+/**
+ * The last line of defence: whatever put it in the message (a hand-edited profiles.json, a server), no escape
+ * sequence reaches the terminal, and the message stays one line: a newline or tab cannot fake another `Error:` line.
+ */
+function safeLine(text: string): string {
+  return terminalSafe(oneLine(text)).replaceAll('\t', ' ')
 }
 
 export function errorJson(error: CliError): Record<string, string | number> {

@@ -21,6 +21,7 @@ import {privateCliHome} from '../base/paths.js'
 import {DEFAULT_FLOW, effectiveScopes, parseScopes} from '../profile/model.js'
 import {ProfileStore} from '../profile/store.js'
 import {createReporter} from '../cli/reporter.js'
+import {writeError} from '../cli/error-output.js'
 import {emitToken, messages, OUTPUT_FORMATS, outputFormat, type OutputFormat} from '../token/output.js'
 import {OutputError, writeStdout} from '../base/output-target.js'
 import type {SecretStore} from '../contract/index.js'
@@ -148,7 +149,7 @@ export async function tryFastGetToken(
   } catch (error) {
     // Answered, and failed: falling through would print the status lines again and fail the same way.
     if (!(error instanceof OutputError)) throw error
-    process.stderr.write(`Error: ${error.message}\n`)
+    writeError(error, {json: false})
     process.exitCode = error.exitCode
   }
   return true

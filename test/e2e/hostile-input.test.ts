@@ -178,6 +178,21 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
       expect(idp.tokenRequests()).to.deep.equal([])
     })
 
+    it('a newline or tab in a field cannot spread the error over lines or fake another Error: line', async () => {
+      editProfiles((profiles) => (profiles[0].tenantId = 't\nError: $(touch /tmp/pwned)\tx'))
+      for (const command of [
+        ['get-token', '-p', 'app'],
+        ['config', 'list'],
+      ]) {
+        const result = await world.cli(command)
+        expect(result.code, `${command.join(' ')}: ${result.stderr}`).to.equal(3)
+        expect(result.stderr, command.join(' ')).to.match(
+          /^Error: .*profiles\.json: profile 1 'app': the field 'tenantId': Invalid tenant id 't Error: \$\(touch \/tmp\/pwned\) x'.*\n$/,
+        )
+        expect(result.stderr.split('\n'), command.join(' ')).to.have.length(2)
+      }
+    })
+
     it('two profiles of the same name are refused (exit 3)', async () => {
       editProfiles((profiles) => profiles.push({...profiles[0], tenantId: 'contoso.onmicrosoft.com'}))
       for (const command of [
