@@ -16,6 +16,7 @@ export function profileSummary(profile: Profile, secrets?: SecretStatus[]) {
 }
 
 export function secretWhere(profile: Profile): string {
-  if (profile.authMethod === 'None') return '-'
-  return typeof profile.secretStore === 'string' ? profile.secretStore : 'not stored'
+  // A profile without a credential may still keep its flow's secret options in a store.
+  if (typeof profile.secretStore === 'string') return profile.secretStore
+  return profile.authMethod === 'None' ? '-' : 'not stored'
 }

@@ -113,6 +113,7 @@ export async function editProfile(service: ProfileService, name: string, changes
     SECRET_KINDS.some((k) => plan.secrets[k].kind === 'set' || kept[k] !== undefined) || optionNames.length > 0
   if (holdsSecrets && newStore) plan.next.secretStore = newStore.name
   else delete plan.next.secretStore
+  service.noteStorePlugin(plan.next)
 
   let cacheCleared = false
   async function apply(): Promise<void> {

@@ -27,7 +27,7 @@ import {
   type SecretKind,
 } from '../profile/rules.js'
 import {nameClash, profileRecordProblem, ProfileStore} from '../profile/store.js'
-import {SecretStores} from '../extensions/secret-stores.js'
+import {sameStoreName, SecretStores} from '../extensions/secret-stores.js'
 import {TokenCacheFile} from '../token/cache.js'
 import type {FlowRegistration, SecretStore} from '../contract/index.js'
 
@@ -262,6 +262,18 @@ export class ProfileService {
     else if (info) delete profile.flowPlugin
   }
 
+  /** Likewise for the store holding the profile's secrets (kept as it was while that store is not installed). */
+  noteStorePlugin(profile: Profile): void {
+    const name = profile.secretStore
+    if (typeof name !== 'string') {
+      delete profile.storePlugin
+      return
+    }
+    const info = listExtensions(this.hooks, 'store').find((e) => sameStoreName(e.id, name))
+    if (info && !info.builtin) profile.storePlugin = info.plugin
+    else if (info) delete profile.storePlugin
+  }
+
   /** Applies the rules to a new profile made of `input`; throws a UsageError naming the first bad field. */
   async buildProfile(input: ProfileInput): Promise<RuleOutcome> {
     const {name, flow, ...rest} = input
@@ -348,6 +360,7 @@ export class ProfileService {
       if (store) {
         for (const [key, value] of secrets) await undo.putSecret(store, key, value)
         profile.secretStore = store.name
+        this.noteStorePlugin(profile)
         secretLocation = store.location
       }
       await this.profiles.update((profiles) => {

@@ -39,6 +39,7 @@ function kindsFor(profile: Profile): SecretKind[] {
 function machineFree(profile: Profile): Profile {
   const copy = structuredClone(profile)
   delete copy.secretStore
+  delete copy.storePlugin
   // Secret option values stay in this machine's store (bundles carry the client secret and certificate only).
   delete copy.secretOptions
   return copy
@@ -228,11 +229,13 @@ export async function importProfiles(
           for (const kind of bundled)
             await undo.putSecret(store, secretKey(kind, profile.name), entry.secrets![BUNDLE_SECRET[kind]]!)
           profile.secretStore = store.name
+          service.noteStorePlugin(profile)
           result.secretLocation ??= store.location
           holds.set(profile.name, {kinds: bundled, store: store.name})
         } else if (existing && sameIdentity(existing, profile) && profileStoreName(existing) && !entry.secrets) {
           // Same app, bundle without secrets: the secrets already stored here still fit, keep them.
           profile.secretStore = profileStoreName(existing)
+          service.noteStorePlugin(profile)
           holds.set(profile.name, {kinds: kindsFor(profile), store: profileStoreName(existing)})
         } else {
           holds.set(profile.name, {kinds: []})
@@ -248,6 +251,7 @@ export async function importProfiles(
             await undo.putSecret(store, secretKeys.option(profile.name, option), value)
           profile.secretStore = store.name
           profile.secretOptions = options.map(([option]) => option).sort()
+          service.noteStorePlugin(profile)
           result.secretLocation ??= store.location
           const held = holds.get(profile.name)
           holds.set(profile.name, {kinds: held?.kinds ?? [], options: profile.secretOptions, store: store.name})

@@ -28,6 +28,8 @@ export interface Profile {
   flowOptions?: Record<string, string>
   /** The plugin providing `defaultFlow` when it is not built in: named when that plugin is missing. */
   flowPlugin?: string
+  /** The plugin providing `secretStore` when it is not built in: named when that plugin is missing. */
+  storePlugin?: string
   /** Names of the secret options stored for this profile, so they are found again (a store cannot list its keys). */
   secretOptions?: string[]
   /** Fields written by newer versions or by hand are kept as they are. */

@@ -50,6 +50,31 @@ describe('plugins: flows and stores from other packages', () => {
     )
   })
 
+  it('a profile records its store plugin; once uninstalled, config list marks it and get-token names it', async () => {
+    await link(join(ROOT, 'examples', 'store-env-key'))
+    const key = randomBytes(32).toString('hex')
+    registerSensitive(key)
+    // Any spelling of the store's name picks it, as for flows.
+    const env = {ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'Env-Key', ENTRA_STORE_KEY: key}
+    expect((await world.createProfile('ci', [], {extraEnv: env})).code).to.equal(0)
+    const profiles = JSON.parse(readFileSync(join(world.home.cliHome, 'profiles.json'), 'utf8')) as {
+      profiles: Array<Record<string, unknown>>
+    }
+    expect(profiles.profiles[0]).to.deep.include({secretStore: 'env-key', storePlugin: 'entra-auth-cli-store-env-key'})
+    const removed = await world.cli(['plugins', 'uninstall', 'entra-auth-cli-store-env-key'])
+    expect(removed.code, removed.stderr).to.equal(0)
+    const list = await world.cli(['config', 'list'])
+    expect(list.stdout).to.match(/^ci\s.*\senv-key \(not installed\)$/m)
+    expect(list.stderr).to.include("reinstall it ('entra-auth-cli plugins install entra-auth-cli-store-env-key')")
+    const json = JSON.parse((await world.cli(['config', 'list', '--json'])).stdout) as Array<Record<string, unknown>>
+    expect(json[0]).to.deep.include({storeInstalled: false})
+    const token = await world.cli(['get-token', '-p', 'ci', '--force'], {extraEnv: {ENTRA_STORE_KEY: key}})
+    expect(token.code).to.equal(3)
+    expect(token.stderr).to.include(
+      "Profile 'ci' keeps its secrets in the 'env-key' store, which is not installed any more; reinstall the plugin 'entra-auth-cli-store-env-key' ('entra-auth-cli plugins install entra-auth-cli-store-env-key')",
+    )
+  })
+
   it('a plugin claiming a built-in store name is reported by name; the built-in keeps the name and works', async () => {
     await link(join(ROOT, 'test', 'fixtures', 'plugins', 'conflicting-store'))
     // The impostor's create() throws: a profile made with the keyring store proves the built-in was opened.
