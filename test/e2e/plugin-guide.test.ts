@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {ROOT} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {OFFLINE_NPM, npm, packWorkspace, run} from '../support/packages.js'
@@ -48,8 +48,11 @@ describe("the plugin author's guide (docs/plugins.md), built and installed as it
       mkdirSync(dirname(join(project, path)), {recursive: true})
       writeFileSync(join(project, path), content)
     }
+    // As the guide says: the contract's tarball vendored, package.json depending on the file, a plain npm install.
     const contract = await packWorkspace('entra-auth-cli-plugin-api')
-    await npm(['install', '--no-save', contract], project)
+    mkdirSync(join(project, 'vendor'))
+    copyFileSync(contract, join(project, 'vendor', basename(contract)))
+    await npm(['install'], project)
     // The guide's `npm run build` (tsc) with the repository's TypeScript, which a devDependency would provide.
     await run(
       process.execPath,
