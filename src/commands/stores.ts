@@ -54,10 +54,15 @@ export default class Stores extends BaseCommand {
       r.summary ?? '-',
     ])
     await writeStdout(renderTable(['STORE', 'PRIORITY', 'USABLE', 'PLUGIN', 'SUMMARY'], table), 'the store list')
+    const named = chosen ? rows.find((r) => sameStoreName(r.name, chosen)) : undefined
     process.stderr.write(
       selected
         ? `* new secrets go to '${selected.name}'${chosen ? ` (${STORE_ENV})` : ''}\n`
-        : `No store is usable here${chosen ? ` (${STORE_ENV}=${chosen})` : ''}.\n`,
+        : named
+          ? `'${named.name}', chosen by ${STORE_ENV}, is not usable here.\n`
+          : chosen
+            ? `${STORE_ENV}=${chosen} names no installed store.\n`
+            : 'No store is usable here.\n',
     )
     for (const {info} of all) for (const line of shadowWarnings(info)) process.stderr.write(`Warning: ${line}\n`)
   }

@@ -226,6 +226,12 @@ describe('secret stores', () => {
         const table = await world.cli(['stores'], {extraEnv: env})
         expect(table.stderr).to.include("* new secrets go to 'encrypted-file' (ENTRA_AUTH_CLI_STORE)")
       }
+      const unknown = await world.cli(['stores'], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'nosuch'}})
+      expect(unknown.stderr).to.include('ENTRA_AUTH_CLI_STORE=nosuch names no installed store.')
+      const unusable = await world.cli(['stores'], {
+        extraEnv: {ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'Encrypted-File'},
+      })
+      expect(unusable.stderr).to.include("'encrypted-file', chosen by ENTRA_AUTH_CLI_STORE, is not usable here.")
       const created = await world.createProfile('spelt', [], {extraEnv: {ENTRA_AUTH_CLI_STORE: 'Encrypted-File'}})
       expect(created.code, created.stderr).to.equal(0)
     })
