@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {isSealedBox, newKey, open, seal, type SealedBox} from '../base/crypto.js'
@@ -18,7 +19,10 @@ export interface CachePayload {
   msal: string
   /** homeAccountId of the account used last (delegated flows). */
   lastAccount?: string
-  /** Whose tokens these are. A cache written for another authority, tenant or client (a hand edit of profiles.json) is a miss. */
+  /**
+   * Whose tokens these are. A cache written for another authority, tenant, client or flow options (a hand edit of
+   * profiles.json) is a miss.
+   */
   identity?: CacheIdentity
   /** Tokens of flows that do not use msal (plugin flows returning a TokenResult), kept by the CLI itself. */
   tokens?: StoredToken[]
@@ -38,19 +42,32 @@ export interface StoredToken {
   scopes: string[]
 }
 
-/** The settings a token belongs to, lower-cased: the authority host, the tenant and the client id. */
+/** The settings a token belongs to: the authority host, the tenant and the client id (lower-cased), the flow options. */
 export interface CacheIdentity {
   authority: string
   tenantId: string
   clientId: string
+  /**
+   * A hash of the profile's flow options and the names of its secret options, when it has any: a plugin flow may
+   * choose its identity by them (ManagedIdentity's client-id), so another value is another identity. Absent for a
+   * profile without options, so caches written before this field existed stay valid for those.
+   */
+  options?: string
 }
 
 export function cacheIdentity(profile: Profile): CacheIdentity {
-  return {
+  const identity: CacheIdentity = {
     authority: authorityHost(profile).toLowerCase(),
     clientId: profile.clientId.toLowerCase(),
     tenantId: profile.tenantId.toLowerCase(),
   }
+  const options = Object.entries(profile.flowOptions ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const secretNames = [...(profile.secretOptions ?? [])].sort()
+  if (options.length > 0 || secretNames.length > 0) {
+    const canonical = JSON.stringify({options, secretNames})
+    identity.options = createHash('sha256').update(canonical).digest('base64url')
+  }
+  return identity
 }
 
 /** A cache without an identity (written before it was recorded) belongs to nobody: it is a miss, then rewritten. */
@@ -59,7 +76,8 @@ function sameIdentity(recorded: CacheIdentity | undefined, wanted: CacheIdentity
     recorded !== undefined &&
     recorded.authority === wanted.authority &&
     recorded.tenantId === wanted.tenantId &&
-    recorded.clientId === wanted.clientId
+    recorded.clientId === wanted.clientId &&
+    recorded.options === wanted.options
   )
 }
 

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
-import {accessSync, constants, existsSync, readFileSync, rmSync} from 'node:fs'
+import {accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {decodeJwt} from 'jose'
 import {BIN, ROOT, runCli, TestHome, type CliResult} from '../support/cli.js'
@@ -155,6 +155,33 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
       'Error: A managed identity token is for one resource, but 2 scopes were asked for',
     )
     expect(azure.requests()).to.have.length(0)
+  })
+
+  it('a hand edit of the identity option in profiles.json is a cache miss: the new identity is asked, by both paths', async () => {
+    await createProfile('swap', [`client-id=${ci.clientId}`])
+    const first = await cli(['get-token', '-p', 'swap', '--silent'], azure.imds.env())
+    expect(first.code, first.stderr).to.equal(0)
+    expect(decodeJwt(token(first))).to.include({appid: ci.clientId})
+
+    const other = azure.addUserAssigned('swap-other')
+    const file = join(home.cliHome, 'profiles.json')
+    const data = JSON.parse(readFileSync(file, 'utf8')) as {profiles: Array<Record<string, unknown>>}
+    const profile = data.profiles.find((p) => p.name === 'swap')!
+    expect(profile.flowOptions).to.deep.equal({'client-id': ci.clientId})
+    profile.flowOptions = {'client-id': other.clientId}
+    writeFileSync(file, JSON.stringify(data, null, 2))
+    azure.resetRequests()
+
+    const second = await cli(['get-token', '-p', 'swap', '--silent'], azure.imds.env())
+    expect(second.code, second.stderr).to.equal(0)
+    expect(decodeJwt(token(second))).to.include({appid: other.clientId})
+    expect(azure.requests('imds').map((r) => r.query.client_id)).to.deep.equal([other.clientId])
+    // Cached under the new identity: the next call (fast path) asks nobody.
+    const third = await cli(['get-token', '-p', 'swap'], azure.imds.env())
+    expect(third.code, third.stderr).to.equal(0)
+    expect(third.stderr).to.include('(from cache)')
+    expect(token(third)).to.equal(token(second))
+    expect(azure.requests()).to.have.length(1)
   })
 
   it('App Service / Functions: IDENTITY_ENDPOINT with X-IDENTITY-HEADER, system- and user-assigned', async () => {

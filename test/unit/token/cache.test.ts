@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {findAccessToken} from '../../../src/token/cache.js'
+import type {Profile} from '../../../src/contract/index.js'
+import {cacheIdentity, findAccessToken} from '../../../src/token/cache.js'
 
 describe('cache matching (msal schema, read without msal)', () => {
   const now = 1_800_000_000_000
@@ -36,5 +37,28 @@ describe('cache matching (msal schema, read without msal)', () => {
       scopes: ['openid', 'profile', 'offline_access', 'User.Read'],
     })
     expect(found?.expiresOn.getTime()).to.equal(Number(later) * 1000)
+  })
+})
+
+describe('cache identity', () => {
+  const profile = (over: Partial<Profile> = {}): Profile =>
+    ({authMethod: 'None', clientId: 'App', name: 'p', tenantId: 'T', ...over}) as Profile
+
+  it('a profile without flow options has the identity caches were written with before options counted', () => {
+    expect(cacheIdentity(profile())).to.deep.equal({
+      authority: 'https://login.microsoftonline.com',
+      clientId: 'app',
+      tenantId: 't',
+    })
+  })
+
+  it('flow options and secret option names are part of it, whatever their order; their values are not stored', () => {
+    const a = cacheIdentity(profile({flowOptions: {'client-id': 'one', region: 'x'}}))
+    expect(a.options).to.be.a('string').and.not.include('one')
+    expect(cacheIdentity(profile({flowOptions: {region: 'x', 'client-id': 'one'}}))).to.deep.equal(a)
+    expect(cacheIdentity(profile({flowOptions: {'client-id': 'two', region: 'x'}})).options).to.not.equal(a.options)
+    const secret = cacheIdentity(profile({secretOptions: ['key']}))
+    expect(secret.options).to.be.a('string')
+    expect(cacheIdentity(profile({secretOptions: ['other']})).options).to.not.equal(secret.options)
   })
 })
