@@ -4,7 +4,8 @@ import {loadClientCertificate} from '../base/certificate.js'
 import {CliError} from '../base/errors.js'
 import {canonicalName, type HookSource} from '../extensions/registry.js'
 import {SecretStores} from '../extensions/secret-stores.js'
-import {DEFAULT_FLOW, secretKeys, type Profile} from '../profile/model.js'
+import {authorityHost, DEFAULT_FLOW, secretKeys, type Profile} from '../profile/model.js'
+import {isTrustedAuthority} from '../flows/trusted-authority.js'
 import {fail, ok, warn, type Finding} from './finding.js'
 
 const EXPIRY_WARN_DAYS = 30
@@ -23,7 +24,8 @@ export async function checkProfileCredential(
 ): Promise<Finding[]> {
   const check = `profile '${profile.name}'`
   const flow = profile.defaultFlow ?? DEFAULT_FLOW
-  if (canonicalName(flow) === canonicalName('WorkloadIdentity')) return [await federatedTokenFinding(check, env)]
+  if (canonicalName(flow) === canonicalName('WorkloadIdentity'))
+    return [await federatedTokenFinding(check, profile, env)]
   if (profile.authMethod === 'None') return [ok(check, `Needs no stored credential (public client, flow ${flow}).`)]
   let secret: string | undefined
   const kind = profile.authMethod === 'Certificate' ? 'certificate password' : 'client secret'
@@ -89,11 +91,19 @@ async function certificateFinding(
   return ok(check, `Its certificate ${path} opens and is valid until ${expires.toISOString()}.`)
 }
 
-async function federatedTokenFinding(check: string, env: NodeJS.ProcessEnv): Promise<Finding> {
+async function federatedTokenFinding(check: string, profile: Profile, env: NodeJS.ProcessEnv): Promise<Finding> {
   const path = env.AZURE_FEDERATED_TOKEN_FILE
   const fix =
     'Set AZURE_FEDERATED_TOKEN_FILE to the file your platform writes the federated token to (Kubernetes workload identity sets it in the pod).'
   if (!path) return fail(check, 'Its flow is WorkloadIdentity, but AZURE_FEDERATED_TOKEN_FILE is not set.', fix)
+  if (!isTrustedAuthority(profile, env)) {
+    const authority = authorityHost(profile)
+    return fail(
+      check,
+      `It signs in at ${authority}, which is neither a Microsoft cloud nor AZURE_AUTHORITY_HOST, so the federated token is not sent there.`,
+      `If you trust that server, set AZURE_AUTHORITY_HOST=${authority}.`,
+    )
+  }
   let exp: unknown
   try {
     const token = (await readFile(path, 'utf8')).trim()

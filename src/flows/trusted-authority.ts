@@ -10,11 +10,17 @@ import type {Profile} from '../contract/index.js'
  * the other way out the user has, if any.
  */
 export function assertTrustedAuthority(what: string, profile: Profile, sent: string, otherwise = ''): void {
+  if (isTrustedAuthority(profile)) return
   const authority = authorityHost(profile)
-  const trusted = process.env.AZURE_AUTHORITY_HOST
-  if (isMicrosoftAuthority(authority) || (trusted && sameAuthorityHost(trusted, authority))) return
   throw new ConfigError(
     `${what} is set, but profile '${profile.name}' signs in at ${authority}, which is not a Microsoft cloud, so the ${sent} is not sent there; if you trust that server, set AZURE_AUTHORITY_HOST=${authority}${otherwise}.`,
     'ENV_CREDENTIAL_AUTHORITY',
   )
+}
+
+/** The profile signs in at a Microsoft cloud, or at the host AZURE_AUTHORITY_HOST names. */
+export function isTrustedAuthority(profile: Profile, env: NodeJS.ProcessEnv = process.env): boolean {
+  const authority = authorityHost(profile)
+  const trusted = env.AZURE_AUTHORITY_HOST
+  return isMicrosoftAuthority(authority) || Boolean(trusted && sameAuthorityHost(trusted, authority))
 }

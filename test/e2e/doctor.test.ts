@@ -207,6 +207,28 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     ])
   })
 
+  it('a WorkloadIdentity profile at an authority that is neither Microsoft nor AZURE_AUTHORITY_HOST: ✗, as get-token refuses it', async () => {
+    const env = {AZURE_AUTHORITY_HOST: idp.origin, AZURE_CLIENT_ID: world.clientId, AZURE_TENANT_ID: world.tenantId}
+    expect(
+      (await world.cli(['config', 'create', '--name', 'pod', '--flow', 'WorkloadIdentity'], {extraEnv: env})).code,
+    ).to.equal(0)
+    const tokenFile = join(world.home.root, 'federated-token')
+    writeFileSync(tokenFile, 'eyJhbGciOiJub25lIn0.eyJleHAiOjR9.x')
+    const {code, failed} = await doctor(['-p', 'pod'], {
+      AZURE_AUTHORITY_HOST: undefined,
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+    })
+    expect(code).to.equal(10)
+    expect(failed).to.deep.equal([
+      {
+        check: "profile 'pod'",
+        fix: `If you trust that server, set AZURE_AUTHORITY_HOST=${idp.origin}.`,
+        message: `It signs in at ${idp.origin}, which is neither a Microsoft cloud nor AZURE_AUTHORITY_HOST, so the federated token is not sent there.`,
+        status: 'fail',
+      },
+    ])
+  })
+
   it('an authority that answers with an Entra error (unknown tenant) is ✗ with its advice; the clock is still compared', async () => {
     const created = await world.cli(
       [
