@@ -50,10 +50,24 @@ export async function checkProfileCredential(
     }
   }
   const envName = profile.authMethod === 'Certificate' ? 'AZURE_CLIENT_CERTIFICATE_PASSWORD' : 'AZURE_CLIENT_SECRET'
+  // As get-token reads it (flows/client-credential): only for this app (and tenant, when AZURE_TENANT_ID is set).
   const fromEnv =
-    !secret && env[envName] && env.AZURE_CLIENT_ID?.toLowerCase() === profile.clientId.toLowerCase()
+    !secret &&
+    env[envName] &&
+    env.AZURE_CLIENT_ID?.toLowerCase() === profile.clientId.toLowerCase() &&
+    (!env.AZURE_TENANT_ID || env.AZURE_TENANT_ID.toLowerCase() === profile.tenantId.toLowerCase())
       ? env[envName]
       : undefined
+  if (fromEnv && !isTrustedAuthority(profile, env)) {
+    const authority = authorityHost(profile)
+    return [
+      fail(
+        check,
+        `${envName} is set, but it signs in at ${authority}, which is neither a Microsoft cloud nor AZURE_AUTHORITY_HOST, so the ${kind} is not sent there.`,
+        `If you trust that server, set AZURE_AUTHORITY_HOST=${authority}, or store the ${kind} with ${bin} config edit -p ${profile.name}.`,
+      ),
+    ]
+  }
   if (profile.authMethod === 'Certificate') return [await certificateFinding(check, profile, secret ?? fromEnv, bin)]
   if (secret) return [ok(check, `Its client secret is stored in the '${storeName}' store.`)]
   if (fromEnv)

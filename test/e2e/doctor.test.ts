@@ -229,6 +229,39 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
     ])
   })
 
+  it('AZURE_CLIENT_SECRET for a profile at an authority get-token would not send it to: ✗; with AZURE_AUTHORITY_HOST ✓', async () => {
+    const created = await world.cli([
+      'config',
+      'create',
+      '--name',
+      'env',
+      '--tenant-id',
+      world.tenantId,
+      '--client-id',
+      world.clientId,
+      '--authority',
+      idp.authority(world.tenantId),
+    ])
+    expect(created.code, created.stderr).to.equal(0)
+    const azure = {
+      AZURE_CLIENT_ID: world.clientId,
+      AZURE_CLIENT_SECRET: world.clientSecret,
+      AZURE_TENANT_ID: world.tenantId,
+    }
+    const refused = await doctor(['-p', 'env'], {...azure, AZURE_AUTHORITY_HOST: undefined})
+    expect(refused.code).to.equal(10)
+    expect(refused.failed).to.deep.equal([
+      {
+        check: "profile 'env'",
+        fix: `If you trust that server, set AZURE_AUTHORITY_HOST=${idp.origin}, or store the client secret with entra-auth-cli config edit -p env.`,
+        message: `AZURE_CLIENT_SECRET is set, but it signs in at ${idp.origin}, which is neither a Microsoft cloud nor AZURE_AUTHORITY_HOST, so the client secret is not sent there.`,
+        status: 'fail',
+      },
+    ])
+    const trusted = await doctor(['-p', 'env'], {...azure, AZURE_AUTHORITY_HOST: idp.origin})
+    expect(trusted.code, JSON.stringify(trusted.failed)).to.equal(0)
+  })
+
   it('an authority that answers with an Entra error (unknown tenant) is ✗ with its advice; the clock is still compared', async () => {
     const created = await world.cli(
       [
