@@ -1,6 +1,21 @@
 import {Flags} from '@oclif/core'
 import {OUTPUT_FORMATS} from '../token/output.js'
 
+/** -p: every command that gets a token names its profile the same way. */
+export const profileFlag = Flags.string({
+  char: 'p',
+  description: 'Profile to use (see: <%= config.bin %> config list).',
+  required: true,
+})
+
+/** -s: the scopes to ask for, as get-token, refresh, env and exec take them. */
+export const scopeFlag = Flags.string({
+  char: 's',
+  description:
+    "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
+  multiple: true,
+})
+
 /** Output flags shared by get-token and refresh: the token alone on stdout unless told otherwise. */
 export const tokenOutputFlags = {
   json: Flags.boolean({
@@ -18,17 +33,8 @@ export const tokenOutputFlags = {
     description: 'Write the token to this file (mode 0600, atomically) instead of stdout.',
     helpValue: 'FILE',
   }),
-  profile: Flags.string({
-    char: 'p',
-    description: 'Profile to use (see: <%= config.bin %> config list).',
-    required: true,
-  }),
-  scope: Flags.string({
-    char: 's',
-    description:
-      "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
-    multiple: true,
-  }),
+  profile: profileFlag,
+  scope: scopeFlag,
   silent: Flags.boolean({
     description: 'Print nothing but the token (errors and what you must act on still go to stderr).',
   }),

@@ -1,10 +1,8 @@
 import {Flags} from '@oclif/core'
-import {parseDuration} from '../base/duration.js'
 import {checkVariableName, DEFAULT_TOKEN_VARIABLE} from '../cli/child-env.js'
 import {TokenCommand} from '../cli/token-command.js'
-import {createReporter} from '../cli/reporter.js'
+import {profileFlag, scopeFlag} from '../cli/token-flags.js'
 import {defaultShell, evalHint, exportLine, SHELLS, type Shell} from '../cli/shell-export.js'
-import {parseScopes} from '../profile/model.js'
 import {writeStdout} from '../base/output-target.js'
 
 export default class Env extends TokenCommand {
@@ -34,17 +32,8 @@ The token goes to stdout because you asked for it there: load it with eval rathe
       helpValue: 'NAME',
     }),
     flow: Flags.string({char: 'f', description: "Flow to use instead of the profile's.", helpValue: 'FLOW'}),
-    profile: Flags.string({
-      char: 'p',
-      description: 'Profile to use (see: <%= config.bin %> config list).',
-      required: true,
-    }),
-    scope: Flags.string({
-      char: 's',
-      description:
-        "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
-      multiple: true,
-    }),
+    profile: profileFlag,
+    scope: scopeFlag,
     shell: Flags.string({description: 'Shell to quote for; default: from $SHELL.', options: [...SHELLS]}),
     timeout: Flags.string({
       description: 'Give up after this long: seconds or a duration such as 90s, 5m.',
@@ -56,15 +45,7 @@ The token goes to stdout because you asked for it there: load it with eval rathe
     const {flags} = await this.parse(Env)
     const name = checkVariableName(flags['env-name'], '--env-name')
     const shell = (flags.shell as Shell | undefined) ?? defaultShell()
-    const reporter = createReporter({silent: true})
-    const service = this.tokenService(reporter)
-    const {result} = await service.getToken({
-      account: flags.account,
-      flow: flags.flow,
-      profile: flags.profile,
-      scopes: parseScopes(flags.scope),
-      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
-    })
+    const result = await this.quietToken(flags)
     if (process.stdout.isTTY) {
       process.stderr.write(
         `To set it in this shell instead of showing it: ${evalHint(shell, `${this.config.bin} env -p ${flags.profile}`)}\n`,

@@ -1,11 +1,9 @@
 import {Flags} from '@oclif/core'
 import {UsageError} from '../base/errors.js'
-import {parseDuration} from '../base/duration.js'
 import {CLI_SECRET_VARIABLES, checkVariableName, childEnvironment, DEFAULT_TOKEN_VARIABLE} from '../cli/child-env.js'
 import {runChild} from '../cli/child-process.js'
 import {TokenCommand} from '../cli/token-command.js'
-import {createReporter} from '../cli/reporter.js'
-import {parseScopes} from '../profile/model.js'
+import {profileFlag, scopeFlag} from '../cli/token-flags.js'
 
 export default class Exec extends TokenCommand {
   static override summary = 'Run a command with a token in its environment (never in argv, a file or the terminal).'
@@ -47,17 +45,8 @@ Only what you must act on (a device code, a sign-in URL, a passphrase prompt) an
       multiple: true,
       options: [...CLI_SECRET_VARIABLES],
     }),
-    profile: Flags.string({
-      char: 'p',
-      description: 'Profile to use (see: <%= config.bin %> config list).',
-      required: true,
-    }),
-    scope: Flags.string({
-      char: 's',
-      description:
-        "Scope(s) to request, space- or comma-separated; repeatable. Default: the profile's scopes, else https://graph.microsoft.com/.default.",
-      multiple: true,
-    }),
+    profile: profileFlag,
+    scope: scopeFlag,
     timeout: Flags.string({
       description: 'Give up getting the token after this long (the command itself is not timed).',
       helpValue: 'DURATION',
@@ -82,15 +71,7 @@ Only what you must act on (a device code, a sign-in URL, a passphrase prompt) an
     if (extra.length > 0)
       throw new UsageError(`Unexpected '${String(extra[0])}' before --: the command and its arguments go after --.`)
     const name = checkVariableName(flags['env-name'], '--env-name')
-    const reporter = createReporter({silent: true})
-    const service = this.tokenService(reporter)
-    const {result} = await service.getToken({
-      account: flags.account,
-      flow: flags.flow,
-      profile: flags.profile,
-      scopes: parseScopes(flags.scope),
-      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
-    })
+    const result = await this.quietToken(flags)
     const env = childEnvironment(process.env, {keep: flags['keep-env'], name, token: result.accessToken})
     process.exitCode = await runChild(command, args, env)
   }
