@@ -1,4 +1,4 @@
-import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
+import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile, scopeList} from './prompt-checks.js'
 import {
   authorityHost,
   CLOUDS,
@@ -270,10 +270,7 @@ const askScopes: Handler = async ({changes, io, prompts}, p) => {
     {
       default: scopesOf(p),
       message: 'Scope(s), space-separated',
-      validate: (v) =>
-        parseScopes(v)
-          .map((s) => validate.scope(s))
-          .find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
+      validate: scopeList,
     },
     io,
   )

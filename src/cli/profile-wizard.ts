@@ -1,4 +1,4 @@
-import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile} from './prompt-checks.js'
+import {CLOUD_CHOICES, CUSTOM_AUTHORITY, readableFile, scopeList} from './prompt-checks.js'
 import {
   DEFAULT_FLOW,
   DEFAULT_REDIRECT_URI,
@@ -198,10 +198,7 @@ export async function askForProfile(known: Partial<ProfileInput>, ctx: WizardCon
       {
         default: DEFAULT_SCOPE,
         message: 'Scope(s), space-separated',
-        validate: (v) =>
-          parseScopes(v)
-            .map((s) => validate.scope(s))
-            .find(Boolean) ?? (parseScopes(v).length > 0 ? true : 'Enter at least one scope'),
+        validate: scopeList,
       },
       io,
     )

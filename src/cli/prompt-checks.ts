@@ -1,7 +1,7 @@
 import {access, constants} from 'node:fs/promises'
 import {resolve} from 'node:path'
 
-import {CLOUDS} from '../profile/model.js'
+import {CLOUDS, parseScopes, validate} from '../profile/model.js'
 
 /** The answer of the cloud question that means "ask for a custom authority URL next". */
 export const CUSTOM_AUTHORITY = '__custom__'
@@ -27,4 +27,10 @@ export async function readableFile(value: string): Promise<true | string> {
   } catch {
     return `Cannot read ${resolve(path)}`
   }
+}
+
+/** Scopes typed at a prompt: each must be valid, and there must be at least one. */
+export function scopeList(value: string): true | string {
+  const scopes = parseScopes(value)
+  return scopes.map((s) => validate.scope(s)).find(Boolean) ?? (scopes.length > 0 ? true : 'Enter at least one scope')
 }
