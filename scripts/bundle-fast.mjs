@@ -56,6 +56,9 @@ const result = await build({
   outfile: 'dist/fast/bundle.js',
   packages: 'external',
   platform: 'node',
+  // import() becomes a lazy require(): the compile cache (src/fast/compile-cache.ts) can then cache the bundle, and
+  // everything it loads that way is CommonJS (our own built files, @inquirer/prompts' CommonJS build).
+  supported: {'dynamic-import': false},
   target: 'node20',
 })
 
