@@ -1,5 +1,5 @@
-import {readFileSync} from 'node:fs'
-import {link, lstat, open, readFile, unlink} from 'node:fs/promises'
+// fs.promises rather than node:fs/promises: it loads on first use, and a cached get-token never uses it (~1 ms).
+import {promises as fs, readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {dirname} from 'node:path'
 import {randomBytes} from 'node:crypto'
@@ -11,7 +11,7 @@ import {BIN} from './product.js'
 /**
  * A cross-process lock on a file path.
  *
- * The lock file appears whole or not at all (the owner record is written to a temp file and link(2)ed into place,
+ * The lock file appears whole or not at all (the owner record is written to a temp file and fs.link(2)ed into place,
  * which fails when the name is taken), and it says who holds it and until when: pid, host, boot id and `holdUntil`.
  * A lock whose owner is gone (same host and boot, pid dead; or another boot) or whose hold time has passed is taken
  * over at once, so a killed `get-token` never wedges the next one (the open bug of msal-node-extensions #7148 and
@@ -73,7 +73,7 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     if (await tryCreate(lockPath, owner, what)) {
       return async () => {
         // Remove the lock only while it is still ours (it could have been declared stale and taken over).
-        if ((await readOwner(lockPath))?.nonce === owner.nonce) await unlink(lockPath).catch(() => {})
+        if ((await readOwner(lockPath))?.nonce === owner.nonce) await fs.unlink(lockPath).catch(() => {})
       }
     }
     const seen = await observe(lockPath, what)
@@ -113,19 +113,19 @@ function newOwner(holdMs: number): LockOwner {
 async function tryCreate(lockPath: string, owner: LockOwner, what: string): Promise<boolean> {
   const tmp = `${lockPath}.${owner.pid}.${owner.nonce}.tmp`
   try {
-    const handle = await open(tmp, 'wx', 0o600)
+    const handle = await fs.open(tmp, 'wx', 0o600)
     try {
       await handle.writeFile(JSON.stringify(owner))
     } finally {
       await handle.close()
     }
-    await link(tmp, lockPath)
+    await fs.link(tmp, lockPath)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw lockFileSystemError(what, lockPath, error)
   } finally {
-    await unlink(tmp).catch(() => {})
+    await fs.unlink(tmp).catch(() => {})
   }
 }
 
@@ -150,7 +150,7 @@ function lockFileSystemError(what: string, path: string, error: unknown): CliErr
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
-    const owner = JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner
+    const owner = JSON.parse(await fs.readFile(lockPath, 'utf8')) as LockOwner
     return typeof owner.pid === 'number' && typeof owner.nonce === 'string' ? owner : undefined
   } catch {
     return undefined
@@ -169,7 +169,7 @@ interface Observation {
  * or not) is never taken over or waited for; it is reported, because no run could ever remove it.
  */
 async function observe(lockPath: string, what?: string): Promise<Observation | undefined> {
-  const info = await lstat(lockPath).catch(() => undefined)
+  const info = await fs.lstat(lockPath).catch(() => undefined)
   if (!info) return undefined
   if (!info.isFile() && what !== undefined) {
     const kind = info.isDirectory() ? 'a folder' : info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
@@ -201,18 +201,18 @@ async function takeOver(lockPath: string, seen: Observation, what: string): Prom
     // Another waiter is taking over. Its guard is cleared only if that waiter died holding it.
     const other = await observe(guard)
     if (other && (await isStale(other)) && (await observe(guard))?.ino === other.ino)
-      await unlink(guard).catch(() => {})
+      await fs.unlink(guard).catch(() => {})
     return false
   }
   try {
     const now = await observe(lockPath)
     if (!(now && now.ino === seen.ino && now.owner?.nonce === seen.owner?.nonce && (await isStale(now)))) return false
-    return await unlink(lockPath).then(
+    return await fs.unlink(lockPath).then(
       () => true,
       () => false,
     )
   } finally {
-    if ((await readOwner(guard))?.nonce === guardOwner.nonce) await unlink(guard).catch(() => {})
+    if ((await readOwner(guard))?.nonce === guardOwner.nonce) await fs.unlink(guard).catch(() => {})
   }
 }
 
