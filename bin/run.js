@@ -39,6 +39,7 @@ main().then(
     // Only what escaped oclif's own handling gets here (a broken install, a crash in completion): one line, exit 1,
     // with nothing a terminal would interpret (the message may quote a file name or a server's words).
     const message = String(error && error.message ? error.message : error).split('\n')[0]
+    // eslint-disable-next-line no-control-regex
     process.stderr.write(`Error: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')}\n`)
     process.exit(1)
   },
