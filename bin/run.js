@@ -16,7 +16,8 @@ async function main() {
   if (argv[0] === 'get-token') {
     compileCache.use('get-token')
     try {
-      if (await require('../dist/fast/bundle.js').tryFastGetToken(argv.slice(1), join(__dirname, '..'))) return
+      if (await require('../dist/fast/bundle.js').tryFastGetToken(argv.slice(1), join(__dirname, '..')))
+        return 'answered'
     } catch {
       // Fall through: the full command reports whatever went wrong, with advice.
     }
@@ -33,8 +34,10 @@ async function main() {
 }
 
 // Exit explicitly once output is flushed: idle keep-alive sockets must not hold a finished command open.
+// The fast path wrote to descriptors 1 and 2 itself, synchronously: touching process.stdout there would only build a
+// stream (~1 ms) to flush nothing.
 main().then(
-  () => process.stdout.write('', () => process.exit()),
+  (outcome) => (outcome === 'answered' ? process.exit() : process.stdout.write('', () => process.exit())),
   (error) => {
     // Only what escaped oclif's own handling gets here (a broken install, a crash in completion): one line, exit 1,
     // with nothing a terminal would interpret (the message may quote a file name or a server's words).

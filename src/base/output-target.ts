@@ -1,5 +1,5 @@
 // fs.promises rather than node:fs/promises: it loads on first use, and a cached get-token never uses it (~1 ms).
-import {constants, fstatSync, promises as fs, write} from 'node:fs'
+import {constants, fstatSync, promises as fs, writeSync} from 'node:fs'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {describeFileError, writeFileAtomic} from './fs-atomic.js'
@@ -38,6 +38,20 @@ export async function writeStdout(text: string, what = 'the output'): Promise<vo
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return
     throw new OutputError(what, 'stdout', describeFileError(error))
+  }
+}
+
+/**
+ * Status lines held back until a command is sure of its answer (the fast path), written to descriptor 2 directly:
+ * process.stderr would first build a stream (~1 ms) and, on Windows, write to a pipe asynchronously. A stderr
+ * nobody reads any more is not an error of the command.
+ */
+export async function writeStderr(text: string): Promise<void> {
+  if (text === '') return
+  try {
+    await writeDescriptor(2, Buffer.from(text))
+  } catch {
+    // EPIPE, EBADF: the status is lost, the product is not.
   }
 }
 
@@ -87,11 +101,9 @@ async function writeDescriptor(fd: number, data: Buffer): Promise<void> {
   let offset = 0
   while (offset < data.length) {
     try {
-      offset += await new Promise<number>((resolve, reject) => {
-        write(fd, data, offset, data.length - offset, null, (error, written) =>
-          error ? reject(error) : resolve(written),
-        )
-      })
+      // Synchronous, as Node writes to stdio pipes and files itself: a token fits a pipe at once, and an
+      // asynchronous write would start libuv's thread pool, ~1 ms of a cached get-token.
+      offset += writeSync(fd, data, offset, data.length - offset)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
       await new Promise((resolve) => setTimeout(resolve, 10))

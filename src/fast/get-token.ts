@@ -23,7 +23,7 @@ import {ProfileStore} from '../profile/store.js'
 import {createReporter} from '../cli/reporter.js'
 import {writeError} from '../cli/error-output.js'
 import {emitToken, messages, OUTPUT_FORMATS, outputFormat, type OutputFormat} from '../token/output.js'
-import {OutputError, writeStdout} from '../base/output-target.js'
+import {OutputError, writeStderr, writeStdout} from '../base/output-target.js'
 import type {SecretStore} from '../contract/index.js'
 import {builtinHookLoader} from './builtin-hooks.js'
 
@@ -143,13 +143,15 @@ export async function tryFastGetToken(
     reporter,
     stdout,
   )
-  process.stderr.write(stderr.text)
+  await writeStderr(stderr.text)
   try {
     await writeStdout(stdout.text, 'the token')
   } catch (error) {
     // Answered, and failed: falling through would print the status lines again and fail the same way.
     if (!(error instanceof OutputError)) throw error
-    writeError(error, {json: false})
+    const message = new BufferedStream()
+    writeError(error, {json: false, stderr: message})
+    await writeStderr(message.text)
     process.exitCode = error.exitCode
   }
   return true
