@@ -1,31 +1,13 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
-import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {JWTPayload} from 'jose'
-import {BIN, type CliResult} from '../support/cli.js'
+import {runShell, type CliResult} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {startWorld, type World} from '../support/world.js'
 
 const now = () => Math.floor(Date.now() / 1000)
 const LOCAL_TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d`
-
-/** Runs a shell snippet with `entra-auth-cli` on PATH, as a user's script would. */
-function runShell(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
-  const binDir = join(cwd, 'bin')
-  mkdirSync(binDir, {recursive: true})
-  writeFileSync(join(binDir, 'entra-auth-cli'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
-  chmodSync(join(binDir, 'entra-auth-cli'), 0o755)
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {cwd, env: {...env, PATH: `${binDir}:${env.PATH ?? ''}`}})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
-  })
-}
 
 describe('discover (built CLI, tokens from the local identity provider)', function () {
   let idp: Idp

@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {decodeJwt} from 'jose'
-import {BIN, ROOT, runCli, TestHome, type CliResult} from '../support/cli.js'
+import {BIN, outputOf, ROOT, runCli, TestHome, type CliResult} from '../support/cli.js'
 import {ARC_KEY_DIR, startAzureIdentity, type AzureIdentity, type Identity} from '../support/azure-identity/index.js'
 import {OFFLINE_NPM, packWorkspace} from '../support/packages.js'
 import {PASSPHRASE} from '../support/world.js'
@@ -98,17 +98,11 @@ describe('ManagedIdentity plugin: installed from its tarball, against emulated A
 
     // Served before oclif loads: the recorder sees neither oclif nor the flow (at most the plugin's small hook file).
     const modulesFile = join(home.root, 'modules.txt')
-    const second = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', RECORDER, BIN, 'get-token', '-p', 'vm'], {
+    const second = await outputOf(
+      spawn(process.execPath, ['--import', RECORDER, BIN, 'get-token', '-p', 'vm'], {
         env: env({...azure.imds.env(), RECORD_MODULES_FILE: modulesFile}),
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-      child.on('error', reject)
-      child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
-    })
+      }),
+    )
     expect(second.code, second.stderr).to.equal(0)
     expect(token(second)).to.equal(token(first))
     expect(second.stderr).to.include('(from cache)')

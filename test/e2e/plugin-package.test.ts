@@ -1,9 +1,9 @@
 import {expect} from 'chai'
-import {execFile, spawn} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {ROOT, runCli, TestHome, type CliResult} from '../support/cli.js'
+import {ROOT, runCli, runNode, TestHome, type CliResult} from '../support/cli.js'
 import {registerSensitive} from '../support/plaintext-scan.js'
 import {keyringAccount} from '../../src/stores/keyring.js'
 
@@ -12,17 +12,8 @@ const RECORDER = join(ROOT, 'test', 'support', 'record-modules.mjs')
 const OCLIF_ONLY = join(ROOT, 'test', 'support', 'oclif-only.js')
 
 /** Runs a bin (the CLI, or oclif alone) with node options; for comparing the fast path with oclif's answer. */
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
-  })
-}
+const run = (bin: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []) =>
+  runNode([...nodeArgs, bin, ...args], env)
 
 /**
  * A plugin as a third party builds it: the contract package is packed on its own, a TypeScript flow plugin

@@ -1,5 +1,4 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
 import {
   existsSync,
   lstatSync,
@@ -12,7 +11,7 @@ import {
   watch,
 } from 'node:fs'
 import {join} from 'node:path'
-import {ROOT, type CliResult} from '../support/cli.js'
+import {ROOT, runNode} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {registerSensitive} from '../support/plaintext-scan.js'
 import {Terminal} from '../support/pty.js'
@@ -131,7 +130,7 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
     expect(hit.code, hit.stderr).to.equal(0)
     expect(hit.stderr).to.equal("Authenticating with profile 'app'...\n✓ Token acquired successfully (from cache)\n")
     const recorded = join(world.home.root, 'modules.txt')
-    const traced = await run(
+    const traced = await runNode(
       ['--import', RECORDER, join(ROOT, 'bin', 'run.js'), 'get-token', '-p', 'app', '--silent'],
       env({...NO_PASSPHRASE, RECORD_MODULES_FILE: recorded}),
     )
@@ -271,15 +270,3 @@ describe('unlock / lock: the encrypted-file key kept by an agent for a while', (
     }
   })
 })
-
-function run(nodeArgs: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
-  })
-}

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, mkdirSync, rmSync} from 'node:fs'
+import {chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {findPlaintext, registerSensitive, registerTokensIn} from './plaintext-scan.js'
 
@@ -83,21 +83,53 @@ export function spawnCli(args: string[], options: RunOptions = {}): ChildProcess
   })
 }
 
-export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+/** What a child wrote to stdout and stderr (each piped, or absent), and how it ended, once it has closed. */
+export function outputOf(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnCli(args, options)
     let stdout = ''
     let stderr = ''
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      registerTokensIn(stdout)
-      resolvePromise({code, signal, stderr, stdout})
-    })
-    registerSensitive(options.input)
-    child.stdin!.end(options.input ?? '')
+    child.on('close', (code, signal) => resolvePromise({code, signal, stderr, stdout}))
   })
+}
+
+/** `node ...argv` with this environment and stdin closed: for a bin other than the CLI's, or node options. */
+export function runNode(argv: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return outputOf(spawn(process.execPath, argv, {env, stdio: ['ignore', 'pipe', 'pipe']}))
+}
+
+/** Runs a shell snippet with `entra-auth-cli` on PATH, as a user's script would. */
+export function runShell(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
+  const binDir = join(cwd, 'bin')
+  mkdirSync(binDir, {recursive: true})
+  writeFileSync(join(binDir, 'entra-auth-cli'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
+  chmodSync(join(binDir, 'entra-auth-cli'), 0o755)
+  return outputOf(spawn('bash', ['-c', script], {cwd, env: {...env, PATH: `${binDir}:${env.PATH ?? ''}`}}))
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runToEnd(spawnCli(args, options), options)
+}
+
+/**
+ * A CLI process spawned with its stdio piped, run to its end: `input` (or nothing) on stdin, killed after
+ * `timeoutMs`; the tokens it printed are registered for the plaintext scan.
+ */
+export async function runToEnd(
+  child: ChildProcess,
+  options: Pick<RunOptions, 'input' | 'timeoutMs'> = {},
+): Promise<CliResult> {
+  const output = outputOf(child)
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
+  registerSensitive(options.input)
+  child.stdin!.end(options.input ?? '')
+  try {
+    const result = await output
+    registerTokensIn(result.stdout)
+    return result
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -7,7 +7,7 @@
 import {spawn} from 'node:child_process'
 import {mkdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {ROOT} from './cli.js'
+import {outputOf, ROOT} from './cli.js'
 
 export const OFFLINE_NPM: NodeJS.ProcessEnv = {
   npm_config_audit: 'false',
@@ -42,18 +42,9 @@ export function npm(args: string[], cwd: string): Promise<string> {
 }
 
 /** Runs a program to completion; resolves with its stdout, rejects with its stderr. */
-export function run(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd, env: {...process.env, ...OFFLINE_NPM}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(stdout)
-        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}${stderr}`)),
-    )
-  })
+export async function run(command: string, args: string[], cwd: string): Promise<string> {
+  const child = spawn(command, args, {cwd, env: {...process.env, ...OFFLINE_NPM}, stdio: ['ignore', 'pipe', 'pipe']})
+  const {code, stderr, stdout} = await outputOf(child)
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}${stderr}`)
+  return stdout
 }

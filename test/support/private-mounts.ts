@@ -1,6 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process'
-import {BIN, ROOT, type CliResult} from './cli.js'
-import {registerTokensIn} from './plaintext-scan.js'
+import {BIN, ROOT, runToEnd, type CliResult} from './cli.js'
 
 /**
  * Runs the built CLI as root inside a private mount namespace (`unshare -m`), so a test can give it a file system
@@ -39,23 +38,10 @@ export function runCliInPrivateMounts(
   options: {env: NodeJS.ProcessEnv; setup: string; check?: string; timeoutMs?: number},
 ): Promise<CliResult> {
   const script = `set -e; mount --make-rprivate /; ${options.setup}; set +e; "$@"; rc=$?; echo '--- check' >&2; ${options.check ?? 'true'} >&2; exit $rc`
-  return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, BIN, ...args], {
-      cwd: ROOT,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      registerTokensIn(stdout)
-      resolve({code, signal, stderr, stdout})
-    })
-    child.stdin.end()
+  const child = spawn('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, BIN, ...args], {
+    cwd: ROOT,
+    env: options.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
+  return runToEnd(child, options)
 }
