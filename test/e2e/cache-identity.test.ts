@@ -4,27 +4,17 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {decodeJwt} from 'jose'
 import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 /**
  * profiles.json may be edited by hand. A cached token belongs to the authority, tenant and client it was issued
  * for: after a hand edit to other ones, neither the fast path nor the full command may serve it.
  */
 describe('token cache identity (built CLI against the local identity provider)', function () {
+  const suite = useWorld({profile: 'app'})
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    idp.resetCounts()
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   function editProfile(change: (profile: Record<string, unknown>) => void) {
     const file = join(world.home.cliHome, 'profiles.json')
@@ -40,7 +30,6 @@ describe('token cache identity (built CLI against the local identity provider)',
   }
 
   it('a hand edit to another tenant is a cache miss: the new tenant is asked', async () => {
-    expect((await world.createProfile('app')).code).to.equal(0)
     const first = await token()
     expect(await token()).to.equal(first)
     expect(idp.tokenRequests()).to.have.length(1)
@@ -65,7 +54,6 @@ describe('token cache identity (built CLI against the local identity provider)',
   })
 
   it('a hand edit to another client id is a cache miss', async () => {
-    expect((await world.createProfile('app')).code).to.equal(0)
     await token()
     const otherClient = randomUUID()
     idp.registerApp({
@@ -94,7 +82,6 @@ describe('token cache identity (built CLI against the local identity provider)',
       // Trust both providers' CAs.
       const caBundle = join(world.home.root, 'ca-bundle.pem')
       writeFileSync(caBundle, `${idp.caCertPem}\n${other.caCertPem}`)
-      expect((await world.createProfile('app')).code).to.equal(0)
       const first = await token({NODE_EXTRA_CA_CERTS: caBundle})
       editProfile((profile) => {
         profile.authority = other.origin

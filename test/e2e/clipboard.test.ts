@@ -8,9 +8,9 @@ import {spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {BIN} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 const NO_SESSION = {
   DISPLAY: undefined,
@@ -23,27 +23,20 @@ const NO_SESSION = {
 
 describe('get-token --clipboard', function () {
   this.timeout(60_000)
+  const suite = useWorld({cached: true, profile: 'app'})
   let idp: Idp
   let world: World
   let token: string
   let bin: string
   let kept: string
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    expect((await world.createProfile('app')).code).to.equal(0)
-    token = (await world.cli(['get-token', '-p', 'app', '--silent'])).stdout.trim()
+  beforeEach(() => {
+    ;({idp, world, token} = suite)
     // Outside HOME: the plaintext scan of the test home must not find the copied token there.
     bin = join(world.home.root, 'bin')
     kept = join(world.home.root, 'clipboard')
     mkdirSync(bin)
     mkdirSync(kept)
   })
-  afterEach(() => world.home.cleanup())
 
   /** A clipboard tool that stores its stdin and its arguments, then exits with `status`. */
   function tool(name: string, status = 0, message = ''): void {

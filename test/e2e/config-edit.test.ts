@@ -4,79 +4,53 @@
  * new tenant loses it).
  */
 import {expect} from 'chai'
-import {randomBytes, randomUUID} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createClientCertificate, type ClientCertificate} from '../support/certs.js'
-import {ROOT, runCli, TestHome} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import {ROOT, type TestHome} from '../support/cli.js'
+import type {Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
+import {PASSPHRASE, useWorld, type World} from '../support/world.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
 
-const STORE_PASSPHRASE = 'store-passphrase-for-tests'
 const TOKEN = '/oauth2/v2.0/token'
 
 describe('config edit', function () {
   this.timeout(60_000)
-  let idp: Idp
-  let cert: ClientCertificate
-  const tenantId = randomUUID()
-  const clientId = randomUUID()
-  const otherClientId = randomUUID()
-  const clientSecret = randomBytes(30).toString('base64url')
-  let home: TestHome
   let terminal: Terminal | undefined
+  // Before useWorld's hooks, so that it runs first: the terminal is closed before the home is removed.
+  afterEach(async () => {
+    await terminal?.close()
+    terminal = undefined
+  })
+  const suite = useWorld({profile: 'app'})
+  let idp: Idp
+  let world: World
+  let home: TestHome
+  let cert: ClientCertificate
+  let otherClientId: string
 
-  before(async () => {
-    idp = await startIdp()
+  before(() => {
     cert = createClientCertificate({commonName: 'edit-test', password: 'pfx-pass-1'})
-    idp.registerTenant(tenantId, ['contoso.example'])
+  })
+  beforeEach(() => {
+    ;({idp, world} = suite)
+    home = world.home
+    const {clientId, clientSecret, tenantId} = world
+    otherClientId = randomUUID()
     // One app that accepts both a secret and a certificate, so a profile can switch between them.
     idp.registerApp({certificatePem: cert.certPem, clientId, clientSecret, tenantId})
     idp.registerApp({clientId: otherClientId, clientSecret, tenantId})
   })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    home = new TestHome('entra-edit-')
-    const made = await cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'app',
-        '--tenant-id',
-        tenantId,
-        '--client-id',
-        clientId,
-        '--authority',
-        idp.authority(tenantId),
-        '--client-secret-stdin',
-      ],
-      clientSecret,
-    )
-    expect(made.code, made.stderr).to.equal(0)
-    idp.resetCounts()
-  })
-  afterEach(async () => {
-    await terminal?.close()
-    terminal = undefined
-    home.cleanup()
-  })
 
-  const env = () =>
-    home.env({
-      ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE,
-      ENTRA_AUTH_CLI_STORE: 'encrypted-file',
-      NODE_EXTRA_CA_CERTS: idp.caCertPath,
-    })
-  const cli = (args: string[], input?: string) => runCli(args, {env: env(), input})
+  const env = () => world.env()
+  const cli = (args: string[], input?: string) => world.cli(args, {input})
   const profilesText = () => readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')
   const profiles = () => JSON.parse(profilesText()).profiles as Array<Record<string, unknown>>
   const secretsText = () => readFileSync(join(home.cliHome, 'secrets.enc'), 'utf8')
   const secret = (key: string) =>
-    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => PASSPHRASE).get(key)
   const cacheFile = (name: string) => join(home.cliHome, 'cache', `${name}.cache`)
   const edit = async () => {
     terminal = await Terminal.start(['config', 'edit', '-p', 'app'], {env: env()})
@@ -129,7 +103,7 @@ describe('config edit', function () {
       expect(code, screen).to.equal(0)
       expect(screen).to.include("✓ Profile 'renamed' updated: name.")
       expect(profiles().map((p) => p.name)).to.deep.equal(['renamed'])
-      expect(await secret('profile:renamed:client-secret')).to.equal(clientSecret)
+      expect(await secret('profile:renamed:client-secret')).to.equal(world.clientSecret)
       expect(await secret('profile:app:client-secret')).to.equal(undefined)
       expect(await secret('profile:app:token-cache-key')).to.equal(undefined)
       expect(existsSync(cacheFile('app'))).to.equal(false)
@@ -171,7 +145,7 @@ describe('config edit', function () {
       await t.choose('Tenant')
       await t.waitFor('? Directory (tenant) ID or domain')
       await t.press('C-u')
-      await t.answer('contoso.example')
+      await t.answer(world.domain)
       await t.waitFor('(unsaved: tenant)')
       await t.choose('Quit without saving')
       let exit = await t.waitForExit()
@@ -250,11 +224,11 @@ describe('config edit', function () {
 
     it('a new tenant drops the cached token (it belongs to the old one): the next get-token asks the provider', async () => {
       await getToken('app')
-      const result = await cli(['config', 'edit', '-p', 'app', '--tenant-id', 'contoso.example'])
+      const result = await cli(['config', 'edit', '-p', 'app', '--tenant-id', world.domain])
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.include('Cached tokens were removed')
       expect(existsSync(cacheFile('app'))).to.equal(false)
-      expect(await secret('profile:app:client-secret')).to.equal(clientSecret)
+      expect(await secret('profile:app:client-secret')).to.equal(world.clientSecret)
       const again = await getToken('app')
       expect(again.stderr).to.not.include('(from cache)')
       expect(idp.requestCount(TOKEN)).to.equal(2)
@@ -291,9 +265,9 @@ describe('config edit', function () {
           '--name',
           'second',
           '--tenant-id',
-          tenantId,
+          world.tenantId,
           '--client-id',
-          clientId,
+          world.clientId,
           '--client-secret-stdin',
         ],
         'second-secret',
@@ -303,7 +277,7 @@ describe('config edit', function () {
       const cases: Array<[string[], string, number]> = [
         [['--flow', 'NoSuchFlow'], "Error: Unknown flow 'NoSuchFlow'", 2],
         [['--client-id', 'nope'], "Error: Invalid client id 'nope'", 2],
-        [['--tenant-id', 'contoso.example', '--client-id', 'nope'], "Error: Invalid client id 'nope'", 2],
+        [['--tenant-id', world.domain, '--client-id', 'nope'], "Error: Invalid client id 'nope'", 2],
         [['--rename', 'second'], "Error: Profile 'second' already exists", 2],
         [['--rename', 'bad name'], "Error: Invalid profile name 'bad name'", 2],
         [['--authority', 'http://insecure.example'], 'must use https', 2],

@@ -4,91 +4,55 @@
  * provider. A wrong passphrase, a modified file, an unknown version and name clashes change nothing.
  */
 import {expect} from 'chai'
-import {randomBytes, randomUUID} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import {existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createClientCertificate, type ClientCertificate} from '../support/certs.js'
 import {runCli, TestHome} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
+import {PASSPHRASE, useWorld, type World} from '../support/world.js'
 import {openBundle, parseBundle} from '../../src/profile/bundle.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
 
-const STORE_PASSPHRASE = 'store-passphrase-for-tests'
 const EXPORT_PASSPHRASE = 'export passphrase, long enough'
 const TOKEN = '/oauth2/v2.0/token'
 
 describe('config export / import', function () {
   this.timeout(90_000)
-  let idp: Idp
-  let cert: ClientCertificate
-  const tenantId = randomUUID()
-  const secretApp = {clientId: randomUUID(), secret: randomBytes(30).toString('base64url')}
-  const certAppId = randomUUID()
   const homes: TestHome[] = []
-  let source: TestHome
   let terminal: Terminal | undefined
-
-  before(async () => {
-    idp = await startIdp()
-    idp.registerTenant(tenantId, ['contoso.example'])
-    idp.registerApp({clientId: secretApp.clientId, clientSecret: secretApp.secret, tenantId})
-    cert = createClientCertificate({commonName: 'export-test', password: 'pfx-pass-1'})
-    idp.registerApp({certificatePem: cert.certPem, clientId: certAppId, tenantId})
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    source = newHome()
-    const made = await cli(
-      source,
-      [
-        'config',
-        'create',
-        '--name',
-        'app',
-        '--tenant-id',
-        tenantId,
-        '--client-id',
-        secretApp.clientId,
-        '--authority',
-        idp.authority(tenantId),
-        '--client-secret-stdin',
-        '--scope',
-        'api://x/.default',
-      ],
-      secretApp.secret,
-    )
-    expect(made.code, made.stderr).to.equal(0)
-    const pfx = join(source.root, 'app.pfx')
-    writeFileSync(pfx, cert.pfx)
-    const madeCert = await cli(
-      source,
-      [
-        'config',
-        'create',
-        '--name',
-        'cert',
-        '--tenant-id',
-        tenantId,
-        '--client-id',
-        certAppId,
-        '--authority',
-        idp.authority(tenantId),
-        '--certificate',
-        pfx,
-        '--certificate-password-stdin',
-      ],
-      'pfx-pass-1',
-    )
-    expect(madeCert.code, madeCert.stderr).to.equal(0)
-    idp.resetCounts()
-  })
+  // Before useWorld's hooks, so that it runs first: the terminal is closed before the source home is removed.
   afterEach(async () => {
     await terminal?.close()
     terminal = undefined
     for (const home of homes.splice(0)) home.cleanup()
+  })
+  const suite = useWorld()
+  let idp: Idp
+  let world: World
+  /** The home profiles are exported from: the world's. */
+  let source: TestHome
+  let cert: ClientCertificate
+  const certAppId = randomUUID()
+
+  before(() => {
+    cert = createClientCertificate({commonName: 'export-test', password: 'pfx-pass-1'})
+  })
+  beforeEach(async () => {
+    ;({idp, world} = suite)
+    source = world.home
+    idp.registerApp({certificatePem: cert.certPem, clientId: certAppId, tenantId: world.tenantId})
+    const made = await world.createProfile('app', ['--client-secret-stdin', '--scope', 'api://x/.default'])
+    expect(made.code, made.stderr).to.equal(0)
+    const pfx = join(source.root, 'app.pfx')
+    writeFileSync(pfx, cert.pfx)
+    const madeCert = await world.createProfile('cert', ['--certificate', pfx, '--certificate-password-stdin'], {
+      clientId: certAppId,
+      secret: 'pfx-pass-1',
+    })
+    expect(madeCert.code, madeCert.stderr).to.equal(0)
+    idp.resetCounts()
   })
 
   function newHome(): TestHome {
@@ -99,15 +63,32 @@ describe('config export / import', function () {
   const env = (home: TestHome, extra: NodeJS.ProcessEnv = {}) =>
     home.env({
       ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: EXPORT_PASSPHRASE,
-      ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE,
+      ENTRA_AUTH_CLI_PASSPHRASE: PASSPHRASE,
       ENTRA_AUTH_CLI_STORE: 'encrypted-file',
       NODE_EXTRA_CA_CERTS: idp.caCertPath,
       ...extra,
     })
   const cli = (home: TestHome, args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) =>
     runCli(args, {env: env(home, extra), input})
+  /** A profile of some other app made in `home` itself, for an import to clash with. */
+  const createLocal = (home: TestHome, name: string, secret: string) =>
+    cli(
+      home,
+      [
+        'config',
+        'create',
+        '--name',
+        name,
+        '--tenant-id',
+        'contoso.example',
+        '--client-id',
+        randomUUID(),
+        '--client-secret-stdin',
+      ],
+      secret,
+    )
   const secret = (home: TestHome, key: string) =>
-    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => PASSPHRASE).get(key)
   const names = (home: TestHome) =>
     (JSON.parse(readFileSync(join(home.cliHome, 'profiles.json'), 'utf8')).profiles as Array<{name: string}>).map(
       (p) => p.name,
@@ -138,7 +119,7 @@ describe('config export / import', function () {
     expect(statSync(file).mode & 0o777).to.equal(0o600)
     const text = readFileSync(file, 'utf8')
     for (const plain of [
-      secretApp.secret,
+      world.clientSecret,
       'pfx-pass-1',
       cert.keyPem.split('\n')[1],
       cert.pfx.toString('base64').slice(0, 40),
@@ -160,10 +141,10 @@ describe('config export / import', function () {
     expect(imported.stderr).to.include('✓ Imported app, cert.')
     expect(imported.stderr).to.not.include('To do:')
     expect(names(target)).to.deep.equal(['app', 'cert'])
-    expect(await secret(target, 'profile:app:client-secret')).to.equal(secretApp.secret)
+    expect(await secret(target, 'profile:app:client-secret')).to.equal(world.clientSecret)
     expect(await secret(target, 'profile:cert:certificate-password')).to.equal('pfx-pass-1')
     const profilesText = readFileSync(join(target.cliHome, 'profiles.json'), 'utf8')
-    for (const plain of [secretApp.secret, 'pfx-pass-1']) {
+    for (const plain of [world.clientSecret, 'pfx-pass-1']) {
       expect(profilesText).to.not.include(plain)
       expect(readFileSync(join(target.cliHome, 'secrets.enc'), 'utf8')).to.not.include(plain)
     }
@@ -203,25 +184,7 @@ describe('config export / import', function () {
   it('a wrong passphrase, a modified byte, an unknown version or format each fail clearly and change nothing', async () => {
     const file = await exportTo()
     const target = newHome()
-    expect(
-      (
-        await cli(
-          target,
-          [
-            'config',
-            'create',
-            '--name',
-            'other',
-            '--tenant-id',
-            tenantId,
-            '--client-id',
-            secretApp.clientId,
-            '--client-secret-stdin',
-          ],
-          'x-secret',
-        )
-      ).code,
-    ).to.equal(0)
+    expect((await createLocal(target, 'other', 'x-secret')).code).to.equal(0)
     const before = snapshot(target)
     const original = JSON.parse(readFileSync(file, 'utf8'))
     /** The bundle's JSON as a test edits it: any field may be set to anything. */
@@ -293,36 +256,8 @@ describe('config export / import', function () {
   it('name clashes: an error listing them (nothing imported), --skip keeps them, --overwrite replaces them', async () => {
     const file = await exportTo()
     const target = newHome()
-    await cli(
-      target,
-      [
-        'config',
-        'create',
-        '--name',
-        'app',
-        '--tenant-id',
-        'contoso.example',
-        '--client-id',
-        randomUUID(),
-        '--client-secret-stdin',
-      ],
-      'local-secret',
-    )
-    await cli(
-      target,
-      [
-        'config',
-        'create',
-        '--name',
-        'cert',
-        '--tenant-id',
-        'contoso.example',
-        '--client-id',
-        randomUUID(),
-        '--client-secret-stdin',
-      ],
-      'local-secret-2',
-    )
+    await createLocal(target, 'app', 'local-secret')
+    await createLocal(target, 'cert', 'local-secret-2')
     await cli(target, ['config', 'delete', '-p', 'cert', '--yes'])
     const before = snapshot(target)
 
@@ -347,7 +282,7 @@ describe('config export / import', function () {
     const overwritten = await cli(target, ['config', 'import', file, '--overwrite'])
     expect(overwritten.code, overwritten.stderr).to.equal(0)
     expect(overwritten.stderr).to.include('✓ Replaced app, cert.')
-    expect(await secret(target, 'profile:app:client-secret')).to.equal(secretApp.secret)
+    expect(await secret(target, 'profile:app:client-secret')).to.equal(world.clientSecret)
     const token = await cli(target, ['get-token', '-p', 'app'])
     expect(token.code, token.stderr).to.equal(0)
   })
@@ -355,21 +290,7 @@ describe('config export / import', function () {
   it('names that differ only in case: refused against a profile here and inside one bundle, in every mode, nothing written', async () => {
     const file = await exportTo([])
     const target = newHome()
-    const made = await cli(
-      target,
-      [
-        'config',
-        'create',
-        '--name',
-        'APP',
-        '--tenant-id',
-        'contoso.example',
-        '--client-id',
-        randomUUID(),
-        '--client-secret-stdin',
-      ],
-      'local-secret',
-    )
+    const made = await createLocal(target, 'APP', 'local-secret')
     expect(made.code, made.stderr).to.equal(0)
     const before = snapshot(target)
     for (const mode of [[], ['--skip'], ['--overwrite']]) {
@@ -381,7 +302,12 @@ describe('config export / import', function () {
     }
 
     const {sealBundle} = await import('../../src/profile/bundle.js')
-    const profile = {authMethod: 'None' as const, clientId: secretApp.clientId, defaultFlow: 'DeviceCode', tenantId}
+    const profile = {
+      authMethod: 'None' as const,
+      clientId: world.clientId,
+      defaultFlow: 'DeviceCode',
+      tenantId: world.tenantId,
+    }
     const twice = join(target.root, 'twice.entra')
     const payload = {
       exportedAt: new Date().toISOString(),
@@ -407,16 +333,16 @@ describe('config export / import', function () {
         includesSecrets: true,
         profiles: [
           {
-            profile: {authMethod: 'ClientSecret', clientId: secretApp.clientId, name: 'good', tenantId},
+            profile: {authMethod: 'ClientSecret', clientId: world.clientId, name: 'good', tenantId: world.tenantId},
             secrets: {clientSecret: 'good-secret'},
           },
           {
             profile: {
               authMethod: 'None',
-              clientId: secretApp.clientId,
+              clientId: world.clientId,
               defaultFlow: 'TelepathyFlow',
               name: 'bad',
-              tenantId,
+              tenantId: world.tenantId,
             },
           },
         ],
@@ -523,6 +449,6 @@ describe('config export / import', function () {
     expect(exit.code, exit.screen).to.equal(0)
     expect(exit.screen).to.include('✓ Imported app, cert.')
     expect(exit.screen).to.not.include('typed passphrase 1')
-    expect(await secret(target, 'profile:app:client-secret')).to.equal(secretApp.secret)
+    expect(await secret(target, 'profile:app:client-secret')).to.equal(world.clientSecret)
   })
 })

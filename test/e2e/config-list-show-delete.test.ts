@@ -3,71 +3,41 @@
  * asks at a terminal (tmux) unless --yes and takes the secrets and cached tokens with the profile.
  */
 import {expect} from 'chai'
-import {randomBytes, randomUUID} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {runCli, TestHome} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {TestHome} from '../support/cli.js'
+import type {Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
 import {watchLockAttempts} from '../support/wait.js'
+import {PASSPHRASE, useWorld, type World} from '../support/world.js'
 import {acquireLock} from '../../src/base/file-lock.js'
 import {paths} from '../../src/base/paths.js'
 import {EncryptedFileStore} from '../../src/stores/encrypted-file.js'
 
-const STORE_PASSPHRASE = 'store-passphrase-for-tests'
-
 describe('config list, show and delete', function () {
   this.timeout(60_000)
-  let idp: Idp
-  const tenantId = randomUUID()
-  const clientId = randomUUID()
-  const clientSecret = randomBytes(30).toString('base64url')
-  let home: TestHome
   let terminal: Terminal | undefined
-
-  before(async () => {
-    idp = await startIdp()
-    idp.registerTenant(tenantId, ['contoso.example'])
-    idp.registerApp({clientId, clientSecret, tenantId})
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(() => {
-    home = new TestHome('entra-list-')
-  })
+  // Before useWorld's hooks, so that it runs first: the terminal is closed before the home is removed.
   afterEach(async () => {
     await terminal?.close()
     terminal = undefined
-    home.cleanup()
+  })
+  const suite = useWorld()
+  let idp: Idp
+  let world: World
+  let home: TestHome
+  beforeEach(() => {
+    ;({idp, world} = suite)
+    home = world.home
   })
 
-  const env = () =>
-    home.env({
-      ENTRA_AUTH_CLI_PASSPHRASE: STORE_PASSPHRASE,
-      ENTRA_AUTH_CLI_STORE: 'encrypted-file',
-      NODE_EXTRA_CA_CERTS: idp.caCertPath,
-    })
-  const cli = (args: string[], input?: string) => runCli(args, {env: env(), input})
+  const env = () => world.env()
+  const cli = (args: string[], input?: string) => world.cli(args, {input})
   const secret = (key: string) =>
-    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => STORE_PASSPHRASE).get(key)
+    new EncryptedFileStore(join(home.cliHome, 'secrets.enc'), async () => PASSPHRASE).get(key)
   const createBoth = async () => {
-    const a = await cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'app',
-        '--tenant-id',
-        tenantId,
-        '--client-id',
-        clientId,
-        '--authority',
-        idp.authority(tenantId),
-        '--client-secret-stdin',
-      ],
-      clientSecret,
-    )
+    const a = await world.createProfile('app')
     expect(a.code, a.stderr).to.equal(0)
     const b = await cli(
       [
@@ -103,7 +73,9 @@ describe('config list, show and delete', function () {
     const lines = screen.split('\n')
     expect(lines[0]).to.match(/^NAME\s+TENANT\s+CLIENT ID\s+AUTH\s+FLOW\s+SECRET$/)
     expect(lines[2]).to.match(
-      new RegExp(`^app\\s+${tenantId}\\s+${clientId}\\s+ClientSecret\\s+ClientCredentials\\s+encrypted-file$`),
+      new RegExp(
+        `^app\\s+${world.tenantId}\\s+${world.clientId}\\s+ClientSecret\\s+ClientCredentials\\s+encrypted-file$`,
+      ),
     )
     expect(lines[3]).to.match(
       /^gov\s+contoso\.onmicrosoft\.us\s+\S+\s+ClientSecret\s+ClientCredentials\s+encrypted-file$/,
@@ -116,7 +88,7 @@ describe('config list, show and delete', function () {
       ['app', idp.origin],
       ['gov', 'https://login.microsoftonline.us'],
     ])
-    expect(json.stdout).to.not.include(clientSecret)
+    expect(json.stdout).to.not.include(world.clientSecret)
   })
 
   it('show: every setting and where the secret is, never the secret; --json the same as an object', async () => {
@@ -200,7 +172,7 @@ describe('config list, show and delete', function () {
     await tries.attempts(2).finally(() => tries.close())
     expect(finished).to.equal(false)
     expect(existsSync(cache)).to.equal(true)
-    expect(await secret('profile:app:client-secret')).to.equal(clientSecret)
+    expect(await secret('profile:app:client-secret')).to.equal(world.clientSecret)
     await release()
     const done = await deleting
     expect(done.code, done.stderr).to.equal(0)
@@ -215,13 +187,7 @@ describe('config list, show and delete', function () {
       'seed',
       'made by an older version',
     )
-    const made = await runCli(
-      ['config', 'create', '--name', 'app', '--tenant-id', tenantId, '--client-id', clientId, '--client-secret-stdin'],
-      {
-        env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: 'short', ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),
-        input: clientSecret,
-      },
-    )
+    const made = await world.createProfile('app', [], {extraEnv: {ENTRA_AUTH_CLI_PASSPHRASE: 'short'}})
     expect(made.code, made.stderr).to.equal(0)
     terminal = await Terminal.start(['config', 'show', '-p', 'app'], {
       env: home.env({ENTRA_AUTH_CLI_PASSPHRASE: undefined, ENTRA_AUTH_CLI_STORE: 'encrypted-file'}),

@@ -4,8 +4,8 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createClientCertificate} from '../support/certs.js'
 import {startForwardProxy} from '../support/forward-proxy.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import type {Idp} from '../support/idp/index.js'
+import {useWorld, type World} from '../support/world.js'
 
 interface Finding {
   check: string
@@ -24,20 +24,10 @@ async function closedPort(): Promise<number> {
 }
 
 describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗', function () {
+  const suite = useWorld({profile: 'app'})
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    expect((await world.createProfile('app')).code).to.equal(0)
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   async function doctor(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
     const result = await world.cli(['doctor', ...args, '--json'], {
@@ -158,24 +148,9 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
       const pfx = join(world.home.root, `app${validDays}.pfx`)
       writeFileSync(pfx, cert.pfx)
       const name = `cert${validDays}`
-      const created = await world.cli(
-        [
-          'config',
-          'create',
-          '--name',
-          name,
-          '--tenant-id',
-          world.tenantId,
-          '--client-id',
-          world.clientId,
-          '--authority',
-          idp.authority(world.tenantId),
-          '--certificate',
-          pfx,
-          '--certificate-password-stdin',
-        ],
-        {input: 'pfx-pass'},
-      )
+      const created = await world.createProfile(name, ['--certificate', pfx, '--certificate-password-stdin'], {
+        secret: 'pfx-pass',
+      })
       expect(created.code, created.stderr).to.equal(0)
       const result = await doctor(['-p', name])
       expect(result.code, JSON.stringify(result.report)).to.equal(code)
@@ -230,18 +205,7 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
   })
 
   it('AZURE_CLIENT_SECRET for a profile at an authority get-token would not send it to: ✗; with AZURE_AUTHORITY_HOST ✓', async () => {
-    const created = await world.cli([
-      'config',
-      'create',
-      '--name',
-      'env',
-      '--tenant-id',
-      world.tenantId,
-      '--client-id',
-      world.clientId,
-      '--authority',
-      idp.authority(world.tenantId),
-    ])
+    const created = await world.createProfile('env', [], {secret: null})
     expect(created.code, created.stderr).to.equal(0)
     const azure = {
       AZURE_CLIENT_ID: world.clientId,
@@ -263,22 +227,7 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
   })
 
   it('an authority that answers with an Entra error (unknown tenant) is ✗ with its advice; the clock is still compared', async () => {
-    const created = await world.cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'lost',
-        '--tenant-id',
-        'nowhere.example',
-        '--client-id',
-        world.clientId,
-        '--authority',
-        idp.origin,
-        '--client-secret-stdin',
-      ],
-      {input: world.clientSecret},
-    )
+    const created = await world.createProfile('lost', [], {authority: idp.origin, tenantId: 'nowhere.example'})
     expect(created.code, created.stderr).to.equal(0)
     const {code, report, failed} = await doctor(['-p', 'lost'])
     expect(code).to.equal(10)
@@ -291,22 +240,7 @@ describe('doctor: each finding ✓, ⚠ or ✗ with its fix; exit 10 on any ✗'
 
   it('reports an unreachable authority (a closed port), with the fix', async () => {
     const port = await closedPort()
-    const created = await world.cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'gone',
-        '--tenant-id',
-        world.tenantId,
-        '--client-id',
-        world.clientId,
-        '--authority',
-        `https://127.0.0.1:${port}`,
-        '--client-secret-stdin',
-      ],
-      {input: world.clientSecret},
-    )
+    const created = await world.createProfile('gone', [], {authority: `https://127.0.0.1:${port}`})
     expect(created.code, created.stderr).to.equal(0)
     const {code, failed} = await doctor(['-p', 'gone'])
     expect(code).to.equal(10)

@@ -6,29 +6,18 @@ import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {promisify} from 'node:util'
 import {BIN} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 const exec = promisify(execFile)
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 describe('env: an export line for eval', function () {
   this.timeout(60_000)
-  let idp: Idp
+  const suite = useWorld({cached: true, profile: 'app'})
   let world: World
   let token: string
+  beforeEach(() => ({world, token} = suite))
   const cli = `'${process.execPath}' '${BIN}'`
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    expect((await world.createProfile('app')).code).to.equal(0)
-    token = (await world.cli(['get-token', '-p', 'app', '--silent'])).stdout.trim()
-  })
-  afterEach(() => world.home.cleanup())
 
   const shells: Array<[string, string[], string]> = [
     ['bash', ['bash', '--norc', '-c'], `eval "$(${cli} env -p app --shell bash)"`],

@@ -1,26 +1,15 @@
 import {expect} from 'chai'
-import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import type {Idp} from '../support/idp/index.js'
+import {useWorld, type World} from '../support/world.js'
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const ENTRA_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/
 
 describe('errors people can act on: an Entra refusal with its advice, the server reason and the IDs support asks for', function () {
+  const suite = useWorld({profile: {name: 'bad', secret: 'not-the-secret-value'}})
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    expect((await world.createProfile('bad', [], {secret: 'not-the-secret-value'})).code).to.equal(0)
-    idp.resetCounts()
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   it('a wrong secret (AADSTS7000215): the advice line first, then what the server said, Trace ID, Correlation ID and Timestamp', async () => {
     const result = await world.cli(['get-token', '-p', 'bad'])

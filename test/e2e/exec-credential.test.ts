@@ -3,25 +3,15 @@
  * from the cache like any output, and `kubeconfig` prints the users[] entry that runs it.
  */
 import {expect} from 'chai'
-import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import type {Idp} from '../support/idp/index.js'
+import {useWorld, type World} from '../support/world.js'
 
 describe('kubectl: get-token --output-format exec-credential, and kubeconfig', function () {
   this.timeout(60_000)
+  const suite = useWorld({profile: 'aks'})
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    if (!idp.running) await idp.start()
-    world = await startWorld({idp})
-    const created = await world.createProfile('aks')
-    expect(created.code, created.stderr).to.equal(0)
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   /** What client-go checks in an exec plugin's answer (k8s.io/client-go/plugin/pkg/client/auth/exec). */
   function expectExecCredential(

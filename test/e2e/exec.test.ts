@@ -10,9 +10,8 @@ import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {BIN, spawnCli} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
@@ -41,22 +40,10 @@ function parentOf(pid: number): number | undefined {
 
 describe('exec: a command with the token in its environment', function () {
   this.timeout(60_000)
-  let idp: Idp
+  const suite = useWorld({cached: true, profile: 'app'})
   let world: World
   let token: string
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    expect((await world.createProfile('app')).code).to.equal(0)
-    const got = await world.cli(['get-token', '-p', 'app', '--silent'])
-    expect(got.code, got.stderr).to.equal(0)
-    token = got.stdout.trim()
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({world, token} = suite))
 
   it('gives the command the cached token in ACCESS_TOKEN and prints nothing of its own', async () => {
     const present = await world.cli(['exec', '-p', 'app', '--', 'sh', '-c', 'test -n "$ACCESS_TOKEN"'])

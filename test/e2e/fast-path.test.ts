@@ -1,26 +1,16 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {ROOT, type CliResult} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import {ROOT, runNode, type CliResult} from '../support/cli.js'
+import type {Idp} from '../support/idp/index.js'
 import {Terminal} from '../support/pty.js'
-import {PASSPHRASE, startWorld, type World} from '../support/world.js'
+import {PASSPHRASE, startWorld, useWorld, type World} from '../support/world.js'
 
 const FULL_PATH_BIN = join(ROOT, 'test', 'support', 'oclif-only.js')
 const RECORDER = join(ROOT, 'test', 'support', 'record-modules.mjs')
 
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
-  })
-}
+const run = (bin: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []) =>
+  runNode([...nodeArgs, bin, ...args], env)
 
 /** Every module file a run loaded (CommonJS and ESM), via a preloaded recorder. */
 async function loadedModules(
@@ -41,20 +31,10 @@ async function loadedModules(
 const HEAVY = /node_modules\/(@azure\/msal|jose|@inquirer|inquirer|undici|node-forge|playwright|open)\//
 
 describe('start-up: the get-token fast path and what commands load', () => {
+  const suite = useWorld({cached: true, profile: 'app'})
   let idp: Idp
   let world: World
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    const created = await world.createProfile('app')
-    expect(created.code, created.stderr).to.equal(0)
-    const first = await world.cli(['get-token', '-p', 'app', '--silent'])
-    expect(first.code, first.stderr).to.equal(0)
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   const cases: Array<{name: string; args: string[]; fresh?: boolean}> = [
     {args: ['get-token', '-p', 'app'], name: 'plain'},

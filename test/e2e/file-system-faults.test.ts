@@ -2,9 +2,9 @@ import {expect} from 'chai'
 import {existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {spawnCli} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {privateMountsUnavailable, runCliInPrivateMounts} from '../support/private-mounts.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 const TOKEN_LINE = /^ey[\w-]+\.[\w-]+\.[\w-]+\n$/
 
@@ -13,22 +13,10 @@ const TOKEN_LINE = /^ey[\w-]+\.[\w-]+\.[\w-]+\n$/
  * is printed even when it cannot be cached; a lock that cannot be taken is exit 3 with advice and leaves nothing.
  */
 describe('file system faults under the home (built CLI against the local identity provider)', function () {
+  const suite = useWorld({profile: 'app'})
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    idp.clearFaults()
-    world = await startWorld({idp})
-    expect((await world.createProfile('app')).code).to.equal(0)
-    idp.resetCounts()
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   const cacheDir = () => join(world.home.cliHome, 'cache')
 

@@ -3,31 +3,18 @@ import {createLocalJWKSet, decodeJwt, jwtVerify} from 'jose'
 import {statSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createClientCertificate} from '../support/certs.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {startForwardProxy} from '../support/forward-proxy.js'
 import {spawnCli} from '../support/cli.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 const TOKEN_REQUESTS = '/oauth2/v2.0/token'
 
 describe('get-token with ClientCredentials (built CLI against the local identity provider)', function () {
+  const suite = useWorld()
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    if (!idp.running) await idp.start()
-    idp.clearFaults()
-    idp.setTokenLifetime(3599)
-    world = await startWorld({idp})
-    idp.resetCounts()
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   async function verify(token: string) {
     const {payload} = await jwtVerify(token, createLocalJWKSet(idp.jwks), {issuer: idp.issuer(world.tenantId)})
@@ -280,22 +267,11 @@ describe('get-token with ClientCredentials (built CLI against the local identity
   })
 
   it('explains an unknown tenant (AADSTS90002)', async () => {
-    const created = await world.cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'lost',
-        '--tenant-id',
-        'nosuch.example',
-        '--client-id',
-        world.clientId,
-        '--authority',
-        idp.origin,
-        '--client-secret-stdin',
-      ],
-      {input: 'x'},
-    )
+    const created = await world.createProfile('lost', [], {
+      authority: idp.origin,
+      secret: 'x',
+      tenantId: 'nosuch.example',
+    })
     expect(created.code, created.stderr).to.equal(0)
     const result = await world.cli(['get-token', '-p', 'lost'])
     expect(result.code).to.equal(4)
@@ -303,22 +279,10 @@ describe('get-token with ClientCredentials (built CLI against the local identity
   })
 
   it('explains an unknown application (AADSTS700016)', async () => {
-    const created = await world.cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'ghost',
-        '--tenant-id',
-        world.tenantId,
-        '--client-id',
-        '00000000-0000-0000-0000-00000000abcd',
-        '--authority',
-        idp.authority(world.tenantId),
-        '--client-secret-stdin',
-      ],
-      {input: 'x'},
-    )
+    const created = await world.createProfile('ghost', [], {
+      clientId: '00000000-0000-0000-0000-00000000abcd',
+      secret: 'x',
+    })
     expect(created.code).to.equal(0)
     const result = await world.cli(['get-token', '-p', 'ghost'])
     expect(result.code).to.equal(4)
@@ -326,18 +290,7 @@ describe('get-token with ClientCredentials (built CLI against the local identity
   })
 
   it('uses AZURE_CLIENT_SECRET when the profile has no stored secret', async () => {
-    const created = await world.cli([
-      'config',
-      'create',
-      '--name',
-      'env',
-      '--tenant-id',
-      world.tenantId,
-      '--client-id',
-      world.clientId,
-      '--authority',
-      idp.authority(world.tenantId),
-    ])
+    const created = await world.createProfile('env', [], {secret: null})
     expect(created.code, created.stderr).to.equal(0)
     const missing = await world.cli(['get-token', '-p', 'env'])
     expect(missing.code).to.equal(3)

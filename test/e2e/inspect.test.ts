@@ -1,14 +1,13 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {createServer as createHttpServer} from 'node:http'
 import {createServer, type Server} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import type {JWTPayload} from 'jose'
 import {createCertificateAuthority, generateRsaKey, issueServerCertificate} from '../support/certs.js'
-import {BIN, type CliResult} from '../support/cli.js'
+import {runShell, type CliResult} from '../support/cli.js'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {startWorld, type World} from '../support/world.js'
 
@@ -29,23 +28,6 @@ function expectOneLineError(result: CliResult, code: number, pattern: RegExp): v
   expect(result.stdout).to.equal('')
   expect(result.stderr).to.match(/^Error: [^\n]+\n$/)
   expect(result.stderr).to.match(pattern)
-}
-
-/** Runs a shell snippet with `entra-auth-cli` on PATH, as a user's script would. */
-function runShell(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
-  const binDir = join(cwd, 'bin')
-  mkdirSync(binDir, {recursive: true})
-  writeFileSync(join(binDir, 'entra-auth-cli'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
-  chmodSync(join(binDir, 'entra-auth-cli'), 0o755)
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {cwd, env: {...env, PATH: `${binDir}:${env.PATH ?? ''}`}})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout}))
-  })
 }
 
 /** A forward proxy that answers every CONNECT with `status` (407: "Proxy Authentication Required"). */
@@ -358,22 +340,7 @@ describe('inspect (built CLI, tokens from the local identity provider)', functio
       before(async () => {
         expect((await world.createProfile('orders')).code).to.equal(0)
         // The same tenant named by its domain: the GUID comes from the authority's OpenID metadata.
-        const byDomain = await world.cli(
-          [
-            'config',
-            'create',
-            '--name',
-            'orders-domain',
-            '--tenant-id',
-            `t${world.tenantId.slice(0, 8)}.example`,
-            '--client-id',
-            world.clientId,
-            '--authority',
-            idp.origin,
-            '--client-secret-stdin',
-          ],
-          {input: world.clientSecret},
-        )
+        const byDomain = await world.createProfile('orders-domain', [], {authority: idp.origin, tenantId: world.domain})
         expect(byDomain.code, byDomain.stderr).to.equal(0)
       })
 

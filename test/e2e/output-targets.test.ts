@@ -3,10 +3,9 @@ import {spawn, spawnSync, type StdioOptions} from 'node:child_process'
 import {closeSync, lstatSync, openSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {BIN, ROOT, type CliResult} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
 import {PRIVATE_DEV, privateMountsUnavailable, runCliInPrivateMounts} from '../support/private-mounts.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 /** The built CLI with the given stdio (a descriptor for stdout, an extra pipe as fd 3). */
 function runWithStdio(args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): Promise<CliResult & {fd3: string}> {
@@ -34,20 +33,9 @@ function runWithStdio(args: string[], env: NodeJS.ProcessEnv, stdio: StdioOption
 const PATHS = ['oclif path (cache miss)', 'fast path (cache hit)'] as const
 
 describe('where the token goes: -o targets that are not files, and failed writes', function () {
-  let idp: Idp
+  const suite = useWorld({profile: 'app'})
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    world = await startWorld({idp})
-    expect((await world.createProfile('app')).code).to.equal(0)
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({world} = suite))
 
   it('-o FIFO is written in place: its reader gets the token and the FIFO stays a FIFO', async () => {
     const fifo = join(world.home.root, 'token.fifo')

@@ -3,25 +3,17 @@ import {randomBytes} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT} from '../support/cli.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
 import {registerSensitive} from '../support/plaintext-scan.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 /**
  * External plugins go through `entra-auth-cli plugins link`, the same path `plugins install` takes, and register
  * their flows and stores through the same hooks the built-ins use.
  */
 describe('plugins: flows and stores from other packages', () => {
-  let idp: Idp
+  const suite = useWorld()
   let world: World
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    world = await startWorld({idp})
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({world} = suite))
 
   const link = async (dir: string) => {
     const result = await world.cli(['plugins', 'link', dir, '--no-install'])

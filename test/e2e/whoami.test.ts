@@ -4,10 +4,10 @@
  */
 import {expect} from 'chai'
 import {randomBytes, randomUUID} from 'node:crypto'
-import {startIdp, type Idp} from '../support/idp/index.js'
+import type {Idp} from '../support/idp/index.js'
 import {registerSensitive, registerTokensIn} from '../support/plaintext-scan.js'
 import {leakedSecrets, startDelegatedWorld} from '../support/browser/delegated-world.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 interface Report {
   profile: string
@@ -30,18 +30,10 @@ interface Report {
 
 describe('whoami: profiles, accounts and cached token permissions, offline', function () {
   this.timeout(90_000)
+  const suite = useWorld()
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(() => idp.stop())
-  beforeEach(async () => {
-    if (!idp.running) await idp.start()
-    world = await startWorld({idp})
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   it('an app-only profile: tenant, client, flow, the token scope, expiry and roles, with the provider stopped', async () => {
     expect((await world.createProfile('app')).code).to.equal(0)
@@ -90,22 +82,7 @@ describe('whoami: profiles, accounts and cached token permissions, offline', fun
     const secret = `${randomBytes(18).toString('base64url')}~B`
     registerSensitive(secret)
     idp.registerApp({clientId: bare, clientSecret: secret, tenantId: world.tenantId})
-    const created = await world.cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'bare',
-        '--tenant-id',
-        world.tenantId,
-        '--client-id',
-        bare,
-        '--authority',
-        idp.authority(world.tenantId),
-        '--client-secret-stdin',
-      ],
-      {input: secret},
-    )
+    const created = await world.createProfile('bare', [], {clientId: bare, secret})
     expect(created.code, created.stderr).to.equal(0)
     expect((await world.cli(['get-token', '-p', 'bare', '--silent'])).code).to.equal(0)
     expect((await world.createProfile('unused')).code).to.equal(0)

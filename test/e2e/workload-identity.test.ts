@@ -5,29 +5,28 @@ import {renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {startIdp, TOKEN_EXCHANGE_AUDIENCE, type Idp} from '../support/idp/index.js'
 import {registerSensitive} from '../support/plaintext-scan.js'
-import {startWorld, type World} from '../support/world.js'
+import {useWorld, type World} from '../support/world.js'
 
 const SUBJECT = 'system:serviceaccount:orders:api'
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
 describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_TOKEN_FILE as client assertion', function () {
+  const suite = useWorld()
   let idp: Idp
+  let world: World
   /** The workload's own issuer (a Kubernetes cluster's service-account issuer), trusted by the app registration. */
   let cluster: Idp
   let clusterTenant: string
-  let world: World
   let tokenFile: string
 
   before(async () => {
-    ;[idp, cluster] = await Promise.all([startIdp(), startIdp()])
+    cluster = await startIdp()
     clusterTenant = randomUUID()
     cluster.registerTenant(clusterTenant)
   })
-  after(async () => {
-    await Promise.all([idp.stop(), cluster.stop()])
-  })
-  beforeEach(async () => {
-    world = await startWorld({idp})
+  after(() => cluster.stop())
+  beforeEach(() => {
+    ;({idp, world} = suite)
     idp.registerApp({
       clientId: world.clientId,
       federatedCredentials: [{issuer: cluster.issuer(clusterTenant), issuerCaPem: cluster.caCertPem, subject: SUBJECT}],
@@ -35,9 +34,7 @@ describe('get-token -f WorkloadIdentity: a federated token from AZURE_FEDERATED_
       tenantId: world.tenantId,
     })
     tokenFile = join(world.home.root, 'azure-identity-token')
-    idp.resetCounts()
   })
-  afterEach(() => world.home.cleanup())
 
   /** What the kubelet projects into the pod: a service-account token for the token-exchange audience. */
   async function projectToken(claims: {sub?: string; lifetime?: number; aud?: string} = {}) {
