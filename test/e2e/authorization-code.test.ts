@@ -53,30 +53,17 @@ describe("get-token -f AuthorizationCode (Chromium signs in, the profile's redir
   })
 
   it("confidential client: authenticates the code redemption with the profile's client secret", async () => {
-    const created = await world.cli(
-      [
-        'config',
-        'create',
-        '--name',
-        'conf',
-        '--tenant-id',
-        world.tenantId,
-        '--client-id',
-        world.clientId,
-        '--authority',
-        idp.authority(world.tenantId),
-        '--auth-method',
-        'ClientSecret',
-        '--client-secret-stdin',
-        '--flow',
-        'AuthorizationCode',
-        '--scope',
-        'User.Read',
-        '--redirect-uri',
-        redirectUri,
-      ],
-      {input: world.clientSecret},
-    )
+    const created = await world.createProfile('conf', [
+      '--auth-method',
+      'ClientSecret',
+      '--client-secret-stdin',
+      '--flow',
+      'AuthorizationCode',
+      '--scope',
+      'User.Read',
+      '--redirect-uri',
+      redirectUri,
+    ])
     expect(created.code, created.stderr).to.equal(0)
     const result = await world.cli(['get-token', '-p', 'conf'], {env: world.browserEnv()})
     expect(result.code, result.stderr).to.equal(0)
@@ -170,15 +157,7 @@ describe("get-token -f AuthorizationCode (Chromium signs in, the profile's redir
     await session.waitForStderr(/Warning: Ignored a sign-in response with a wrong state/)
     expect(await accepts(port), 'still waiting').to.equal(true)
 
-    const {openChromium, signInAt} = await import('../support/browser/chromium.js')
-    const chromium = await openChromium()
-    try {
-      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal(
-        'success',
-      )
-    } finally {
-      await chromium.close()
-    }
+    expect((await world.signIn(url)).outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     registerTokensIn(result.stdout)
@@ -264,15 +243,7 @@ describe("get-token -f AuthorizationCode (Chromium signs in, the profile's redir
     // Same authorization request, but asking the provider for a query redirect instead of form_post.
     const query = new URL(url)
     query.searchParams.set('response_mode', 'query')
-    const {openChromium, signInAt} = await import('../support/browser/chromium.js')
-    const chromium = await openChromium()
-    try {
-      expect(
-        (await signInAt(chromium, query.toString(), {password: world.password, username: world.alice})).outcome,
-      ).to.equal('failure')
-    } finally {
-      await chromium.close()
-    }
+    expect((await world.signIn(query.toString())).outcome).to.equal('failure')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(4)
     expect(result.stderr).to.contain(

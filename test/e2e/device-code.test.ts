@@ -6,7 +6,6 @@ import {expect} from 'chai'
 import {decodeJwt} from 'jose'
 import type {Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
-import {enterDeviceCode} from '../support/browser/chromium.js'
 import {startCli} from '../support/browser/cli-session.js'
 import {until} from '../support/wait.js'
 import {leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
@@ -23,6 +22,16 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
   const devicePolls = () =>
     idp.tokenRequests().filter((r) => r.grant_type === 'device_code' || r.grant_type?.endsWith(':device_code'))
 
+  /** get-token while the user enters the code it shows on a second device; it must succeed (exit 0). */
+  async function signInWithDeviceCode() {
+    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'fail'}))
+    const [, uri, code] = await session.waitForStderr(CODE_LINES)
+    await world.enterDeviceCode(uri, code)
+    const result = await session.done
+    expect(result.code, result.stderr).to.equal(0)
+    registerTokensIn(result.stdout)
+  }
+
   it('prints the URL and the code, polls at the interval, and prints the token once the user signed in', async () => {
     const session = startCli(['get-token', '-p', 'me', '--silent'], world.browserEnv({mode: 'fail'}))
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
@@ -30,7 +39,7 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
     expect(uri).to.equal(`${idp.origin}/devicelogin`)
     // Let it poll (and be told to wait) twice before the user signs in, so the spacing below says something.
     await until(() => devicePolls().length >= 2, 'two device code polls')
-    const outcome = await enterDeviceCode(uri, code, {password: world.password, username: world.alice})
+    const outcome = await world.enterDeviceCode(uri, code)
     expect(outcome.outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
@@ -49,7 +58,7 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
     const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'fail'}))
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
     await session.waitForStderr(/Waiting for authentication\.\.\./)
-    await enterDeviceCode(uri, code, {password: world.password, username: world.alice})
+    await world.enterDeviceCode(uri, code)
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stderr).to.contain('✓ Authentication successful')
@@ -64,12 +73,7 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
 
   it('honours slow_down as RFC 8628 says: the next poll waits the interval plus 5 s', async () => {
     idp.setDeviceCodeSettings({slowDownPolls: 1})
-    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'fail'}))
-    const [, uri, code] = await session.waitForStderr(CODE_LINES)
-    await enterDeviceCode(uri, code, {password: world.password, username: world.alice})
-    const result = await session.done
-    expect(result.code, result.stderr).to.equal(0)
-    registerTokensIn(result.stdout)
+    await signInWithDeviceCode()
     const polls = devicePolls()
     expect(polls[0].status, 'slow_down').to.equal(400)
     expect(polls[1].at - polls[0].at, 'interval 1 s + 5 s after slow_down').to.be.at.least(5900)
@@ -77,12 +81,7 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
 
   it('waits 5 s between polls when the provider sends no interval (msal would busy-loop)', async () => {
     idp.setDeviceCodeSettings({intervalSeconds: undefined})
-    const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'fail'}))
-    const [, uri, code] = await session.waitForStderr(CODE_LINES)
-    await enterDeviceCode(uri, code, {password: world.password, username: world.alice})
-    const result = await session.done
-    expect(result.code, result.stderr).to.equal(0)
-    registerTokensIn(result.stdout)
+    await signInWithDeviceCode()
     const polls = devicePolls()
     expect(polls.length).to.be.within(2, 3)
     expect(polls[1].at - polls[0].at).to.be.at.least(4900)
@@ -100,7 +99,7 @@ describe('get-token -f DeviceCode (a second Chromium enters the code)', function
   it('reports a declined sign-in (access_denied, exit 4)', async () => {
     const session = startCli(['get-token', '-p', 'me'], world.browserEnv({mode: 'fail'}))
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
-    const outcome = await enterDeviceCode(uri, code, {cancel: true, password: world.password, username: world.alice})
+    const outcome = await world.enterDeviceCode(uri, code, {cancel: true})
     expect(outcome.outcome).to.equal('denied')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(4)

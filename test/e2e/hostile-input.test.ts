@@ -1,10 +1,10 @@
 import {expect} from 'chai'
-import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {runCli, TestHome} from '../support/cli.js'
-import {BROWSER_SCRIPT, startDelegatedWorld} from '../support/browser/delegated-world.js'
-import {startIdp, type Idp} from '../support/idp/index.js'
-import {startWorld, type World} from '../support/world.js'
+import {BROWSER_SCRIPT, useDelegatedWorld} from '../support/browser/delegated-world.js'
+import type {Idp} from '../support/idp/index.js'
+import {useWorld, type World} from '../support/world.js'
 
 const EXPORT_PASSPHRASE = 'a bundle passphrase'
 
@@ -13,21 +13,10 @@ const EXPORT_PASSPHRASE = 'a bundle passphrase'
  * malformed or duplicate profiles, endless files, escape sequences, durations past what timers hold.
  */
 describe('hostile bundles, hand edits and servers (built CLI against the local identity provider)', function () {
+  const suite = useWorld()
   let idp: Idp
   let world: World
-
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
-  beforeEach(async () => {
-    idp.clearFaults()
-    world = await startWorld({idp})
-    idp.resetCounts()
-  })
-  afterEach(() => world.home.cleanup())
+  beforeEach(() => ({idp, world} = suite))
 
   const profilesFile = () => join(world.home.cliHome, 'profiles.json')
   function editProfiles(change: (profiles: Array<Record<string, unknown>>) => void) {
@@ -109,18 +98,7 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
 
   describe('AZURE_CLIENT_SECRET from the environment', function () {
     beforeEach(async () => {
-      const created = await world.cli([
-        'config',
-        'create',
-        '--name',
-        'env',
-        '--tenant-id',
-        world.tenantId,
-        '--client-id',
-        world.clientId,
-        '--authority',
-        idp.authority(world.tenantId),
-      ])
+      const created = await world.createProfile('env', [], {secret: null})
       expect(created.code, created.stderr).to.equal(0)
     })
     const azure = () => ({
@@ -243,75 +221,54 @@ describe('hostile bundles, hand edits and servers (built CLI against the local i
 })
 
 describe('a device code answer with control characters', function () {
-  let idp: Idp
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
+  const suite = useDelegatedWorld('me', 'DeviceCode')
 
   it('prints the verification URI and user code with no control character reaching the terminal', async () => {
-    const world = await startDelegatedWorld(idp)
-    try {
-      await world.createUserProfile('me', 'DeviceCode')
-      idp.injectFault({
-        body: {
-          device_code: 'dc-1',
-          expires_in: 900,
-          interval: 1,
-          message: 'm',
-          user_code: 'AB\u001b[2JCD',
-          verification_uri: `${idp.origin}/devicelogin\u001b]0;pwned\u0007`,
-        },
-        status: 200,
-      })
-      const result = await world.cli(['get-token', '-p', 'me', '--timeout', '3s'])
-      expect(result.stderr).to.include('Enter the code: AB?[2JCD')
-      expect(result.stderr).to.include(`Open ${idp.origin}/devicelogin?]0;pwned? in a browser`)
-      // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
-      expect(result.stderr).to.not.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
-    } finally {
-      world.home.cleanup()
-    }
+    const {idp, world} = suite
+    idp.injectFault({
+      body: {
+        device_code: 'dc-1',
+        expires_in: 900,
+        interval: 1,
+        message: 'm',
+        user_code: 'AB\u001b[2JCD',
+        verification_uri: `${idp.origin}/devicelogin\u001b]0;pwned\u0007`,
+      },
+      status: 200,
+    })
+    const result = await world.cli(['get-token', '-p', 'me', '--timeout', '3s'])
+    expect(result.stderr).to.include('Enter the code: AB?[2JCD')
+    expect(result.stderr).to.include(`Open ${idp.origin}/devicelogin?]0;pwned? in a browser`)
+    // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
+    expect(result.stderr).to.not.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
   })
 })
 
 describe('the browser gets an environment without the CLI secrets', function () {
-  let idp: Idp
-  before(async () => {
-    idp = await startIdp()
-  })
-  after(async () => {
-    await idp.stop()
-  })
+  const suite = useDelegatedWorld('me', 'InteractiveBrowser')
 
   it('ENTRA_AUTH_CLI_PASSPHRASE, the export passphrase and AZURE_* secrets are not passed to $BROWSER', async () => {
-    const world = await startDelegatedWorld(idp)
-    try {
-      await world.createUserProfile('me', 'InteractiveBrowser')
-      const dump = join(world.home.root, 'browser-env.txt')
-      const wrapper = join(world.home.root, 'browser-env.sh')
-      writeFileSync(wrapper, `#!/bin/sh\nenv > '${dump}'\nexec '${BROWSER_SCRIPT}' "$@"\n`)
-      chmodSync(wrapper, 0o755)
-      const secrets = {
-        AZURE_CLIENT_CERTIFICATE_PASSWORD: 'cert-password-value',
-        AZURE_CLIENT_SECRET: 'client-secret-value',
-        ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'export-passphrase-value',
-      }
-      const result = await runCli(['get-token', '-p', 'me', '--silent'], {
-        env: world.browserEnv({extra: {...secrets, BROWSER: wrapper}}),
-        timeoutMs: 60_000,
-      })
-      expect(result.code, result.stderr).to.equal(0)
-      const names = readFileSync(dump, 'utf8')
-        .split('\n')
-        .map((line) => line.split('=')[0])
-      expect(names).to.include('PATH')
-      for (const name of [...Object.keys(secrets), 'ENTRA_AUTH_CLI_PASSPHRASE'])
-        expect(names, name).to.not.include(name)
-    } finally {
-      world.home.cleanup()
+    const {world} = suite
+    const dump = join(world.home.root, 'browser-env.txt')
+    const wrapper = join(world.home.root, 'browser-env.sh')
+    writeFileSync(wrapper, `#!/bin/sh\nenv > '${dump}'\nexec '${BROWSER_SCRIPT}' "$@"\n`)
+    chmodSync(wrapper, 0o755)
+    const secrets = {
+      AZURE_CLIENT_CERTIFICATE_PASSWORD: 'cert-password-value',
+      AZURE_CLIENT_SECRET: 'client-secret-value',
+      ENTRA_AUTH_CLI_EXPORT_PASSPHRASE: 'export-passphrase-value',
     }
+    const result = await runCli(['get-token', '-p', 'me', '--silent'], {
+      env: world.browserEnv({extra: {...secrets, BROWSER: wrapper}}),
+      timeoutMs: 60_000,
+    })
+    expect(result.code, result.stderr).to.equal(0)
+    const names = readFileSync(dump, 'utf8')
+      .split('\n')
+      .map((line) => line.split('=')[0])
+    // The dump is the browser's whole environment, the test user's password included: not for the at-rest scan.
+    rmSync(dump)
+    expect(names).to.include('PATH')
+    for (const name of [...Object.keys(secrets), 'ENTRA_AUTH_CLI_PASSPHRASE']) expect(names, name).to.not.include(name)
   })
 })

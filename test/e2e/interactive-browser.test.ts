@@ -9,7 +9,6 @@ import {expect} from 'chai'
 import {decodeJwt} from 'jose'
 import type {Idp} from '../support/idp/index.js'
 import {registerTokensIn} from '../support/plaintext-scan.js'
-import {enterDeviceCode, openChromium, signInAt} from '../support/browser/chromium.js'
 import {accepts, listeningAddresses, startCli} from '../support/browser/cli-session.js'
 import {
   BROWSER_SCRIPT,
@@ -103,14 +102,7 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     expect(await accepts(redirectPort(url)), 'still listening').to.equal(true)
     expect(idp.tokenRequests(), 'the forged response was not redeemed').to.deep.equal([])
 
-    const chromium = await openChromium()
-    try {
-      expect((await signInAt(chromium, url, {password: world.password, username: world.alice})).outcome).to.equal(
-        'success',
-      )
-    } finally {
-      await chromium.close()
-    }
+    expect((await world.signIn(url)).outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     registerTokensIn(result.stdout)
@@ -140,13 +132,7 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
   it('with --no-browser prints the URL only; opening it by hand completes the sign-in', async () => {
     const session = startCli(['get-token', '-p', 'me', '--no-browser'], world.browserEnv({mode: 'fail'}))
     const [, url] = await session.waitForStderr(URL_LINE)
-    const chromium = await openChromium()
-    try {
-      const outcome = await signInAt(chromium, url, {password: world.password, username: world.alice})
-      expect(outcome.outcome).to.equal('success')
-    } finally {
-      await chromium.close()
-    }
+    expect((await world.signIn(url)).outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stderr).not.to.contain('Opening browser')
@@ -162,7 +148,7 @@ describe('get-token -f InteractiveBrowser (Chromium signs in on the local identi
     expect(session.stderr).to.contain('Cannot open a browser: there is no graphical display')
     // Without --timeout the device code gets DeviceCode's own 15 minutes, not the browser's 120 s.
     expect(within).to.equal('about 15 minutes')
-    const outcome = await enterDeviceCode(verificationUri, userCode, {password: world.password, username: world.alice})
+    const outcome = await world.enterDeviceCode(verificationUri, userCode)
     expect(outcome.outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)

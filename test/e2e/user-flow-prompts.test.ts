@@ -5,7 +5,6 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import type {Idp} from '../support/idp/index.js'
-import {enterDeviceCode} from '../support/browser/chromium.js'
 import {startCli} from '../support/browser/cli-session.js'
 import {leakedSecrets, useDelegatedWorld, type DelegatedWorld} from '../support/browser/delegated-world.js'
 
@@ -30,9 +29,7 @@ describe('device code sign-in behind kubectl (exec-credential) and exec: the pro
     )
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
     expect(session.stdout).to.equal('')
-    expect((await enterDeviceCode(uri, code, {password: world.password, username: world.alice})).outcome).to.equal(
-      'success',
-    )
+    expect((await world.enterDeviceCode(uri, code)).outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     const credential = JSON.parse(result.stdout) as {kind: string; status: {token: string}}
@@ -47,9 +44,7 @@ describe('device code sign-in behind kubectl (exec-credential) and exec: the pro
       world.browserEnv({mode: 'fail'}),
     )
     const [, uri, code] = await session.waitForStderr(CODE_LINES)
-    expect((await enterDeviceCode(uri, code, {password: world.password, username: world.alice})).outcome).to.equal(
-      'success',
-    )
+    expect((await world.enterDeviceCode(uri, code)).outcome).to.equal('success')
     const result = await session.done
     expect(result.code, result.stderr).to.equal(0)
     const hash = result.stdout.split(' ')[0]

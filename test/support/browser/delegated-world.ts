@@ -9,11 +9,11 @@ import {join, resolve} from 'node:path'
 import {startIdp, type Idp} from '../idp/index.js'
 import {findPlaintext, registerSensitive} from '../plaintext-scan.js'
 import {startWorld, type World} from '../world.js'
+import type {Credentials, SignInOutcome} from './chromium.js'
 
 export const BROWSER_SCRIPT = resolve(__dirname, 'browser')
 
 export interface DelegatedWorld extends World {
-  domain: string
   alice: string
   bob: string
   password: string
@@ -22,6 +22,10 @@ export interface DelegatedWorld extends World {
   browserEnv(options?: {mode?: string; user?: string; extra?: NodeJS.ProcessEnv}): NodeJS.ProcessEnv
   /** Profile for user sign-in: public client, the given flow, scope User.Read. */
   createUserProfile(name: string, flow: string, extraArgs?: string[]): Promise<void>
+  /** A person at a fresh Chromium signing in at an authorization URL: as Alice with the world's password unless told. */
+  signIn(url: string, credentials?: Partial<Credentials>): Promise<SignInOutcome>
+  /** The second device of a device code sign-in, likewise as Alice unless told. */
+  enterDeviceCode(verificationUri: string, userCode: string, credentials?: Partial<Credentials>): Promise<SignInOutcome>
   /** JSON lines the browser script logged, once there are `count` of them (it logs after the CLI may have exited). */
   browserVisits(count?: number): Promise<Array<Record<string, string>>>
   /** Every code and token the provider issued must be absent from the files under the test home. */
@@ -30,7 +34,7 @@ export interface DelegatedWorld extends World {
 
 export async function startDelegatedWorld(idp: Idp): Promise<DelegatedWorld> {
   const world = await startWorld({idp})
-  const domain = `t${world.tenantId.slice(0, 8)}.example`
+  const {domain} = world
   const password = `Pw-${randomBytes(9).toString('base64url')}`
   registerSensitive(password)
   idp.registerApp({
@@ -52,7 +56,6 @@ export async function startDelegatedWorld(idp: Idp): Promise<DelegatedWorld> {
     alice,
     bob,
     browserLog,
-    domain,
     password,
     browserEnv: ({extra = {}, mode = 'signin', user = alice} = {}) =>
       world.env({
@@ -69,26 +72,26 @@ export async function startDelegatedWorld(idp: Idp): Promise<DelegatedWorld> {
         ...extra,
       }),
     async createUserProfile(name, flow, extraArgs = []) {
-      const result = await world.cli([
-        'config',
-        'create',
-        '--name',
+      const result = await world.createProfile(
         name,
-        '--tenant-id',
-        world.tenantId,
-        '--client-id',
-        world.clientId,
-        '--authority',
-        idp.authority(world.tenantId),
-        '--auth-method',
-        'None',
-        '--flow',
-        flow,
-        '--scope',
-        'User.Read',
-        ...extraArgs,
-      ])
+        ['--auth-method', 'None', '--flow', flow, '--scope', 'User.Read', ...extraArgs],
+        {secret: null},
+      )
       if (result.code !== 0) throw new Error(`config create failed: ${result.stderr}`)
+    },
+    async signIn(url, credentials) {
+      // Loaded on first use: most tests sign in through $BROWSER, not from this process.
+      const {openChromium, signInAt} = await import('./chromium.js')
+      const chromium = await openChromium()
+      try {
+        return await signInAt(chromium, url, {password, username: alice, ...credentials})
+      } finally {
+        await chromium.close()
+      }
+    },
+    async enterDeviceCode(verificationUri, userCode, credentials) {
+      const {enterDeviceCode} = await import('./chromium.js')
+      return enterDeviceCode(verificationUri, userCode, {password, username: alice, ...credentials})
     },
     async browserVisits(count = 0) {
       const read = () =>
