@@ -17,7 +17,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import {mkdirSync, rmSync, rmdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {selectorIn, type EmulatorRequest, type EmulatorResponse} from './endpoint.js'
-import {tokenBody, type Identities, type Identity} from './identities.js'
+import {tokenBody, type Identities} from './identities.js'
 
 export const TOKEN_PATH = '/metadata/identity/oauth2/token'
 
@@ -55,24 +55,35 @@ function unknownResource(resource: string, tenantId: string): EmulatorResponse {
   )
 }
 
-/** IMDS and Arc answer with the IMDS body; Arc (which checks the echo for a user-assigned identity) echoes all ids. */
-async function issue(
-  identities: Identities,
-  identity: Identity,
-  resource: string,
-  echoAll: boolean,
-): Promise<EmulatorResponse> {
-  const token = await identities.issue(identity, resource)
-  const extra: Record<string, string> = echoAll ? {msi_res_id: identity.resourceId, object_id: identity.objectId} : {}
-  return {body: tokenBody(token, extra), status: 200}
-}
-
 const IMDS_SELECTORS = {
   client_id: 'client_id',
   mi_res_id: 'resource_id',
   msi_res_id: 'resource_id',
   object_id: 'object_id',
 } as const
+
+/**
+ * IMDS and Arc, once the request itself passed: the identity the query names (the system-assigned one when it names
+ * none), for a known resource, answered with the IMDS body; Arc (which checks the echo for a user-assigned identity)
+ * echoes all ids.
+ */
+async function issueNamed(
+  identities: Identities,
+  knownResource: ResourceCheck,
+  req: EmulatorRequest,
+  resource: string,
+  echoAll: boolean,
+): Promise<EmulatorResponse> {
+  const named = selectorIn(req.query, IMDS_SELECTORS)
+  if ('conflict' in named)
+    return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
+  const identity = identities.find(named.selector)
+  if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
+  if (!knownResource(resource)) return unknownResource(resource, identities.tenantId)
+  const token = await identities.issue(identity, resource)
+  const extra: Record<string, string> = echoAll ? {msi_res_id: identity.resourceId, object_id: identity.objectId} : {}
+  return {body: tokenBody(token, extra), status: 200}
+}
 
 export function imdsHandler(identities: Identities, knownResource: ResourceCheck) {
   return async (req: EmulatorRequest): Promise<EmulatorResponse> => {
@@ -87,13 +98,7 @@ export function imdsHandler(identities: Identities, knownResource: ResourceCheck
       return imdsError(400, 'invalid_request', 'Required query variable api-version is missing')
     const resource = req.query.get('resource')
     if (!resource) return imdsError(400, 'invalid_request', 'Required audience parameter not specified')
-    const named = selectorIn(req.query, IMDS_SELECTORS)
-    if ('conflict' in named)
-      return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
-    const identity = identities.find(named.selector)
-    if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
-    if (!knownResource(resource)) return unknownResource(resource, identities.tenantId)
-    return issue(identities, identity, resource, false)
+    return issueNamed(identities, knownResource, req, resource, false)
   }
 }
 
@@ -224,12 +229,6 @@ export function arcHandler(identities: Identities, knownResource: ResourceCheck,
     }
     const secret = /^Basic (.+)$/.exec(authorization)?.[1]
     if (!secret || !keys.redeem(secret)) return imdsError(401, 'unauthorized', 'Invalid authorization key')
-    const named = selectorIn(req.query, IMDS_SELECTORS)
-    if ('conflict' in named)
-      return imdsError(400, 'invalid_request', `Only one of ${named.conflict?.join(', ')} may be given`)
-    const identity = identities.find(named.selector)
-    if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
-    if (!knownResource(resource)) return unknownResource(resource, identities.tenantId)
-    return issue(identities, identity, resource, true)
+    return issueNamed(identities, knownResource, req, resource, true)
   }
 }

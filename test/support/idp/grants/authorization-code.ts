@@ -5,7 +5,7 @@
  * present no credential; confidential ones must.
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
-import {authenticateClient, requestClientId} from '../client-auth.js'
+import {delegatedClient} from './delegated-client.js'
 import {errorResponse, type IdpContext} from '../context.js'
 import {DELEGATED} from '../delegated-errors.js'
 import type {DelegatedState} from '../delegated-state.js'
@@ -28,22 +28,10 @@ function sameText(a: string, b: string): boolean {
 
 export function authorizationCodeGrant(state: DelegatedState): GrantHandler {
   return async (ctx: IdpContext, grant: GrantRequest): Promise<IdpResponse> => {
-    const {req, form, tenant, credential} = grant
-    const clientId = requestClientId(form, credential)
-    if (!clientId) return errorResponse(ctx, req, AADSTS.missingParameter('client_id'))
-    for (const name of ['code', 'redirect_uri'] as const) {
-      if (!form[name]) return errorResponse(ctx, req, AADSTS.missingParameter(name))
-    }
-    const app = ctx.registry.findApp(tenant.id, clientId)
-    if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant)))
-    const auth = await authenticateClient(
-      app,
-      credential,
-      AUTHORIZATION_CODE,
-      {audiences: grant.tokenEndpoints},
-      {allowPublic: true},
-    )
-    if (!auth.ok) return errorResponse(ctx, req, auth.error)
+    const {req, form, tenant} = grant
+    const client = await delegatedClient(ctx, grant, AUTHORIZATION_CODE, ['code', 'redirect_uri'])
+    if (!client.ok) return client.response
+    const {app, clientAuth} = client
 
     const entry = state.code(form.code)
     if (!entry || entry.tenantId !== tenant.id || entry.clientId !== app.clientId)
@@ -63,7 +51,7 @@ export function authorizationCodeGrant(state: DelegatedState): GrantHandler {
       200,
       await issueUserTokens(ctx, state, {
         app,
-        clientAuth: auth.kind,
+        clientAuth,
         clientInfo: form.client_info === '1',
         nonce: entry.nonce,
         scopes: entry.scopes,

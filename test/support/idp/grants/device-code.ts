@@ -4,12 +4,11 @@
  * on /devicelogin, `slow_down` to as many polls as a test asks for, `expired_token`, `access_denied` when the user
  * declined, and AADSTS53003 when a test makes Conditional Access block device code sign-in for the tenant.
  */
-import {authenticateClient, requestClientId} from '../client-auth.js'
 import {errorResponse, type IdpContext} from '../context.js'
 import {DELEGATED} from '../delegated-errors.js'
 import type {DelegatedState} from '../delegated-state.js'
-import {AADSTS} from '../errors.js'
 import {json, type IdpResponse} from '../http.js'
+import {delegatedClient} from './delegated-client.js'
 import type {GrantHandler, GrantRequest} from '../token-endpoint.js'
 import {issueUserTokens} from '../user-tokens.js'
 
@@ -19,21 +18,11 @@ export const DEVICE_CODE_MSAL = 'device_code'
 export function deviceCodeGrant(state: DelegatedState): GrantHandler {
   return async (ctx: IdpContext, grant: GrantRequest): Promise<IdpResponse> => {
     const {req, form, tenant, credential} = grant
-    const clientId = requestClientId(form, credential)
-    if (!clientId) return errorResponse(ctx, req, AADSTS.missingParameter('client_id'))
-    if (!form.device_code) return errorResponse(ctx, req, AADSTS.missingParameter('device_code'))
-    const app = ctx.registry.findApp(tenant.id, clientId)
-    if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant)))
-    if (credential.kind === 'none' && !app.publicClient)
-      return errorResponse(ctx, req, DELEGATED.publicClientNotAllowed())
-    const auth = await authenticateClient(
-      app,
-      credential,
-      DEVICE_CODE_URN,
-      {audiences: grant.tokenEndpoints},
-      {allowPublic: true},
+    const client = await delegatedClient(ctx, grant, DEVICE_CODE_URN, ['device_code'], (app) =>
+      credential.kind === 'none' && !app.publicClient ? DELEGATED.publicClientNotAllowed() : undefined,
     )
-    if (!auth.ok) return errorResponse(ctx, req, auth.error)
+    if (!client.ok) return client.response
+    const {app, clientAuth} = client
 
     const device = state.deviceCode(form.device_code)
     if (!device || device.tenantId !== tenant.id || device.clientId !== app.clientId || device.status === 'redeemed') {
@@ -55,7 +44,7 @@ export function deviceCodeGrant(state: DelegatedState): GrantHandler {
       200,
       await issueUserTokens(ctx, state, {
         app,
-        clientAuth: auth.kind,
+        clientAuth,
         clientInfo: form.client_info === '1',
         scopes: device.scopes,
         tenant,

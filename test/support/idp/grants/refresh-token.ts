@@ -4,12 +4,12 @@
  * redeemed for any scope the user has consented to for the app; another scope needs an interactive sign-in
  * (AADSTS65001, as Entra answers). Tests can expire refresh tokens (AADSTS700082) or demand MFA (AADSTS50076).
  */
-import {authenticateClient, requestClientId} from '../client-auth.js'
 import {errorResponse, type IdpContext} from '../context.js'
 import {DELEGATED} from '../delegated-errors.js'
 import type {DelegatedState} from '../delegated-state.js'
 import {AADSTS} from '../errors.js'
 import {json, type IdpResponse} from '../http.js'
+import {delegatedClient} from './delegated-client.js'
 import type {GrantHandler, GrantRequest} from '../token-endpoint.js'
 import {issueUserTokens, resourceScopes, splitScope} from '../user-tokens.js'
 
@@ -17,20 +17,10 @@ export const REFRESH_TOKEN = 'refresh_token'
 
 export function refreshTokenGrant(state: DelegatedState): GrantHandler {
   return async (ctx: IdpContext, grant: GrantRequest): Promise<IdpResponse> => {
-    const {req, form, tenant, credential} = grant
-    const clientId = requestClientId(form, credential)
-    if (!clientId) return errorResponse(ctx, req, AADSTS.missingParameter('client_id'))
-    if (!form.refresh_token) return errorResponse(ctx, req, AADSTS.missingParameter('refresh_token'))
-    const app = ctx.registry.findApp(tenant.id, clientId)
-    if (!app) return errorResponse(ctx, req, AADSTS.unknownApplication(clientId, ctx.registry.directoryName(tenant)))
-    const auth = await authenticateClient(
-      app,
-      credential,
-      REFRESH_TOKEN,
-      {audiences: grant.tokenEndpoints},
-      {allowPublic: true},
-    )
-    if (!auth.ok) return errorResponse(ctx, req, auth.error)
+    const {req, form, tenant} = grant
+    const client = await delegatedClient(ctx, grant, REFRESH_TOKEN, ['refresh_token'])
+    if (!client.ok) return client.response
+    const {app, clientAuth} = client
 
     const entry = state.refreshToken(form.refresh_token)
     if (!entry || entry.revoked || entry.tenantId !== tenant.id || entry.clientId !== app.clientId) {
@@ -48,7 +38,7 @@ export function refreshTokenGrant(state: DelegatedState): GrantHandler {
     }
     const body = await issueUserTokens(ctx, state, {
       app,
-      clientAuth: auth.kind,
+      clientAuth,
       clientInfo: form.client_info === '1',
       scopes,
       tenant,
