@@ -31,26 +31,30 @@ describe('tab completion in bash, zsh and fish', function () {
   let env: NodeJS.ProcessEnv
   let work: string
 
-  const cli = async (args: string[]) => {
-    const result = await runCli(args, {env})
+  const cli = async (args: string[], cliEnv = env) => {
+    const result = await runCli(args, {env: cliEnv})
     expect(result.code, result.stderr).to.equal(0)
     return result
   }
-  const createProfile = (name: string) =>
-    cli([
-      'config',
-      'create',
-      '--name',
-      name,
-      '--tenant-id',
-      TENANT,
-      '--client-id',
-      CLIENT,
-      '--auth-method',
-      'None',
-      '--flow',
-      'DeviceCode',
-    ])
+  /** A user sign-in profile (no secret), in this file's home or the one `profileEnv` names. */
+  const createProfile = (name: string, profileEnv = env) =>
+    cli(
+      [
+        'config',
+        'create',
+        '--name',
+        name,
+        '--tenant-id',
+        TENANT,
+        '--client-id',
+        CLIENT,
+        '--auth-method',
+        'None',
+        '--flow',
+        'DeviceCode',
+      ],
+      profileEnv,
+    )
 
   before(async () => {
     home = new TestHome('completion-')
@@ -363,24 +367,7 @@ describe('tab completion in bash, zsh and fish', function () {
         `ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH=${fn} && test -f $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH && source $ENTRA_AUTH_CLI_AC_BASH_COMPFUNC_PATH;\n`,
       )
       const rcLine = `ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH=${join(dir, 'bash_setup')} && test -f $ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH && source $ENTRA_AUTH_CLI_AC_BASH_SETUP_PATH;`
-      const made = await runCli(
-        [
-          'config',
-          'create',
-          '--name',
-          'upgraded',
-          '--tenant-id',
-          TENANT,
-          '--client-id',
-          CLIENT,
-          '--auth-method',
-          'None',
-          '--flow',
-          'DeviceCode',
-        ],
-        {env: otherEnv},
-      )
-      expect(made.code, made.stderr).to.equal(0)
+      await createProfile('upgraded', otherEnv)
       expect(readFileSync(fn, 'utf8')).to.include('__complete')
       const script = [
         rcLine,
