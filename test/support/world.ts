@@ -21,8 +21,8 @@ export interface World {
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv
   cli(args: string[], options?: RunOptions & {extraEnv?: NodeJS.ProcessEnv}): Promise<CliResult>
   /**
-   * `config create --name NAME --tenant-id --client-id --authority` of this world's app, then `extraArgs`, or
-   * `--client-secret-stdin` when there are none (the world's client secret, or `options.secret`, on stdin).
+   * `config create --name NAME --tenant-id --client-id --authority` of this world's app, then `extraArgs`; with
+   * none, `--client-secret-stdin` (unless `secret` is null). Stdin carries `secret`, by default the client secret.
    */
   createProfile(name: string, extraArgs?: string[], options?: ProfileOptions): Promise<CliResult>
 }
