@@ -64,11 +64,16 @@ function listeningAgents(socketPath: string): number[] {
 }
 
 /** Every regular file under `dir` with its size and modification time: what "nothing written" is checked against. */
+/**
+ * Every file under `dir` with its size and time, but the compile cache: V8's bytecode of the CLI's own modules, which
+ * the first run of each command writes (src/fast/compile-cache.ts; the at-rest scan still reads it).
+ */
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {}
   const walk = (d: string) => {
     for (const entry of readdirSync(d, {withFileTypes: true})) {
       const path = join(d, entry.name)
+      if (entry.isDirectory() && entry.name === 'compile-cache') continue
       if (entry.isDirectory()) walk(path)
       else {
         const info = lstatSync(path)
