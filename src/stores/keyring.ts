@@ -4,6 +4,7 @@ import {resolve} from 'node:path'
 import type {Entry as EntryType} from '@napi-rs/keyring'
 import {cliHome} from '../base/paths.js'
 import type {Availability, SecretStore} from '../contract/index.js'
+import {readSecretServicePassword} from './secret-service-read.js'
 
 /** All our entries live under one service name, so `secret-tool search service entra-auth-cli` finds them. */
 export const KEYRING_SERVICE = 'entra-auth-cli'
@@ -94,7 +95,17 @@ export class KeyringStore implements SecretStore {
         ? 'Windows Credential Manager'
         : 'OS keyring (Secret Service)'
 
+  /**
+   * On Linux a plain-JS Secret Service read answers first (secret-service-read.ts): it skips loading the native
+   * binding and its encrypted session, most of a cached get-token's keyring cost. It answers only when it cannot
+   * disagree with @napi-rs/keyring; whenever it is not sure, @napi-rs/keyring reads as it always did. Writes and
+   * deletes are @napi-rs/keyring's alone.
+   */
   async get(key: string): Promise<string | undefined> {
+    if (process.platform === 'linux') {
+      const value = await readSecretServicePassword({service: KEYRING_SERVICE, username: keyringAccount(key)})
+      if (value !== undefined) return value
+    }
     return guard(() => entry(key).getPassword()) ?? undefined
   }
 

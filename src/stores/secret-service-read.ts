@@ -1,0 +1,115 @@
+import type {Message} from './dbus-wire.js'
+import {HELLO, SessionBus, sessionBusAddresses} from './session-bus.js'
+
+/**
+ * A read-only Secret Service lookup in plain JS, for the keyring store's hot path: a cached get-token reads one
+ * secret, and @napi-rs/keyring spends ~8 ms on it (loading its binding, starting its threads, and a 1024-bit
+ * Diffie-Hellman to open an encrypted session) where the read itself is two small D-Bus calls.
+ *
+ * It answers only when it is certain to agree with @napi-rs/keyring's getPassword, which (through
+ * dbus-secret-service-keyring-store) searches every collection for items whose attributes include
+ * {service, username}, unlocks (and so may prompt for) any locked match, calls more than one match Ambiguous, and
+ * decodes the secret as UTF-8. So: exactly one match, unlocked, and no locked one; its secret strict UTF-8.
+ * Anything else — no session bus, a refused connection, any error reply, no match, several, a locked one, a
+ * malformed reply, the time limit — is `undefined`, "not sure", and the caller asks @napi-rs/keyring, whose
+ * answers, prompts and errors stay exactly what they were.
+ *
+ * The session uses the `plain` algorithm: the secret crosses our own Unix socket unencrypted (see the README's
+ * keyring section). The Secret Service spec meant its transport encryption to keep secrets out of the bus
+ * daemon's swappable memory, not to stop anyone: whoever can read our socket's traffic can just as well ask the
+ * service for the secret itself. The secret is never logged or put in an error.
+ */
+
+const SECRETS = 'org.freedesktop.secrets'
+const SERVICE_PATH = '/org/freedesktop/secrets'
+const SERVICE = 'org.freedesktop.Secret.Service'
+
+/** Long enough for a loaded machine, short enough that a hung service costs a bounded delay before the fallback. */
+export const DEFAULT_TIMEOUT_MS = 2000
+
+/** Rust's String::from_utf8 (what getPassword uses) keeps a leading BOM and refuses any invalid byte; so does this. */
+const strictUtf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
+
+export interface ReadOptions {
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+}
+
+function expectSignature(message: Message, signature: string): void {
+  if (message.signature !== signature) throw new Error(`unexpected reply signature '${message.signature}'`)
+}
+
+/**
+ * The password of the one item whose attributes include these, when it can be read without a prompt and without
+ * doubt; undefined otherwise (never a rejection).
+ */
+export async function readSecretServicePassword(
+  attributes: Record<string, string>,
+  {env = process.env, timeoutMs = DEFAULT_TIMEOUT_MS}: ReadOptions = {},
+): Promise<string | undefined> {
+  const addresses = sessionBusAddresses(env)
+  if (addresses.length === 0) return undefined
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new Error('the Secret Service did not answer in time')), timeoutMs)
+  let bus: SessionBus | undefined
+  try {
+    bus = await SessionBus.connect(addresses, controller.signal)
+    // One write: Hello (the bus's requirement), a plain session, and the search, which does not need the session.
+    const [hello, session, search] = bus.call([
+      HELLO,
+      {
+        destination: SECRETS,
+        interface: SERVICE,
+        member: 'OpenSession',
+        path: SERVICE_PATH,
+        signature: 'sv',
+        body: ['plain', {signature: 's', value: ''}],
+      },
+      {
+        destination: SECRETS,
+        interface: SERVICE,
+        member: 'SearchItems',
+        path: SERVICE_PATH,
+        signature: 'a{ss}',
+        body: [Object.entries(attributes)],
+      },
+    ])
+    await hello
+    const found = await search
+    expectSignature(found, 'aoao')
+    const [unlocked, locked] = found.body as [string[], string[]]
+    if (unlocked.length !== 1 || locked.length > 0) return undefined
+    const opened = await session
+    expectSignature(opened, 'vo')
+    const sessionPath = opened.body[1] as string
+    if (sessionPath === '/') return undefined // "/" means the service wants more negotiation: not plain
+    const [reply] = bus.call([
+      {
+        destination: SECRETS,
+        interface: 'org.freedesktop.Secret.Item',
+        member: 'GetSecret',
+        path: unlocked[0],
+        signature: 'o',
+        body: [sessionPath],
+      },
+    ])
+    const secret = await reply
+    expectSignature(secret, '(oayays)')
+    const [from, parameters, value] = secret.body[0] as [string, Uint8Array, Uint8Array, string]
+    try {
+      // plain has no parameters; anything else is a session we did not ask for.
+      if (from !== sessionPath || parameters.length > 0) return undefined
+      return strictUtf8.decode(value)
+    } finally {
+      value.fill(0)
+    }
+  } catch {
+    return undefined
+  } finally {
+    clearTimeout(timer)
+    // Closing the connection closes the session too (the spec: a session is bound to its client's connection),
+    // so no Session.Close is sent: it would only add a write, and a plain session holds no key to forget.
+    bus?.close()
+    controller.abort()
+  }
+}
