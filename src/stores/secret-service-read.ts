@@ -1,4 +1,5 @@
-import type {Message} from './dbus-wire.js'
+import {isUtf8} from 'node:buffer'
+import {decodeBody, type Message} from './dbus-wire.js'
 import {HELLO, SessionBus, sessionBusAddresses} from './session-bus.js'
 
 /**
@@ -27,16 +28,15 @@ const SERVICE = 'org.freedesktop.Secret.Service'
 /** Long enough for a loaded machine, short enough that a hung service costs a bounded delay before the fallback. */
 export const DEFAULT_TIMEOUT_MS = 2000
 
-/** Rust's String::from_utf8 (what getPassword uses) keeps a leading BOM and refuses any invalid byte; so does this. */
-const strictUtf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
-
 export interface ReadOptions {
   env?: NodeJS.ProcessEnv
   timeoutMs?: number
 }
 
-function expectSignature(message: Message, signature: string): void {
+/** The reply's values, when its signature is the one the Secret Service API gives that method. */
+function bodyOf(message: Message, signature: string): unknown[] {
   if (message.signature !== signature) throw new Error(`unexpected reply signature '${message.signature}'`)
+  return decodeBody(message)
 }
 
 /**
@@ -49,57 +49,54 @@ export async function readSecretServicePassword(
 ): Promise<string | undefined> {
   const addresses = sessionBusAddresses(env)
   if (addresses.length === 0) return undefined
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(new Error('the Secret Service did not answer in time')), timeoutMs)
-  let bus: SessionBus | undefined
+  const bus = new SessionBus(addresses)
+  // Ends everything still pending (connecting, authenticating, a call) when the service is too slow.
+  const timer = setTimeout(() => bus.close('the Secret Service did not answer in time'), timeoutMs)
   try {
-    bus = await SessionBus.connect(addresses, controller.signal)
-    // One write: Hello (the bus's requirement), a plain session, and the search, which does not need the session.
-    const [hello, session, search] = bus.call([
+    // One write after the server's OK: Hello (the bus wants it first), a plain session, and the search, which
+    // needs no session. Their replies come back together.
+    const [, session, search] = bus.call([
       HELLO,
       {
+        body: ['plain', {signature: 's', value: ''}],
         destination: SECRETS,
         interface: SERVICE,
         member: 'OpenSession',
         path: SERVICE_PATH,
         signature: 'sv',
-        body: ['plain', {signature: 's', value: ''}],
       },
       {
+        body: [Object.entries(attributes)],
         destination: SECRETS,
         interface: SERVICE,
         member: 'SearchItems',
         path: SERVICE_PATH,
         signature: 'a{ss}',
-        body: [Object.entries(attributes)],
       },
     ])
-    await hello
-    const found = await search
-    expectSignature(found, 'aoao')
-    const [unlocked, locked] = found.body as [string[], string[]]
+    const [unlocked, locked] = bodyOf(await search, 'aoao') as [string[], string[]]
     if (unlocked.length !== 1 || locked.length > 0) return undefined
-    const opened = await session
-    expectSignature(opened, 'vo')
-    const sessionPath = opened.body[1] as string
+    const sessionPath = bodyOf(await session, 'vo')[1] as string
     if (sessionPath === '/') return undefined // "/" means the service wants more negotiation: not plain
     const [reply] = bus.call([
       {
+        body: [sessionPath],
         destination: SECRETS,
         interface: 'org.freedesktop.Secret.Item',
         member: 'GetSecret',
         path: unlocked[0],
         signature: 'o',
-        body: [sessionPath],
       },
     ])
-    const secret = await reply
-    expectSignature(secret, '(oayays)')
-    const [from, parameters, value] = secret.body[0] as [string, Uint8Array, Uint8Array, string]
+    const [secret] = bodyOf(await reply, '(oayays)') as [[string, Uint8Array, Uint8Array, string]]
+    const [from, parameters, value] = secret
     try {
       // plain has no parameters; anything else is a session we did not ask for.
       if (from !== sessionPath || parameters.length > 0) return undefined
-      return strictUtf8.decode(value)
+      // What getPassword does with the bytes: Rust's String::from_utf8, which refuses invalid UTF-8 (isUtf8 is
+      // as strict: no surrogates, no overlong forms) and keeps a leading BOM (as toString does).
+      const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      return isUtf8(bytes) ? bytes.toString('utf8') : undefined
     } finally {
       value.fill(0)
     }
@@ -109,7 +106,6 @@ export async function readSecretServicePassword(
     clearTimeout(timer)
     // Closing the connection closes the session too (the spec: a session is bound to its client's connection),
     // so no Session.Close is sent: it would only add a write, and a plain session holds no key to forget.
-    bus?.close()
-    controller.abort()
+    bus.close()
   }
 }

@@ -1,3 +1,4 @@
+import {isUtf8} from 'node:buffer'
 import {lstatSync} from 'node:fs'
 import {createConnection, type Socket} from 'node:net'
 import {join} from 'node:path'
@@ -7,7 +8,8 @@ import {decodeMessage, encodeCall, type Message, MessageType, messageLength, typ
  * A minimal client of the D-Bus session bus over a Unix socket: the address, SASL EXTERNAL, Hello, and method
  * calls matched to their replies by serial. Enough for a read from the Secret Service (secret-service-read.ts);
  * it serves no objects and answers no calls made to it, which is fine for a connection that lives a few
- * milliseconds.
+ * milliseconds. Round trips are what a short-lived client pays for, so: the AUTH line goes out as soon as the
+ * socket exists, and calls made before the server's OK wait for it and leave with BEGIN, in one write.
  */
 
 /** Where to connect: a filesystem path, or '\0name' for a Linux abstract socket (Node's spelling). */
@@ -17,28 +19,25 @@ export interface BusAddress {
   guid?: string
 }
 
-const utf8 = new TextDecoder('utf-8', {fatal: true})
-
-/** Address values may escape any byte as %XX (the spec's "Server Addresses"); they are bytes, read as UTF-8. */
+/** Address values may escape any byte as %XX (the spec's "Server Addresses"); the bytes are read as UTF-8. */
 function unescapeValue(value: string): string | undefined {
+  if (!value.includes('%')) return /^[\u0020-\u007e]*$/.test(value) ? value : undefined
   const bytes: number[] = []
   for (let at = 0; at < value.length; at++) {
-    if (value[at] === '%') {
+    const code = value.charCodeAt(at)
+    if (code === 0x25) {
       const hex = value.slice(at + 1, at + 3)
       if (!/^[\da-f]{2}$/i.test(hex)) return undefined
       bytes.push(Number.parseInt(hex, 16))
       at += 2
+    } else if (code > 0x7e || code < 0x20) {
+      return undefined
     } else {
-      const code = value.charCodeAt(at)
-      if (code > 0x7f) return undefined
       bytes.push(code)
     }
   }
-  try {
-    return utf8.decode(new Uint8Array(bytes))
-  } catch {
-    return undefined
-  }
+  const buffer = Buffer.from(bytes)
+  return buffer.includes(0) || !isUtf8(buffer) ? undefined : buffer.toString('utf8')
 }
 
 /**
@@ -77,7 +76,7 @@ export function sessionBusAddresses(env: NodeJS.ProcessEnv = process.env): BusAd
     }
     const path = keys.get('path')
     const abstract = keys.get('abstract')
-    // unix: takes exactly one of path=, abstract= (and tmpdir=, dir=, runtime= only when listening).
+    // unix: takes exactly one of path=, abstract= (tmpdir=, dir= and runtime= are for servers).
     if (!valid || (path === undefined) === (abstract === undefined) || (path ?? abstract) === '') break
     addresses.push({guid: keys.get('guid'), path: path ?? `\0${abstract}`})
   }
@@ -92,151 +91,138 @@ export class DBusErrorReply extends Error {
   }
 }
 
-function aborted(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted')
+interface Waiter {
+  resolve(message: Message): void
+  reject(error: Error): void
 }
 
-/** Connects to the first address that accepts, in order (libdbus moves on when a connect fails). */
-function connectFirst(addresses: BusAddress[], signal: AbortSignal): Promise<{address: BusAddress; socket: Socket}> {
-  return new Promise((resolve, reject) => {
-    let index = 0
-    let socket: Socket | undefined
-    const onAbort = () => {
-      socket?.destroy()
-      reject(aborted(signal))
-    }
-    signal.addEventListener('abort', onAbort, {once: true})
-    const next = () => {
-      const address = addresses[index++]
-      if (address === undefined) {
-        signal.removeEventListener('abort', onAbort)
-        reject(new Error('no session bus address accepted a connection'))
-        return
-      }
-      const candidate = createConnection({path: address.path})
-      socket = candidate
-      const onError = () => {
-        candidate.destroy()
-        if (!signal.aborted) next()
-      }
-      candidate.once('error', onError)
-      candidate.once('connect', () => {
-        candidate.removeListener('error', onError)
-        signal.removeEventListener('abort', onAbort)
-        resolve({address, socket: candidate})
-      })
-    }
-    if (signal.aborted) onAbort()
-    else next()
-  })
+/** The bus's own call. Hello must be the first message on a connection to a bus daemon. */
+export const HELLO: Omit<OutgoingCall, 'serial'> = {
+  destination: 'org.freedesktop.DBus',
+  interface: 'org.freedesktop.DBus',
+  member: 'Hello',
+  path: '/org/freedesktop/DBus',
 }
 
 export class SessionBus {
-  private nextSerial = 1
-  private pending = new Map<number, {resolve: (message: Message) => void; reject: (error: Error) => void}>()
+  private socket: Socket | undefined
+  private next = 0
+  private authenticated = false
+  private closed: string | undefined
+  private authLine = ''
   private received: Buffer = Buffer.alloc(0)
-  private failure: Error | undefined
-  /** BEGIN goes out with the first calls, so it costs no round trip of its own. */
-  private begun = false
+  /** Calls made before the server's OK, sent with BEGIN; encoded while the server answers AUTH. */
+  private queued: OutgoingCall[] = []
+  private encoded: Buffer[] = []
+  private nextSerial = 1
+  private pending = new Map<number, Waiter>()
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
-    socket.on('error', (error) => this.fail(error))
-    socket.on('close', () => this.fail(new Error('the session bus closed the connection')))
+  /** Connects to the first address that accepts (libdbus moves on when a connect fails) and authenticates. */
+  constructor(private readonly addresses: BusAddress[]) {
+    this.connectNext()
   }
 
-  /**
-   * Connects and authenticates with SASL EXTERNAL as our uid (the kernel vouches for it on a Unix socket), up to
-   * the server's OK. Rejects on abort, on any other answer, or when the server's GUID is not the address's.
-   */
-  static async connect(addresses: BusAddress[], signal: AbortSignal): Promise<SessionBus> {
-    const {address, socket} = await connectFirst(addresses, signal)
+  private connectNext(): void {
+    const address = this.addresses[this.next++]
+    if (address === undefined) {
+      this.close('no session bus address accepted a connection')
+      return
+    }
     const uid = process.getuid?.()
-    try {
-      if (uid === undefined) throw new Error('no uid to authenticate as')
-      const line = await new Promise<string>((resolve, reject) => {
-        let text = ''
-        const cleanup = () => {
-          socket.removeListener('data', onData)
-          socket.removeListener('error', onError)
-          socket.removeListener('close', onClose)
-          signal.removeEventListener('abort', onAbort)
-        }
-        const onData = (chunk: Buffer) => {
-          text += chunk.toString('latin1')
-          const end = text.indexOf('\r\n')
-          if (end !== -1) {
-            cleanup()
-            // Nothing may follow the OK line before we send BEGIN; anything that does is not a D-Bus server.
-            if (end + 2 !== text.length) reject(new Error('unexpected data after the SASL reply'))
-            else resolve(text.slice(0, end))
-          } else if (text.length > 512) {
-            cleanup()
-            reject(new Error('SASL reply too long'))
-          }
-        }
-        const onError = (error: Error) => {
-          cleanup()
-          reject(error)
-        }
-        const onClose = () => onError(new Error('the session bus closed the connection during authentication'))
-        const onAbort = () => onError(aborted(signal))
-        socket.on('data', onData)
-        socket.on('error', onError)
-        socket.on('close', onClose)
-        signal.addEventListener('abort', onAbort, {once: true})
-        // The credentials byte (a NUL), then AUTH EXTERNAL with our uid's decimal digits in hex.
-        socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid), 'ascii').toString('hex')}\r\n`)
-      })
-      const ok = /^OK ([\da-f]{32})$/.exec(line)
-      if (!ok) throw new Error('the session bus did not accept EXTERNAL authentication')
-      if (address.guid !== undefined && address.guid !== ok[1]) throw new Error('the session bus has another GUID')
-      const bus = new SessionBus(socket)
-      signal.addEventListener('abort', () => bus.close(), {once: true})
-      return bus
-    } catch (error) {
+    if (uid === undefined) {
+      this.close('no uid to authenticate as')
+      return
+    }
+    const socket = createConnection({path: address.path})
+    this.socket = socket
+    let connected = false
+    // Written at once (Node sends it as soon as the socket connects): a NUL (the credentials byte; the kernel
+    // passes our uid), then AUTH EXTERNAL with our uid's decimal digits in hex.
+    socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid), 'latin1').toString('hex')}\r\n`, 'latin1')
+    socket.once('connect', () => {
+      connected = true
+      // AUTH is on its way (its write was queued first): encoding the calls now overlaps the server's answer.
+      this.encodeQueued()
+    })
+    socket.on('error', () => {
+      if (this.socket !== socket) return
+      // A refused or missing socket: the next address. Anything after connecting ends the conversation.
       socket.destroy()
-      throw error
+      if (!connected && !this.closed) this.connectNext()
+      else this.close('the session bus connection failed')
+    })
+    socket.on('close', () => {
+      if (this.socket === socket && connected) this.close('the session bus closed the connection')
+    })
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket || this.closed) return
+      if (this.authenticated) this.onMessages(chunk)
+      else this.onAuthLine(chunk, address)
+    })
+  }
+
+  /** Returns false (having closed the conversation) when a call cannot be encoded. */
+  private encodeQueued(): boolean {
+    try {
+      for (const call of this.queued) this.encoded.push(encodeCall(call))
+      this.queued = []
+      return true
+    } catch {
+      this.close('a call could not be encoded')
+      return false
     }
   }
 
+  private onAuthLine(chunk: Buffer, address: BusAddress): void {
+    this.authLine += chunk.toString('latin1')
+    const end = this.authLine.indexOf('\r\n')
+    if (end === -1) {
+      if (this.authLine.length > 512) this.close('SASL reply too long')
+      return
+    }
+    const ok = /^OK ([\da-f]{32})$/.exec(this.authLine.slice(0, end))
+    // Nothing may follow the OK line before we send BEGIN; anything that does is not a D-Bus server.
+    if (!ok || end + 2 !== this.authLine.length) return this.close('the session bus refused EXTERNAL authentication')
+    if (address.guid !== undefined && address.guid !== ok[1]) return this.close('the session bus has another GUID')
+    this.authenticated = true
+    if (!this.encodeQueued()) return
+    this.socket!.write(Buffer.concat([Buffer.from('BEGIN\r\n', 'latin1'), ...this.encoded]))
+    this.encoded = []
+  }
+
   /**
-   * Sends the calls in one write (preceded by BEGIN the first time) and returns one promise per call: its
-   * method return, or a DBusErrorReply, or a rejection when the connection fails first.
+   * Sends the calls in one write (held until the server's OK, and then preceded by BEGIN) and returns one promise
+   * per call: its method return, or a DBusErrorReply, or a rejection when the conversation ends first.
    */
   call(calls: Array<Omit<OutgoingCall, 'serial'>>): Array<Promise<Message>> {
-    const chunks: Buffer[] = []
-    if (!this.begun) {
-      chunks.push(Buffer.from('BEGIN\r\n', 'latin1'))
-      this.begun = true
-    }
     const replies = calls.map((call) => {
       const serial = this.nextSerial++
-      chunks.push(encodeCall({...call, serial}))
+      this.queued.push({...call, serial})
       return new Promise<Message>((resolve, reject) => {
-        if (this.failure) reject(this.failure)
+        if (this.closed) reject(new Error(this.closed))
         else this.pending.set(serial, {reject, resolve})
       })
     })
-    // No reply stays unhandled if the caller gives up on some of them (a failure rejects them all).
+    // No reply is left unhandled when the caller gives up on some of them (an ending rejects them all).
     for (const reply of replies) reply.catch(() => {})
-    if (!this.failure) this.socket.write(Buffer.concat(chunks))
+    if (this.closed || !this.authenticated || !this.encodeQueued()) return replies
+    this.socket!.write(this.encoded.length === 1 ? this.encoded[0] : Buffer.concat(this.encoded))
+    this.encoded = []
     return replies
   }
 
-  /** Ends the connection at once; anything still pending is rejected. */
-  close(): void {
-    this.fail(new Error('the session bus connection was closed'))
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error
-    this.socket.destroy()
-    for (const {reject} of this.pending.values()) reject(this.failure)
+  /** Ends the conversation at once: the socket is destroyed, and whatever is pending rejected with `reason`. */
+  close(reason = 'the session bus connection was closed'): void {
+    if (this.closed) return
+    this.closed = reason
+    this.socket?.destroy()
+    if (this.pending.size === 0) return
+    const error = new Error(reason)
+    for (const waiter of this.pending.values()) waiter.reject(error)
     this.pending.clear()
   }
 
-  private onData(chunk: Buffer): void {
+  private onMessages(chunk: Buffer): void {
     this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk])
     try {
       for (let length = messageLength(this.received); length !== undefined; length = messageLength(this.received)) {
@@ -250,17 +236,9 @@ export class SessionBus {
         if (message.type === MessageType.error) waiter.reject(new DBusErrorReply(message.errorName ?? 'unnamed'))
         else waiter.resolve(message)
       }
-    } catch (error) {
+    } catch {
       // A message we cannot parse leaves the stream unframed: nothing after it can be trusted.
-      this.fail(error as Error)
+      this.close('the session bus sent a malformed message')
     }
   }
-}
-
-/** The bus's own calls. Hello must be the first message on a connection to a bus daemon. */
-export const HELLO: Omit<OutgoingCall, 'serial'> = {
-  destination: 'org.freedesktop.DBus',
-  interface: 'org.freedesktop.DBus',
-  member: 'Hello',
-  path: '/org/freedesktop/DBus',
 }
