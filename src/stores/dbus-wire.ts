@@ -154,8 +154,8 @@ export class Writer {
   /** A string's bytes and its NUL, after `lengthBytes` (4 for s and o, 1 for g) holding their count. */
   private text(value: DBusValue, lengthBytes: number): void {
     if (typeof value !== 'string') throw new TypeError('expected a string')
+    if (value.includes('\0')) throw new Error('a D-Bus string cannot hold NUL')
     const bytes = Buffer.from(value, 'utf8')
-    if (bytes.includes(0)) throw new Error('a D-Bus string cannot hold NUL')
     if (lengthBytes === 1) {
       if (bytes.length > 255) throw new Error('D-Bus signature too long')
       this.byte(bytes.length)
