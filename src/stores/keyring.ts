@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 import type {Entry as EntryType} from '@napi-rs/keyring'
@@ -46,10 +46,8 @@ function loadBinding(): {Entry: EntryConstructor} {
  * its home's path, so two homes' `prod` profiles never overwrite or delete each other's secrets.
  */
 export function keyringAccount(key: string, env: NodeJS.ProcessEnv = process.env): string {
-  return `${key}@${createHash('sha256')
-    .update(resolve(cliHome(env)))
-    .digest('hex')
-    .slice(0, 12)}`
+  // crypto.hash: one call, no Hash object to build (this runs on every cached get-token).
+  return `${key}@${hash('sha256', resolve(cliHome(env)), 'hex').slice(0, 12)}`
 }
 
 /**

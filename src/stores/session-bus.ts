@@ -91,6 +91,9 @@ export class DBusErrorReply extends Error {
   }
 }
 
+/** One read's worth: every reply we wait for is far smaller (a bigger message simply takes several reads). */
+const READ_BYTES = 16 * 1024
+
 interface Waiter {
   resolve(message: Message): void
   reject(error: Error): void
@@ -116,6 +119,8 @@ export class SessionBus {
   private encoded: Buffer[] = []
   private nextSerial = 1
   private pending = new Map<number, Waiter>()
+  /** Every read lands here first (and a reply may hold a secret: zeroed on close). */
+  private readonly readBuffer = Buffer.alloc(READ_BYTES)
 
   /** Connects to the first address that accepts (libdbus moves on when a connect fails) and authenticates. */
   constructor(private readonly addresses: BusAddress[]) {
@@ -133,7 +138,21 @@ export class SessionBus {
       this.close('no uid to authenticate as')
       return
     }
-    const socket = createConnection({path: address.path})
+    // onread hands each read straight to us, past the Readable stream machinery: less code run once, cold.
+    const socket = createConnection({
+      onread: {
+        buffer: this.readBuffer,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (this.socket !== socket || this.closed) return false
+          // A copy: Node may hand the same buffer to the next read.
+          const chunk = Buffer.from(buffer.subarray(0, bytes))
+          if (this.authenticated) this.onMessages(chunk)
+          else this.onAuthLine(chunk, address)
+          return true
+        },
+      },
+      path: address.path,
+    })
     this.socket = socket
     let connected = false
     // Written at once (Node sends it as soon as the socket connects): a NUL (the credentials byte; the kernel
@@ -153,11 +172,6 @@ export class SessionBus {
     })
     socket.on('close', () => {
       if (this.socket === socket && connected) this.close('the session bus closed the connection')
-    })
-    socket.on('data', (chunk: Buffer) => {
-      if (this.socket !== socket || this.closed) return
-      if (this.authenticated) this.onMessages(chunk)
-      else this.onAuthLine(chunk, address)
     })
   }
 
@@ -216,6 +230,7 @@ export class SessionBus {
     if (this.closed) return
     this.closed = reason
     this.socket?.destroy()
+    this.readBuffer.fill(0)
     if (this.pending.size === 0) return
     const error = new Error(reason)
     for (const waiter of this.pending.values()) waiter.reject(error)
