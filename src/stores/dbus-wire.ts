@@ -114,21 +114,22 @@ export function splitSignature(signature: string): string[] {
 
 /** Little-endian marshalling into a growing buffer. */
 export class Writer {
-  private buffer = Buffer.alloc(512)
+  // From Node's buffer pool: everything up to `length` is written, padding included, before it is read.
+  private buffer = Buffer.allocUnsafe(256)
   length = 0
 
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return
-    const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + bytes))
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
     bigger.set(this.buffer.subarray(0, this.length))
     this.buffer = bigger
   }
 
-  /** Pads with zero bytes (the buffer starts zeroed and is only ever written forwards). */
+  /** Pads with zero bytes up to a multiple of `to`. */
   align(to: number): void {
     const padded = this.length + ((to - (this.length % to)) % to)
     this.reserve(padded - this.length)
-    this.length = padded
+    while (this.length < padded) this.buffer[this.length++] = 0
   }
 
   byte(value: number): void {
@@ -164,7 +165,8 @@ export class Writer {
     }
     this.reserve(bytes.length + 1)
     this.buffer.set(bytes, this.length)
-    this.length += bytes.length + 1
+    this.length += bytes.length
+    this.buffer[this.length++] = 0
   }
 
   /** Writes one value of one complete type. */
