@@ -143,8 +143,9 @@ export class SessionBus {
   private encoded: Buffer[] = []
   private nextSerial = 1
   private pending = new Map<number, Waiter>()
-  /** Every read lands here first (and a reply may hold a secret: zeroed on close). */
+  /** Every read lands here first, then in a copy of its own. A reply may hold a secret: all are zeroed on close. */
   private readonly readBuffer = Buffer.alloc(READ_BYTES)
+  private readonly copies: Buffer[] = []
 
   /** Connects to the first address that accepts (libdbus moves on when a connect fails) and authenticates. */
   constructor(private readonly addresses: BusAddress[]) {
@@ -170,6 +171,7 @@ export class SessionBus {
           if (this.socket !== socket || this.closed) return false
           // A copy: Node may hand the same buffer to the next read.
           const chunk = Buffer.from(buffer.subarray(0, bytes))
+          this.copies.push(chunk)
           if (this.authenticated) this.onMessages(chunk)
           else this.onAuthLine(chunk, address)
           return true
@@ -252,12 +254,16 @@ export class SessionBus {
     return replies
   }
 
-  /** Ends the conversation at once: the socket is destroyed, and whatever is pending rejected with `reason`. */
+  /**
+   * Ends the conversation at once: the socket is destroyed, whatever is pending rejected with `reason`, and every
+   * byte read zeroed, replies already delivered included (decode their bodies first).
+   */
   close(reason = 'the session bus connection was closed'): void {
     if (this.closed) return
     this.closed = reason
     this.socket?.destroy()
     this.readBuffer.fill(0)
+    for (const copy of this.copies) copy.fill(0)
     if (this.pending.size === 0) return
     const error = new Error(reason)
     for (const waiter of this.pending.values()) waiter.reject(error)
@@ -265,7 +271,11 @@ export class SessionBus {
   }
 
   private onMessages(chunk: Buffer): void {
-    this.received = this.received.length === 0 ? chunk : joinBytes([this.received, chunk])
+    if (this.received.length > 0) {
+      chunk = joinBytes([this.received, chunk])
+      this.copies.push(chunk)
+    }
+    this.received = chunk
     try {
       for (let length = messageLength(this.received); length !== undefined; length = messageLength(this.received)) {
         const message = decodeMessage(this.received.subarray(0, length))

@@ -79,6 +79,15 @@ describe('session bus client', () => {
       }
     })
 
+    it('closing zeroes every byte it read, replies already delivered included (a reply may hold a secret)', async () => {
+      const bus = new SessionBus(addresses())
+      const [, id] = bus.call([HELLO, {...DBUS, member: 'GetId'}])
+      const reply = await id
+      expect(reply.bytes.some((byte) => byte !== 0)).to.equal(true)
+      bus.close()
+      expect(reply.bytes.every((byte) => byte === 0)).to.equal(true)
+    })
+
     it('an error reply rejects with its name; closing rejects what is pending', async () => {
       const bus = new SessionBus(addresses())
       const [, missing] = bus.call([HELLO, {...DBUS, member: 'NoSuchMethod'}])
