@@ -4,8 +4,10 @@ import {HELLO, SessionBus, sessionBusAddresses} from './session-bus.js'
 
 /**
  * A read-only Secret Service lookup in plain JS, for the keyring store's hot path: a cached get-token reads one
- * secret, and @napi-rs/keyring spends ~8 ms on it (loading its binding, starting its threads, and a 1024-bit
- * Diffie-Hellman to open an encrypted session) where the read itself is two small D-Bus calls.
+ * secret, and @napi-rs/keyring spends ~6.5 ms on it here (loading its binding, starting its threads, a 1024-bit
+ * Diffie-Hellman with the service to open an encrypted session, then the read) where this takes ~5.5 ms. Not
+ * for less CPU (cold JavaScript costs about what the native code does) but for fewer round trips and no wait on
+ * the service's side of the Diffie-Hellman.
  *
  * It answers only when it is certain to agree with @napi-rs/keyring's getPassword, which (through
  * dbus-secret-service-keyring-store) searches every collection for items whose attributes include
