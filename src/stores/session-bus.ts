@@ -8,8 +8,11 @@ import {decodeMessage, encodeCall, type Message, MessageType, messageLength, typ
  * A minimal client of the D-Bus session bus over a Unix socket: the address, SASL EXTERNAL, Hello, and method
  * calls matched to their replies by serial. Enough for a read from the Secret Service (secret-service-read.ts);
  * it serves no objects and answers no calls made to it, which is fine for a connection that lives a few
- * milliseconds. Round trips are what a short-lived client pays for, so: the AUTH line goes out as soon as the
- * socket exists, and calls made before the server's OK wait for it and leave with BEGIN, in one write.
+ * milliseconds. Round trips are what a short-lived client pays for, so the first calls do not wait for the
+ * server's OK: AUTH, BEGIN and the calls leave together, as systemd's sd-bus sends them (dbus-daemon and
+ * dbus-broker read the stream in order, so BEGIN and the calls are taken once AUTH succeeds). A server that
+ * refuses the AUTH just ends the conversation, and the caller falls back. Nothing that asks for a secret is sent
+ * before the OK (and its GUID) came back: those are calls made after a reply.
  */
 
 /** Where to connect: a filesystem path, or '\0name' for a Linux abstract socket (Node's spelling). */
@@ -138,9 +141,8 @@ export class SessionBus {
   private closed: string | undefined
   private authLine = ''
   private received: Buffer = Buffer.alloc(0)
-  /** Calls made before the server's OK, sent with BEGIN; encoded while the server answers AUTH. */
-  private queued: OutgoingCall[] = []
-  private encoded: Buffer[] = []
+  /** BEGIN and the calls sent before the server's OK: sent again when that address fails and the next is tried. */
+  private unanswered: Buffer[] = []
   private nextSerial = 1
   private pending = new Map<number, Waiter>()
   /** Every read lands here first, then in a copy of its own. A reply may hold a secret: all are zeroed on close. */
@@ -184,10 +186,9 @@ export class SessionBus {
     // Written at once (Node sends it as soon as the socket connects): a NUL (the credentials byte; the kernel
     // passes our uid), then AUTH EXTERNAL with our uid's decimal digits in hex.
     socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid), 'latin1').toString('hex')}\r\n`, 'latin1')
+    if (this.unanswered.length > 0) socket.write(joinBytes(this.unanswered))
     socket.once('connect', () => {
       connected = true
-      // AUTH is on its way (its write was queued first): encoding the calls now overlaps the server's answer.
-      this.encodeQueued()
     })
     socket.on('error', () => {
       if (this.socket !== socket) return
@@ -201,18 +202,6 @@ export class SessionBus {
     })
   }
 
-  /** Returns false (having closed the conversation) when a call cannot be encoded. */
-  private encodeQueued(): boolean {
-    try {
-      for (const call of this.queued) this.encoded.push(encodeCall(call))
-      this.queued = []
-      return true
-    } catch {
-      this.close('a call could not be encoded')
-      return false
-    }
-  }
-
   private onAuthLine(chunk: Buffer, address: BusAddress): void {
     this.authLine += chunk.toString('latin1')
     const end = this.authLine.indexOf('\r\n')
@@ -222,25 +211,32 @@ export class SessionBus {
     }
     const line = this.authLine.slice(0, end)
     const guid = line.slice(3)
-    // Nothing may follow the OK line before we send BEGIN; anything that does is not a D-Bus server.
-    if (!line.startsWith('OK ') || guid.length !== 32 || !isHex(guid) || end + 2 !== this.authLine.length) {
+    if (!line.startsWith('OK ') || guid.length !== 32 || !isHex(guid)) {
       return this.close('the session bus refused EXTERNAL authentication')
     }
     if (address.guid !== undefined && address.guid !== guid) return this.close('the session bus has another GUID')
     this.authenticated = true
-    if (!this.encodeQueued()) return
-    this.socket!.write(joinBytes([BEGIN, ...this.encoded]))
-    this.encoded = []
+    this.unanswered = []
+    // What follows the OK line in the same read is the answer to BEGIN's calls, already on its way.
+    const rest = chunk.subarray(chunk.length - (this.authLine.length - end - 2))
+    if (rest.length > 0) this.onMessages(rest)
   }
 
   /**
-   * Sends the calls in one write (held until the server's OK, and then preceded by BEGIN) and returns one promise
+   * Sends the calls in one write (the first one preceded by BEGIN, without waiting for the OK) and returns one promise
    * per call: its method return, or a DBusErrorReply, or a rejection when the conversation ends first.
    */
   call(calls: Array<Omit<OutgoingCall, 'serial'>>): Array<Promise<Message>> {
+    const encoded: Buffer[] = this.authenticated || this.unanswered.length > 0 ? [] : [BEGIN]
     const replies = calls.map((call) => {
       const serial = this.nextSerial++
-      this.queued.push({...call, serial})
+      if (!this.closed) {
+        try {
+          encoded.push(encodeCall({...call, serial}))
+        } catch {
+          this.close('a call could not be encoded')
+        }
+      }
       return new Promise<Message>((resolve, reject) => {
         if (this.closed) reject(new Error(this.closed))
         else this.pending.set(serial, {reject, resolve})
@@ -248,9 +244,10 @@ export class SessionBus {
     })
     // No reply is left unhandled when the caller gives up on some of them (an ending rejects them all).
     for (const reply of replies) reply.catch(() => {})
-    if (this.closed || !this.authenticated || !this.encodeQueued()) return replies
-    this.socket!.write(joinBytes(this.encoded))
-    this.encoded = []
+    if (this.closed) return replies
+    const bytes = joinBytes(encoded)
+    if (!this.authenticated) this.unanswered.push(bytes)
+    this.socket!.write(bytes)
     return replies
   }
 

@@ -139,15 +139,13 @@ describe('session bus client', () => {
       return new Promise((resolve) => server!.listen(path, () => resolve(path)))
     }
 
-    it('REJECTED, bytes after OK, or a malformed message end the conversation with a rejection', async () => {
+    it('REJECTED, a malformed message after OK, or a connection closed mid-message end the conversation with a rejection', async () => {
       const ok = `OK ${'a'.repeat(32)}\r\n`
+      // The client sends AUTH, BEGIN and its calls together: each server answers the first bytes it gets.
       const answers: Record<string, (socket: Socket) => void> = {
-        'a malformed message': (socket) => {
-          socket.write(ok)
-          // After BEGIN and our calls: bytes that are no D-Bus message.
-          socket.once('data', () => socket.write(Buffer.alloc(32, 0x78)))
-        },
-        'bytes after OK': (socket) => socket.write(`${ok}extra`),
+        'a malformed message': (socket) => socket.write(Buffer.concat([Buffer.from(ok), Buffer.alloc(32, 0x78)])),
+        'half a message, then the end': (socket) =>
+          socket.end(Buffer.concat([Buffer.from(ok), Buffer.from('l\u0002\u0001')])),
         REJECTED: (socket) => socket.write('REJECTED EXTERNAL\r\n'),
       }
       for (const [name, answer] of Object.entries(answers)) {
