@@ -55,8 +55,8 @@ export async function readSecretServicePassword(
   // Ends everything still pending (connecting, authenticating, a call) when the service is too slow.
   const timer = setTimeout(() => bus.close('the Secret Service did not answer in time'), timeoutMs)
   try {
-    // One write after the server's OK: Hello (the bus wants it first), a plain session, and the search, which
-    // needs no session. Their replies come back together.
+    // One write, with AUTH and BEGIN (session-bus.ts): Hello (the bus wants it first), a plain session, and the
+    // search, which needs no session. Their replies come back together.
     const [, session, search] = bus.call([
       HELLO,
       {
