@@ -67,6 +67,7 @@ const FORMAT = 1
 /** A blob larger than this starts over with the modules of the run that writes it. */
 const MAX_BLOB_BYTES = 32 * 1024 * 1024
 const DYNAMIC_IMPORT = /\bimport\s*\(/
+const EVAL = new Set(['-e', '--eval', '-p', '--print', '-pe'])
 
 export interface CompileCache {
   /** Names the job about to load its modules (a word: `get-token`, `oclif-config`); its blob is read on first use. */
@@ -94,12 +95,31 @@ export function cacheFolder(env: NodeJS.ProcessEnv, platform = process.platform)
   return join(base, DIRNAME)
 }
 
+/**
+ * The folder a run's blobs live in. V8 refuses code cached under other flags, so runs with other Node options
+ * (NODE_OPTIONS, node's own arguments) get a folder of their own: sharing one, they would rewrite each other's
+ * blobs on every call.
+ */
+export function cacheKey(env: NodeJS.ProcessEnv, execArgv = process.execArgv): string {
+  // `node -e CODE` puts the code in execArgv: it is a script, not an option.
+  const flags = execArgv.filter(
+    (arg, at) => !EVAL.has(arg) && !EVAL.has(execArgv[at - 1]) && !/^--(eval|print)=/.test(arg),
+  )
+  const options = [...flags, env.NODE_OPTIONS ?? ''].join('\n').trim()
+  const base = `${process.version}-${process.arch}`
+  if (options === '') return base
+  // FNV-1a: a name, not a secret; node:crypto would cost the start what the cache saves.
+  let hash = 0x811c9dc5
+  for (let at = 0; at < options.length; at++) hash = Math.imul(hash ^ options.charCodeAt(at), 0x01000193)
+  return `${base}-${(hash >>> 0).toString(16).padStart(8, '0')}`
+}
+
 /** Installs the hook, or does nothing (and returns a cache that caches nothing) when it is turned off. */
 export function installCompileCache(env: NodeJS.ProcessEnv = process.env): CompileCache {
   const setting = env[COMPILE_CACHE_ENV]?.toLowerCase()
   if (setting === 'off' || setting === '0' || setting === 'false') return {use() {}}
   const root = cacheFolder(env)
-  const folder = join(root, 'compile-cache', `${process.version}-${process.arch}`)
+  const folder = join(root, 'compile-cache', cacheKey(env))
   const blobs = new Map<string, Blob>()
   let job = 'default'
   const current = (): Blob => {

@@ -128,6 +128,20 @@ describe('compile cache', function () {
     expect(readdirSync(folder)).to.deep.equal(['test.bin'])
   })
 
+  it('keeps runs with other Node options apart, so they never rewrite each other', function () {
+    const flagged = {NODE_OPTIONS: '--max-semi-space-size=32'}
+    expect(runApp()).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
+    expect(runApp(flagged)).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
+    const folders = readdirSync(join(cacheDir, 'compile-cache')).sort()
+    expect(folders).to.have.length(2)
+    const blobs = folders.map((f) => statSync(join(cacheDir, 'compile-cache', f, 'test.bin')).mtimeMs)
+    for (let i = 0; i < 2; i++) {
+      expect(runApp()).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
+      expect(runApp(flagged)).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
+    }
+    expect(folders.map((f) => statSync(join(cacheDir, 'compile-cache', f, 'test.bin')).mtimeMs)).to.deep.equal(blobs)
+  })
+
   it('is off with ENTRA_AUTH_CLI_COMPILE_CACHE=off', function () {
     expect(runApp({ENTRA_AUTH_CLI_COMPILE_CACHE: 'off'})).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
     expect(statSync(cacheDir, {throwIfNoEntry: false})).to.equal(undefined)
