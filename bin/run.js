@@ -3,6 +3,7 @@
 
 // A cached `get-token` is answered before oclif loads (see src/fast/get-token.ts); everything else, including any
 // surprise in the fast path, goes through oclif.
+const {existsSync} = require('node:fs')
 const {join} = require('node:path')
 
 async function main() {
@@ -23,7 +24,11 @@ async function main() {
       // Fall through: the full command reports whatever went wrong, with advice.
     }
   }
-  compileCache.use(/^[a-z][a-z-]*$/.test(argv[0] ?? '') ? `oclif-${argv[0]}` : 'oclif')
+  // A blob per command (or topic) of ours; anything else (a typo, a plugin's command) shares one.
+  const command = /^[a-z][a-z-]*$/.test(argv[0] ?? '') ? argv[0] : undefined
+  const ours =
+    command && ['.js', ''].some((ending) => existsSync(join(__dirname, '..', 'dist', 'commands', command + ending)))
+  compileCache.use(ours ? `oclif-${command}` : 'oclif')
   // @oclif/core checks its own engines range (>=18) when it loads, with the whole of semver: ~4 ms of every oclif
   // start, to warn on a Node older than ours (>=20.18.1) could run anyway. Skipped, without leaking the setting into
   // the environment of children (exec, plugins install).

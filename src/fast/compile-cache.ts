@@ -29,6 +29,7 @@
 import {hash} from 'node:crypto'
 import {
   chmodSync,
+  existsSync,
   closeSync,
   fsyncSync,
   lstatSync,
@@ -49,7 +50,8 @@ interface LoadedModule {
   exports: unknown
   require(id: string): unknown
 }
-type Compile = (this: LoadedModule, content: string, filename: string) => unknown
+/** `format` (Node 20.19+): 'commonjs', or another format Node compiles differently ('module', TypeScript). */
+type Compile = (this: LoadedModule, content: string, filename: string, format?: string) => unknown
 interface ModuleInternals {
   prototype: {_compile: Compile}
   wrap(source: string): string
@@ -63,7 +65,7 @@ export const COMPILE_CACHE_ENV = 'ENTRA_AUTH_CLI_COMPILE_CACHE'
 const CACHE_DIR_ENV = 'ENTRA_AUTH_CLI_CACHE_DIR'
 /** The folder name oclif derives from the package name; the cache folder must be the one oclif uses. */
 const DIRNAME = 'entra-auth-cli'
-const FORMAT = 1
+const FORMAT = 2
 /** A blob larger than this starts over with the modules of the run that writes it. */
 const MAX_BLOB_BYTES = 32 * 1024 * 1024
 const DYNAMIC_IMPORT = /\bimport\s*\(/
@@ -117,9 +119,17 @@ export function cacheKey(env: NodeJS.ProcessEnv, execArgv = process.execArgv): s
 /** Installs the hook, or does nothing (and returns a cache that caches nothing) when it is turned off. */
 export function installCompileCache(env: NodeJS.ProcessEnv = process.env): CompileCache {
   const setting = env[COMPILE_CACHE_ENV]?.toLowerCase()
-  if (setting === 'off' || setting === '0' || setting === 'false') return {use() {}}
+  const off = {use() {}}
+  if (setting === 'off' || setting === '0' || setting === 'false') return off
+  // Windows reports every writable file as 0666 and has no uid: the privacy check below can never pass there.
+  if (process.platform === 'win32') return off
   const root = cacheFolder(env)
   const folder = join(root, 'compile-cache', cacheKey(env))
+  // A cache folder others can write to (umask 002 made it 0775, a sudo left it root's) would never be read, and
+  // every run would still hash its modules and try to write at exit: then the cache stays off, at no cost.
+  for (const path of [root, dirname(folder), folder]) {
+    if (lstatSync(path, {throwIfNoEntry: false}) && !private_(path)) return off
+  }
   const blobs = new Map<string, Blob>()
   let job = 'default'
   const current = (): Blob => {
@@ -134,19 +144,25 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env): Compi
 
   const loader = Module as unknown as ModuleInternals
   const original = loader.prototype._compile
-  loader.prototype._compile = function (this: LoadedModule, content: string, filename: string) {
-    if (DYNAMIC_IMPORT.test(content)) return original.call(this, content, filename)
+  loader.prototype._compile = function (this: LoadedModule, content: string, filename: string, format?: string) {
+    // Left to Node: other formats (a "type": "module" package's file without import/export runs as ESM),
+    // modules using import(), and source maps (Node registers a module's map while it compiles it).
+    const nodes = format !== undefined && format !== 'commonjs'
+    if (nodes || process.sourceMapsEnabled || DYNAMIC_IMPORT.test(content)) {
+      return original.apply(this, [content, filename, format])
+    }
     const blob = current()
-    const digest = hash('sha1', content)
+    // The same wrapper Node puts around a CommonJS module; a #! line is only allowed at the very start. The
+    // digest is of the wrapped text, what V8 compiles (a tool that patches Module.wrap changes it too).
+    const wrapped = loader.wrap(content.startsWith('#!') ? `//${content}` : content)
+    const digest = hash('sha1', wrapped)
     const cached = blob.entries.get(filename)
     const cachedData = cached?.digest === digest ? cached.data : undefined
     let script: Script
     try {
-      // The same wrapper Node puts around a CommonJS module; a #! line is only allowed at the very start.
-      const source = content.startsWith('#!') ? `//${content}` : content
-      script = new Script(loader.wrap(source), {cachedData, filename})
+      script = new Script(wrapped, {cachedData, filename})
     } catch {
-      return original.call(this, content, filename)
+      return original.apply(this, [content, filename, format])
     }
     if (cachedData === undefined || script.cachedDataRejected) blob.fresh.set(filename, {digest, script})
     const run = script.runInThisContext({displayErrors: true}) as (...args: unknown[]) => unknown
@@ -217,8 +233,10 @@ function readBlob(file: string, root: string): Map<string, Entry> {
 }
 
 function writeBlob(blob: Blob, folder: string, root: string): void {
-  const tmp = `${blob.file}.${process.pid}.tmp`
+  const tmp = `${blob.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   try {
+    // A folder that turned out not to be ours: no work for a blob that would never be read.
+    if (existsSync(folder) && !chainIsPrivate(folder, root)) return
     const fresh = [...blob.fresh].map(
       ([filename, {digest, script}]) => [filename, {data: script.createCachedData(), digest}] as const,
     )

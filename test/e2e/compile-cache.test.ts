@@ -142,6 +142,36 @@ describe('compile cache', function () {
     expect(folders.map((f) => statSync(join(cacheDir, 'compile-cache', f, 'test.bin')).mtimeMs)).to.deep.equal(blobs)
   })
 
+  it('leaves other formats and source maps to Node', function () {
+    // A file of a "type": "module" package without import/export is still ESM: no `this`, no `require`.
+    mkdirSync(join(dir, 'app', 'esm'))
+    writeFileSync(join(dir, 'app', 'esm', 'package.json'), '{"type": "module"}')
+    writeFileSync(join(dir, 'app', 'esm', 'plain.js'), 'globalThis.seen = `${typeof this} ${typeof require}`\n')
+    writeFileSync(join(dir, 'app', 'format.js'), "require('./esm/plain.js'); module.exports = globalThis.seen\n")
+    const off = {ENTRA_AUTH_CLI_COMPILE_CACHE: 'off'}
+    expect(runApp({}, 'format.js')).to.deep.equal(runApp(off, 'format.js'))
+    // (`node -e` puts a global require in scope, so only `this` tells ESM from CommonJS here.)
+    expect(runApp({}, 'format.js').stdout).to.match(/^undefined /)
+    // With --enable-source-maps a stack names the original source, as Node maps it.
+    const map = Buffer.from(JSON.stringify({mappings: 'AAUA', names: [], sources: ['orig.ts'], version: 3})).toString(
+      'base64',
+    )
+    writeFileSync(
+      join(dir, 'app', 'mapped.js'),
+      `module.exports = (() => { try { throw new Error('boom') } catch (e) { return e.stack.split('\\n')[1] } })()\n//# sourceMappingURL=data:application/json;base64,${map}\n`,
+    )
+    const maps = {NODE_OPTIONS: '--enable-source-maps'}
+    expect(runApp(maps, 'mapped.js').stdout).to.include('orig.ts:11')
+    expect(runApp(maps, 'mapped.js').stdout).to.equal(runApp({...maps, ...off}, 'mapped.js').stdout)
+  })
+
+  it('stays off, writing nothing, under a cache folder others can write to', function () {
+    mkdirSync(cacheDir, {mode: 0o700})
+    chmodSync(cacheDir, 0o775)
+    expect(runApp()).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
+    expect(readdirSync(cacheDir)).to.deep.equal([])
+  })
+
   it('is off with ENTRA_AUTH_CLI_COMPILE_CACHE=off', function () {
     expect(runApp({ENTRA_AUTH_CLI_COMPILE_CACHE: 'off'})).to.include({status: 0, stdout: 'aaaa:helper.js:true'})
     expect(statSync(cacheDir, {throwIfNoEntry: false})).to.equal(undefined)
@@ -160,5 +190,8 @@ describe('compile cache', function () {
     expect(warm).to.include({status: 0, stderr: off.stderr, stdout: off.stdout})
     expect(cold.stdout).to.equal(off.stdout)
     expect(readdirSync(folder)).to.include('oclif.bin')
+    // A blob per command of ours; a word that is none (a typo) adds none of its own.
+    for (const args of [['config', 'list'], ['no-such-command']]) spawnSync(process.execPath, [BIN, ...args], {env})
+    expect(readdirSync(folder).sort()).to.deep.equal(['oclif-config.bin', 'oclif.bin'])
   })
 })
