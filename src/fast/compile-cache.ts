@@ -13,23 +13,28 @@
  * writes nothing.
  *
  * Why it is safe:
- * - A cached entry is used only for the exact source it came from (SHA-1 of the text): V8 itself checks only the
+ * - A cached entry is used only for the exact source it came from (SHA-1 of the wrapped text): V8 itself checks only the
  *   length of the source, and npm gives every installed file the same mtime. V8 also refuses data from another V8
  *   version or other flags (then the module is compiled as usual and the entry rewritten).
  * - The blobs live in the CLI's cache folder (oclif's cacheDir, `ENTRA_AUTH_CLI_CACHE_DIR` moves it), under a
  *   folder per Node version, and are used only when every folder from the cache folder down and the file itself
  *   belong to the user and nobody else can write to them: code from there runs as the user. Folders created here are
- *   0700, files 0600.
+ *   0700, files 0600. Where that can never hold (a cache folder others can write to, Windows) the hook is not
+ *   installed at all.
  * - A module that uses `import()` is compiled as usual: a script compiled through `vm` has no loader for dynamic
  *   imports on Node 20 (the option for one is experimental and prints a warning). So is anything the hook cannot
- *   compile (a syntax error, ESM syntax): Node then reports or handles it exactly as without the cache.
+ *   compile (a syntax error, ESM syntax), any format other than CommonJS, and every module while source maps are
+ *   on: Node then compiles, reports or maps it exactly as without the cache.
  * - Every failure of the cache itself (unreadable, corrupt, full disk) only means compiling as usual.
  *   `ENTRA_AUTH_CLI_COMPILE_CACHE=off` turns it off.
+ *
+ * It imports Node's modules only: it is loaded, uncached, before anything else on every start. That is why the
+ * exit-time write has its own mkdir/temp-file/rename instead of base/fs-atomic's ensurePrivateDir and
+ * writeFileAtomic, which are asynchronous (an 'exit' listener cannot wait) and one more module to load.
  */
 import {hash} from 'node:crypto'
 import {
   chmodSync,
-  existsSync,
   closeSync,
   fsyncSync,
   lstatSync,
@@ -235,8 +240,6 @@ function readBlob(file: string, root: string): Map<string, Entry> {
 function writeBlob(blob: Blob, folder: string, root: string): void {
   const tmp = `${blob.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   try {
-    // A folder that turned out not to be ours: no work for a blob that would never be read.
-    if (existsSync(folder) && !chainIsPrivate(folder, root)) return
     const fresh = [...blob.fresh].map(
       ([filename, {digest, script}]) => [filename, {data: script.createCachedData(), digest}] as const,
     )
