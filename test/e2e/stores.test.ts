@@ -8,7 +8,7 @@ import {promisify} from 'node:util'
 import {startIdp, type Idp} from '../support/idp/index.js'
 import {registerSensitive} from '../support/plaintext-scan.js'
 import {startWorld, type World} from '../support/world.js'
-import {keyringAccount} from '../../src/stores/keyring.js'
+import {KEYRING_SERVICE, keyringAccount} from '../../src/stores/keyring.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -23,6 +23,10 @@ async function secretTool(...args: string[]): Promise<string> {
 
 /** The keyring account of a key for a test home (non-default homes carry a suffix, see src/stores/keyring.ts). */
 const account = (key: string, world: World) => keyringAccount(key, world.env())
+
+/** A key's secret as secret-tool reads it from the Secret Service ('' when there is none). */
+const keyringLookup = (key: string, world: World) =>
+  secretTool('lookup', 'service', KEYRING_SERVICE, 'username', account(key, world))
 
 describe('secret stores', () => {
   let idp: Idp
@@ -44,15 +48,7 @@ describe('secret stores', () => {
       const created = await world.createProfile(name, [], {extraEnv: {ENTRA_AUTH_CLI_STORE: undefined}})
       expect(created.code, created.stderr).to.equal(0)
       expect(created.stderr).to.include('secret stored in OS keyring (Secret Service)')
-      expect(
-        await secretTool(
-          'lookup',
-          'service',
-          'entra-auth-cli',
-          'username',
-          account(`profile:${name}:client-secret`, world),
-        ),
-      ).to.equal(world.clientSecret)
+      expect(await keyringLookup(`profile:${name}:client-secret`, world)).to.equal(world.clientSecret)
       expect(existsSync(join(world.home.cliHome, 'secrets.enc'))).to.equal(false)
 
       const token = await world.cli(['get-token', '-p', name, '--silent'], {
@@ -60,13 +56,7 @@ describe('secret stores', () => {
       })
       expect(token.code, token.stderr).to.equal(0)
       // The cache key went to the keyring too; the cache file on disk is sealed.
-      const cacheKey = await secretTool(
-        'lookup',
-        'service',
-        'entra-auth-cli',
-        'username',
-        account(`profile:${name}:token-cache-key`, world),
-      )
+      const cacheKey = await keyringLookup(`profile:${name}:token-cache-key`, world)
       expect(Buffer.from(cacheKey, 'base64')).to.have.length(32)
       registerSensitive(cacheKey)
 
@@ -82,15 +72,7 @@ describe('secret stores', () => {
           account(`profile:${name}:client-secret`, world),
         ),
       ).to.equal('')
-      expect(
-        await secretTool(
-          'lookup',
-          'service',
-          'entra-auth-cli',
-          'username',
-          account(`profile:${name}:token-cache-key`, world),
-        ),
-      ).to.equal('')
+      expect(await keyringLookup(`profile:${name}:token-cache-key`, world)).to.equal('')
     })
   })
 
@@ -110,15 +92,7 @@ describe('secret stores', () => {
       expect((await other.cli(['config', 'delete', '-p', 'prod', '--yes'])).code).to.equal(0)
       const still = await world.cli(['get-token', '-p', 'prod', '--force', '--silent'])
       expect(still.code, still.stderr).to.equal(0)
-      expect(
-        await secretTool(
-          'lookup',
-          'service',
-          'entra-auth-cli',
-          'username',
-          account('profile:prod:client-secret', world),
-        ),
-      ).to.equal(world.clientSecret)
+      expect(await keyringLookup('profile:prod:client-secret', world)).to.equal(world.clientSecret)
     })
   })
 
